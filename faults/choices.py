@@ -1,0 +1,128 @@
+"""One home for the fault domain's status values, their groups and their colours."""
+
+from django.db import models
+
+
+class FaultStatus(models.TextChoices):
+    """The supplier's words (the XSD's faultStateType) plus our local `draft`."""
+
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending"
+    REJECTED = "rejected", "Rejected"
+    ACCEPTED = "accepted", "Accepted"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in-progress", "In progress"
+    ON_HOLD = "on-hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    REOPENED = "re-opened", "Re-opened"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL_STATUSES = frozenset({FaultStatus.REJECTED, FaultStatus.CLOSED, FaultStatus.CANCELLED})
+NON_TERMINAL_STATUSES = tuple(s for s in FaultStatus.values if s not in TERMINAL_STATUSES)
+# The SLA clock runs in these, is paused in on-hold and stops everywhere else (design §5).
+SLA_RUNNING_STATUSES = frozenset(
+    {FaultStatus.ACCEPTED, FaultStatus.OPEN, FaultStatus.IN_PROGRESS, FaultStatus.REOPENED}
+)
+SLA_PAUSED_STATUSES = frozenset({FaultStatus.ON_HOLD})
+# Statuses a fault can be amended in: submitted to the supplier and not yet finished.
+AMENDABLE_STATUSES = tuple(
+    s for s in NON_TERMINAL_STATUSES if s not in (FaultStatus.DRAFT, FaultStatus.RESOLVED)
+)
+
+STATUS_COLOURS = {
+    FaultStatus.DRAFT: "grey",
+    FaultStatus.PENDING: "blue",
+    FaultStatus.REJECTED: "red",
+    FaultStatus.ACCEPTED: "cyan",
+    FaultStatus.OPEN: "cyan",
+    FaultStatus.IN_PROGRESS: "indigo",
+    FaultStatus.ON_HOLD: "amber",
+    FaultStatus.RESOLVED: "green",
+    FaultStatus.REOPENED: "orange",
+    FaultStatus.CLOSED: "dark-green",
+    FaultStatus.CANCELLED: "grey",
+}
+
+
+class FaultType(models.TextChoices):
+    """The types our agents raise. Suppliers send free-text types too, so the field is not limited
+    to these."""
+
+    SERVICE_OUTAGE = "Service Outage", "Service Outage (TLOS)"
+    IMPAIRED_SERVICE = "Impaired Service", "Impaired Service"
+    PERFORMANCE_ISSUE = "Performance Issue", "Performance Issue"
+
+
+class Party(models.TextChoices):
+    """Who wrote an update or a comment (the XSD's updatedByType / commentedByType)."""
+
+    BUYER = "buyer", "Buyer (us)"
+    SELLER = "seller", "Seller (supplier)"
+
+
+class ClosureCode(models.TextChoices):
+    FR = "FR", "Fault Resolved"
+    FNR = "FNR", "Fault Not Resolved"
+    HAZ = "HAZ", "Site Unsafe"
+    NA = "NA", "No access"
+    NAPUV = "NAPUV", "No Access Possible Hazard"
+    ASQ = "ASQ", "Sales Query"
+    NDT = "NDT", "No dial tone"
+    UNF = "UNF", "Unforeseen Circumstance e.g. Asbestos"
+    MBORC = "MBORC", "Matters Beyond Reasonable Control"
+    FTA = "FTA", "Failed to Attend"
+    SREQ = "SREQ", "Service Request"
+
+
+class SlaState(models.TextChoices):
+    NONE = "none", "No SLA"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    AT_RISK = "at-risk", "At risk"
+    BREACHED = "breached", "Breached"
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+
+
+SLA_ACTIVE_STATES = frozenset({SlaState.RUNNING, SlaState.PAUSED, SlaState.AT_RISK, SlaState.BREACHED})
+
+
+class SlaCalendar(models.TextChoices):
+    ALWAYS = "24x7", "24x7"
+    BUSINESS_HOURS = "business-hours", "Business hours (Europe/London, UK bank holidays)"
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "User"
+    PARTNER = "partner", "Partner message"
+    TIMER = "timer", "Timer"
+    SYSTEM = "system", "System"
+
+
+class EventKind(models.TextChoices):
+    """What a row of the audit trail records."""
+
+    CREATED = "created", "Created"
+    STATUS = "status", "Status changed"
+    AMENDED = "amended", "Amended"
+    COMMENT = "comment", "Comment added"
+    ATTACHMENT = "attachment", "Attachment added"
+    ANOMALY = "anomaly", "Anomaly"
+    STALE_STATUS = "stale-status", "Older status ignored"
+    SUPPLIER_DATA = "supplier-data", "Supplier data updated"
+    AUTO_ACCEPTED = "auto-accepted", "Resolution auto-accepted"
+    PARTNER_CALL = "partner-call", "Call to supplier requested"
+    SLA = "sla", "SLA"
+
+
+class PartnerOperation(models.TextChoices):
+    """The calls a fault's lifecycle asks the integration layer to make to the supplier."""
+
+    RAISE = "raise", "Raise fault"
+    AMEND = "amend", "Amend fault"
+    COMMENT = "comment", "Send comment"
+    CANCEL = "cancel", "Cancel fault"
+    RESOLUTION_ANSWER = "resolution-answer", "Answer resolution"
+    REQUEST_UPDATE = "request-update", "Request full update"

@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django_fsm import FSMField, transition
+
+from faults.choices import (
+    NON_TERMINAL_STATUSES,
+    STATUS_COLOURS,
+    ClosureCode,
+    FaultStatus,
+    SlaState,
+)
+from faults.validators import not_blank
+
+S = FaultStatus
+DESCRIPTION_MAX = 4000
+TEXT_MAX = 4000
+LOCATION_MAX = 1000
+
+
+class Fault(models.Model):
+    """A fault we raised with a supplier, mirroring the supplier's fault report (design §3).
+
+    The transition methods below only move `status` (django-fsm guards which moves are allowed);
+    everything a transition causes lives in `faults.services`.
+    """
+
+    buyer_fault_reference = models.CharField(
+        max_length=36, unique=True, validators=[not_blank], help_text="Ours, at most 36 characters."
+    )
+    maintainer_fault_reference = models.CharField(
+        max_length=36, blank=True, db_index=True, help_text="The supplier's, set on acceptance."
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    supplier = models.ForeignKey(
+        "integrations.Partner", on_delete=models.PROTECT, related_name="faults"
+    )
+    buyer_identifier = models.ForeignKey(
+        "integrations.BuyerIdentifier", on_delete=models.PROTECT, related_name="faults"
+    )
+
+    service_id = models.CharField("service affected", max_length=255, validators=[not_blank])
+    address_key = models.CharField("address key (UPRN)", max_length=63, blank=True)
+    product_name = models.CharField(max_length=80, blank=True)
+    fault_type = models.CharField(max_length=100, validators=[not_blank])
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
+    fault_start_time = models.DateTimeField(null=True, blank=True)
+    fault_location = models.TextField(blank=True, validators=[MaxLengthValidator(LOCATION_MAX)])
+    site_access_details = models.TextField(
+        blank=True, validators=[MaxLengthValidator(LOCATION_MAX)]
+    )
+    site_access_contact_name = models.CharField(max_length=100, blank=True)
+    site_access_contact_phone = models.CharField(max_length=50, blank=True)
+    site_access_contact_email = models.EmailField(max_length=254, blank=True)
+    reporter_name = models.CharField(max_length=100, blank=True)
+    reporter_phone = models.CharField(max_length=50, blank=True)
+    reporter_email = models.EmailField(max_length=254, blank=True)
+    end_user_name = models.CharField(max_length=100, blank=True)
+    end_user_phone = models.CharField(max_length=50, blank=True)
+    end_user_email = models.EmailField(max_length=254, blank=True)
+    triage_complete = models.BooleanField(null=True, blank=True)
+    triage_findings = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
+    priority = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 is highest."
+    )
+
+    status = FSMField(
+        default=S.DRAFT, choices=S.choices, protected=True, max_length=20, db_index=True
+    )
+    status_reason = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
+    status_as_of = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current status was set (the sent time of the supplier message).",
+    )
+    closure_code = models.CharField(max_length=36, blank=True)
+
+    late_repair_total_days = models.IntegerField(null=True, blank=True)
+    late_repair_seller_days = models.IntegerField(null=True, blank=True)
+    late_repair_non_seller_days = models.IntegerField(null=True, blank=True)
+    late_repair_exclusions = models.JSONField(default=list, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    last_supplier_message_at = models.DateTimeField(null=True, blank=True)
+    auto_close_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Resolved + 48 h: closed as auto-accepted if unanswered."
+    )
+
+    sla_policy = models.ForeignKey(
+        "faults.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="faults"
+    )
+    sla_state = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.NONE)
+    sla_elapsed_seconds = models.PositiveIntegerField(default=0)
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["supplier", "status"], name="fault_supplier_status"),
+            models.Index(fields=["sla_state", "sla_due_at"], name="fault_sla_state_due"),
+            models.Index(fields=["status", "auto_close_due_at"], name="fault_status_autoclose"),
+            models.Index(fields=["supplier", "priority", "created_at"], name="fault_supplier_prio"),
+        ]
+        permissions = [("act_on_fault", "Can raise and work faults")]
+
+    def __str__(self) -> str:
+        return self.buyer_fault_reference
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS[self.status]
+
+    @property
+    def closure_code_label(self) -> str:
+        return ClosureCode(self.closure_code).label if self.closure_code in ClosureCode else ""
+
+    @property
+    def is_tlos(self) -> bool:
+        return self.fault_type.strip().lower() == "service outage"
+
+    # --- the state machine (design §4) -------------------------------------------------------
+    @transition(field=status, source=S.DRAFT, target=S.PENDING)
+    def submit(self) -> None:
+        """Agent: send the fault to the supplier."""
+
+    @transition(field=status, source=S.PENDING, target=S.ACCEPTED)
+    def accept(self) -> None:
+        """Supplier: the fault is accepted and has a maintainer reference."""
+
+    @transition(field=status, source=S.PENDING, target=S.REJECTED)
+    def reject(self) -> None:
+        """Supplier: the raise was refused (synchronous 400/403 or a rejected notification)."""
+
+    @transition(field=status, source=S.ACCEPTED, target=S.OPEN)
+    def open(self) -> None:
+        """Supplier: the fault is open."""
+
+    @transition(
+        field=status, source=[S.ACCEPTED, S.OPEN, S.ON_HOLD, S.REOPENED], target=S.IN_PROGRESS
+    )
+    def start(self) -> None:
+        """Supplier: work is in progress (leaving on-hold resumes the SLA clock)."""
+
+    @transition(
+        field=status, source=[S.ACCEPTED, S.OPEN, S.IN_PROGRESS, S.REOPENED], target=S.ON_HOLD
+    )
+    def hold(self) -> None:
+        """Supplier: waiting on us or the end user; the SLA clock pauses."""
+
+    @transition(
+        field=status,
+        source=[S.ACCEPTED, S.OPEN, S.IN_PROGRESS, S.ON_HOLD, S.REOPENED],
+        target=S.RESOLVED,
+    )
+    def resolve(self) -> None:
+        """Supplier: fixed; we have 48 hours to accept or reject."""
+
+    @transition(field=status, source=S.RESOLVED, target=S.CLOSED)
+    def accept_resolution(self) -> None:
+        """Agent: the resolution is accepted."""
+
+    @transition(field=status, source=S.RESOLVED, target=S.REOPENED)
+    def reject_resolution(self) -> None:
+        """Agent: the resolution is rejected (with a reason); the SLA clock resumes."""
+
+    @transition(field=status, source=S.RESOLVED, target=S.REOPENED)
+    def reopen(self) -> None:
+        """Supplier: re-opened on its side (e.g. our rejection reached it by another channel)."""
+
+    @transition(field=status, source=S.RESOLVED, target=S.CLOSED)
+    def auto_close(self) -> None:
+        """Timer: 48 hours after resolved with no answer from us; recorded as auto-accepted."""
+
+    @transition(field=status, source=S.RESOLVED, target=S.CLOSED)
+    def close(self) -> None:
+        """Supplier: closed on its side."""
+
+    @transition(field=status, source=list(NON_TERMINAL_STATUSES), target=S.CANCELLED)
+    def cancel(self) -> None:
+        """Supplier, or an agent (as an amend): the fault is withdrawn."""
