@@ -193,14 +193,14 @@ FAULT_PARTNER_CALL_HANDLER = env.str(
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # The supplier exchange's list (seed 000) less the types a browser would run or render as a page
 # (htm, html, mht, msi, swf): attachments are served back to agents.
+_SAFE_EXCHANGE_EXTENSIONS = (
+    "accdb,avi,bmp,cab,cap,chls,csv,doc,docx,dotx,eml,err,evt,gif,gz,hwl,ico,jpeg,jpg,lic,log,"
+    "mdb,mp3,mpg,msg,nfo,oft,pcap,pdf,png,potx,ppt,pptx,psf,pst,pub,rar,rtf,saz,stp,text,tiff,"
+    "tif,txt,uccapilog,uccp,uccplog,vcf,vsd,wdb,wks,wma,wmf,wmv,wps,wpt,xlr,xls,xlsx,xlt,xltx,"
+    "xml,xps,zip"
+)
 ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
-    "ATTACHMENT_ALLOWED_EXTENSIONS",
-    default=(
-        "accdb,avi,bmp,cab,cap,chls,csv,doc,docx,dotx,eml,err,evt,gif,gz,hwl,ico,jpeg,jpg,lic,"
-        "log,mdb,mp3,mpg,msg,nfo,oft,pcap,pdf,png,potx,ppt,pptx,psf,pst,pub,rar,rtf,saz,stp,"
-        "text,tiff,tif,txt,uccapilog,uccp,uccplog,vcf,vsd,wdb,wks,wma,wmf,wmv,wps,wpt,xlr,xls,"
-        "xlsx,xlt,xltx,xml,xps,zip"
-    ).split(","),
+    "ATTACHMENT_ALLOWED_EXTENSIONS", default=_SAFE_EXCHANGE_EXTENSIONS.split(",")
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -86,7 +86,9 @@ class SlaState(models.TextChoices):
     MISSED = "missed", "Missed"
 
 
-SLA_ACTIVE_STATES = frozenset({SlaState.RUNNING, SlaState.PAUSED, SlaState.AT_RISK, SlaState.BREACHED})
+SLA_ACTIVE_STATES = frozenset(
+    {SlaState.RUNNING, SlaState.PAUSED, SlaState.AT_RISK, SlaState.BREACHED}
+)
 
 
 class SlaCalendar(models.TextChoices):

@@ -31,7 +31,7 @@ class Partner(models.Model):
 
 
 class BuyerIdentifier(models.Model):
-    """The code a supplier knows us by (`buyerIdentifier` in its messages, at most 36 characters)."""
+    """The code a supplier knows us by: `buyerIdentifier` in its messages, at most 36 characters."""
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="buyer_identifiers")
     code = models.CharField(max_length=36, validators=[MaxLengthValidator(36)])
@@ -44,7 +44,9 @@ class BuyerIdentifier(models.Model):
     class Meta:
         ordering = ["partner__name", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["partner", "code"], name="buyer_identifier_unique_code"),
+            models.UniqueConstraint(
+                fields=["partner", "code"], name="buyer_identifier_unique_code"
+            ),
             models.UniqueConstraint(
                 fields=["partner"],
                 condition=Q(is_default=True),

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from faults.choices import (
     NON_TERMINAL_STATUSES,
@@ -18,11 +18,13 @@ TEXT_MAX = 4000
 LOCATION_MAX = 1000
 
 
-class Fault(models.Model):
+class Fault(ConcurrentTransitionMixin, models.Model):
     """A fault we raised with a supplier, mirroring the supplier's fault report (design §3).
 
     The transition methods below only move `status` (django-fsm guards which moves are allowed);
-    everything a transition causes lives in `faults.services`.
+    everything a transition causes lives in `faults.services`. The services move a fault under
+    its row lock; ConcurrentTransitionMixin also refuses to save a status that changed in the
+    database since the instance was read, should any code path forget the lock.
     """
 
     buyer_fault_reference = models.CharField(
@@ -63,7 +65,9 @@ class Fault(models.Model):
     triage_complete = models.BooleanField(null=True, blank=True)
     triage_findings = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     priority = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 is highest."
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 is highest.",
     )
 
     status = FSMField(

@@ -23,7 +23,9 @@ class SlaPolicy(models.Model):
         help_text="Empty: any priority.",
     )
     target = models.DurationField(help_text="Time to repair, counted in the calendar below.")
-    calendar = models.CharField(max_length=20, choices=SlaCalendar.choices, default=SlaCalendar.ALWAYS)
+    calendar = models.CharField(
+        max_length=20, choices=SlaCalendar.choices, default=SlaCalendar.ALWAYS
+    )
     business_day_start = models.TimeField(default=time(8, 0))
     business_day_end = models.TimeField(default=time(18, 0))
     at_risk_percent = models.PositiveSmallIntegerField(
@@ -61,7 +63,7 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         scope = f"{self.fault_type or 'any type'}, P{self.priority or '*'}"
-        return f"{self.partner} – {scope}: {self.target} ({self.get_calendar_display()})"
+        return f"{self.partner} - {scope}: {self.target} ({self.get_calendar_display()})"
 
     @property
     def target_seconds(self) -> int:

@@ -6,43 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(unique=True)),
-                ('protocol', models.CharField(choices=[('cityfibre', 'Supplier Ticketing API (XML/SOAP, mutual TLS)'), ('tmf621', 'TMF621 Trouble Ticket (REST/JSON)'), ('tep', 'Ticket Exchange Platform (SOAP)')], max_length=20)),
-                ('base_url', models.URLField(help_text="Where we send the partner's calls.", max_length=500)),
-                ('environment', models.CharField(choices=[('simulator', 'Local simulator'), ('integration', 'Supplier integration / staging'), ('production', 'Production')], default='production', max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "protocol",
+                    models.CharField(
+                        choices=[
+                            ("cityfibre", "Supplier Ticketing API (XML/SOAP, mutual TLS)"),
+                            ("tmf621", "TMF621 Trouble Ticket (REST/JSON)"),
+                            ("tep", "Ticket Exchange Platform (SOAP)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "base_url",
+                    models.URLField(help_text="Where we send the partner's calls.", max_length=500),
+                ),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[
+                            ("simulator", "Local simulator"),
+                            ("integration", "Supplier integration / staging"),
+                            ("production", "Production"),
+                        ],
+                        default="production",
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='BuyerIdentifier',
+            name="BuyerIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=36, validators=[django.core.validators.MaxLengthValidator(36)])),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_default', models.BooleanField(default=False, help_text='Used for new faults with this partner; one per partner.')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buyer_identifiers', to='integrations.partner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=36, validators=[django.core.validators.MaxLengthValidator(36)]
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "is_default",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Used for new faults with this partner; one per partner.",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buyer_identifiers",
+                        to="integrations.partner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['partner__name', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('partner', 'code'), name='buyer_identifier_unique_code'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('partner',), name='buyer_identifier_one_default_per_partner', violation_error_message='This partner already has a default buyer identifier.')],
+                "ordering": ["partner__name", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("partner", "code"), name="buyer_identifier_unique_code"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("partner",),
+                        name="buyer_identifier_one_default_per_partner",
+                        violation_error_message="This partner already has a default buyer identifier.",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,47 @@
+from django.core.exceptions import ValidationError
+
+from faults.exceptions import FaultValidationError
+from faults.models import Fault
+
+
+def fault_full_clean(fault: Fault) -> None:
+    """Run the model's field validators (lengths, non-blank, ranges) and raise the domain error."""
+    try:
+        fault.full_clean(exclude=["status"], validate_unique=True)
+    except ValidationError as exc:
+        raise FaultValidationError(
+            "The fault has invalid fields.", errors=exc.message_dict
+        ) from None
+
+
+# What the supplier's faultDetails requires before a fault can be sent (the XSD's faultDetailsType).
+REQUIRED_FOR_SUBMIT = {
+    "fault_start_time": "the fault start time",
+    "fault_location": "the fault location",
+    "site_access_details": "site access details",
+    "triage_findings": "the triage findings",
+}
+
+
+def fault_check_ready_to_submit(fault: Fault) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, label in REQUIRED_FOR_SUBMIT.items():
+        value = getattr(fault, field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors[field] = [f"The supplier needs {label} before the fault can be raised."]
+    if fault.triage_complete is None:
+        errors["triage_complete"] = ["Say whether triage is complete before raising the fault."]
+    if not any(
+        (
+            fault.site_access_contact_name,
+            fault.site_access_contact_phone,
+            fault.site_access_contact_email,
+        )
+    ):
+        errors["site_access_contact_phone"] = [
+            "The supplier needs a site access contact (name, phone or e-mail)."
+        ]
+    if errors:
+        raise FaultValidationError(
+            "The fault is missing what the supplier requires.", errors=errors
+        )

@@ -1,0 +1,16 @@
+"""Periodic work, run by Celery beat (config/settings.py CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+
+from faults.services import faults_auto_close_due
+from faults.sla import faults_sla_sweep
+
+
+@shared_task(name="faults.tasks.auto_close_resolved_faults")
+def auto_close_resolved_faults() -> int:
+    return faults_auto_close_due()
+
+
+@shared_task(name="faults.tasks.sweep_sla")
+def sweep_sla(full: bool = False) -> int:
+    return faults_sla_sweep(full=full)
