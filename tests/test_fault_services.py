@@ -22,7 +22,7 @@ from faults.services import (
     fault_request_update,
     fault_submit,
 )
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory, SlaPolicyFactory
 from tests.helpers import bring_to, events
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +322,14 @@ def test_request_update_needs_a_maintainer_reference(draft, agent):
     )
     fault_request_update(fault_id=fault.pk, actor=agent)
     assert partner_calls(fault)[-1] == (PartnerOperation.REQUEST_UPDATE, {})
+
+
+def test_amending_the_priority_moves_the_fault_to_that_prioritys_sla_policy(draft, agent):
+    urgent = SlaPolicyFactory(partner=draft.supplier, priority=1, target=timedelta(hours=2))
+    fault = bring_to(draft, "in-progress")
+    assert fault.sla_policy != urgent
+
+    fault_amend(fault_id=fault.pk, actor=agent, changes={"priority": 1})
+
+    fault.refresh_from_db()
+    assert fault.sla_policy == urgent

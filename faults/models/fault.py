@@ -103,7 +103,7 @@ class Fault(ConcurrentTransitionMixin, models.Model):
     )
 
     sla_policy = models.ForeignKey(
-        "faults.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="faults"
+        "faults.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="faults"
     )
     sla_state = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.NONE)
     sla_elapsed_seconds = models.PositiveIntegerField(default=0)

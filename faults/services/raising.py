@@ -22,6 +22,7 @@ from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock, fault_transition
 from faults.services.validation import fault_check_ready_to_submit, fault_full_clean
+from faults.sla import fault_sla_recompute
 from integrations.models import BuyerIdentifier, Partner
 
 # Fields an agent may change once the supplier has the fault (the amendFaultReport message).
@@ -172,6 +173,10 @@ def fault_amend(
     if not diff:
         return fault
     fault_full_clean(fault)
+    if diff.keys() & {"priority", "fault_type"}:
+        # Another priority or type may fall under another SLA policy.
+        fault.sla_policy = None
+        fault_sla_recompute(fault, now=max(timezone.now(), at))
     fault.save()
     fault_event_record(
         fault=fault, kind=EventKind.AMENDED, actor=actor, at=at, data={"changes": diff}
