@@ -1,0 +1,55 @@
+# Development entry points. `make run` and `make test` work on a fresh clone: they create .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_PASSWORD ?= demo-password-123
+URL := http://127.0.0.1:8000/
+
+.PHONY: help venv run test lint clean
+
+help:
+	@echo "make run    install, migrate, load demo data, start web + worker + beat on $(URL)"
+	@echo "make test   install and run the test suite"
+	@echo "make lint   ruff check and makemigrations --check"
+	@echo "make clean  remove .venv, var/ (database, broker queue, media, static) and caches"
+
+venv: $(STAMP)
+
+# Re-installs only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "python3.11 (or python3) is required" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $@
+
+run: export DEBUG ?= 1
+run: export DEMO_PASSWORD := $(DEMO_PASSWORD)
+run: export PATH := $(abspath $(BIN)):$(PATH)
+run: venv
+	python manage.py migrate --noinput
+	python manage.py load_demo
+	python manage.py collectstatic --noinput -v 0
+	@echo
+	@echo "  NOC fault management: $(URL)  (admin $(URL)admin/, API docs $(URL)api/docs/)"
+	@echo "  Logins: agent, manager, admin; password: $$DEMO_PASSWORD"
+	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
+	@echo
+	honcho -f Procfile.dev start
+
+test: export DEBUG ?= 1
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: export DEBUG ?= 1
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info build
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,236 @@
+"""What the fault API answers (output). What it accepts is in `faults.api.inputs`."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from faults.api.permissions import can_act_on_faults
+from faults.choices import EventKind
+from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPolicy
+from faults.services import fault_allowed_transitions
+from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
+from faults.services.transitions import AGENT_TRANSITIONS
+from integrations.models import BuyerIdentifier, Partner
+
+# The API names of the transition actions (the sub-routes), by transition name.
+ACTION_NAMES = {name: name.replace("_", "-") for name in AGENT_TRANSITIONS}
+
+DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
+MILESTONE_FIELDS = [
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "accepted_at",
+    "rejected_at",
+    "resolved_at",
+    "closed_at",
+    "cancelled_at",
+    "auto_close_due_at",
+    "status_as_of",
+    "last_supplier_message_at",
+]
+
+
+class PartnerSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["slug", "name"]
+
+
+class BuyerIdentifierSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BuyerIdentifier
+        fields = ["code"]
+
+
+class SlaPolicySummarySerializer(serializers.ModelSerializer):
+    target_seconds = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = ["id", "name", "fault_type", "priority", "target_seconds", "calendar"]
+        fields += ["at_risk_percent"]
+
+
+class SlaSerializer(serializers.ModelSerializer):
+    """The fault's stored SLA figures (design §5), read from the fault itself."""
+
+    state = serializers.CharField(source="sla_state")
+    state_display = serializers.CharField(source="get_sla_state_display")
+    elapsed_seconds = serializers.IntegerField(source="sla_elapsed_seconds")
+    paused_seconds = serializers.IntegerField(source="sla_paused_seconds")
+    due_at = serializers.DateTimeField(source="sla_due_at")
+    computed_at = serializers.DateTimeField(source="sla_computed_at")
+    policy = SlaPolicySummarySerializer(source="sla_policy", allow_null=True)
+
+    class Meta:
+        model = Fault
+        fields = [
+            "state",
+            "state_display",
+            "elapsed_seconds",
+            "paused_seconds",
+            "due_at",
+            "computed_at",
+            "policy",
+        ]
+        read_only_fields = fields
+
+
+class FaultUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FaultUpdate
+        fields = ["description", "updated_by", "updated_time"]
+
+
+class FaultCommentSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FaultComment
+        fields = ["id", "text", "commented_by", "commented_time", "author"]
+
+
+class FaultAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FaultAttachment
+        fields = ["id", "filename", "size_bytes", "url", "uploaded", "added_by", "created_at"]
+
+    def get_url(self, attachment: FaultAttachment) -> str:
+        """The stored file through the API (authenticated), or the partner's link."""
+        if not attachment.file:
+            return attachment.url
+        path = reverse(
+            "faults-api:fault-attachment-file",
+            kwargs={
+                "buyer_fault_reference": attachment.fault.buyer_fault_reference,
+                "attachment_id": attachment.pk,
+            },
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class FaultEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_display", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = FaultEvent
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "at",
+            "actor_kind",
+            "actor",
+            "from_status",
+            "to_status",
+            "message",
+        ]
+
+
+class FaultAnomalySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FaultEvent
+        fields = ["at", "message", "data"]
+
+
+class FaultListSerializer(serializers.ModelSerializer):
+    """A row of the fault list: no timeline, so a page costs a fixed number of queries."""
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    supplier = PartnerSummarySerializer(read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
+    sla_state = serializers.CharField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(
+        view_name="faults-api:fault-detail", lookup_field="buyer_fault_reference"
+    )
+
+    class Meta:
+        model = Fault
+        fields = [
+            "url",
+            "buyer_fault_reference",
+            "maintainer_fault_reference",
+            "status",
+            "status_display",
+            "supplier",
+            "service_id",
+            "fault_type",
+            "priority",
+            "parent",
+            "sla_state",
+            "sla_due_at",
+            "created_at",
+            "submitted_at",
+            "resolved_at",
+        ]
+
+
+class FaultDetailSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    supplier = PartnerSummarySerializer(read_only=True)
+    buyer_identifier = BuyerIdentifierSummarySerializer(read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
+    children = serializers.SlugRelatedField(
+        slug_field="buyer_fault_reference", many=True, read_only=True
+    )
+    closure_code_display = serializers.CharField(source="closure_code_label", read_only=True)
+    sla = SlaSerializer(source="*", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    updates = FaultUpdateSerializer(many=True, read_only=True)
+    comments = FaultCommentSerializer(many=True, read_only=True)
+    attachments = FaultAttachmentSerializer(many=True, read_only=True)
+    anomalies = serializers.SerializerMethodField()
+    events = FaultEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Fault
+        fields = [
+            "buyer_fault_reference",
+            "maintainer_fault_reference",
+            "status",
+            "status_display",
+            "status_reason",
+            "supplier",
+            "buyer_identifier",
+            "parent",
+            "children",
+            *DETAIL_FIELDS,
+            "closure_code",
+            "closure_code_display",
+            "late_repair_total_days",
+            "late_repair_seller_days",
+            "late_repair_non_seller_days",
+            "late_repair_exclusions",
+            *MILESTONE_FIELDS,
+            "sla",
+            "allowed_actions",
+            "updates",
+            "comments",
+            "attachments",
+            "anomalies",
+            "events",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(ACTION_NAMES.values())))
+    )
+    def get_allowed_actions(self, fault: Fault) -> list[str]:
+        """The status actions this user may take now (empty for a role that only reads)."""
+        request = self.context.get("request")
+        if request is None or not can_act_on_faults(request.user):
+            return []
+        return [ACTION_NAMES[name] for name in fault_allowed_transitions(fault=fault)]
+
+    @extend_schema_field(FaultAnomalySerializer(many=True))
+    def get_anomalies(self, fault: Fault) -> list[dict]:
+        # Filtered from the prefetched timeline: no extra query.
+        rows = [event for event in fault.events.all() if event.kind == EventKind.ANOMALY]
+        return FaultAnomalySerializer(rows, many=True, context=self.context).data

@@ -1,0 +1,316 @@
+"""Demo data for `make run`: a simulator partner, its SLA policies, one user per role and a few
+faults in different states, all made through the services so their timelines are real.
+
+Loading is idempotent: everything is looked up by a fixed key (slug, code, username, buyer fault
+reference) and left alone when it exists, so a second load writes nothing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import transaction
+from django.utils import timezone
+
+from faults.choices import FaultStatus, FaultType, SlaCalendar
+from faults.models import Fault, SlaPolicy
+from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
+from faults.services import (
+    Actor,
+    fault_accept_resolution,
+    fault_apply_supplier_status,
+    fault_cancel,
+    fault_comment_add,
+    fault_create_draft,
+    fault_submit,
+)
+from integrations.choices import Environment, Protocol
+from integrations.models import BuyerIdentifier, Partner
+
+DEFAULT_DEMO_PASSWORD = "demo-password-123"
+DEMO_PARTNER_SLUG = "demo-supplier"
+DEMO_BUYER_IDENTIFIER = "SPDEV1"
+
+# username, role, is_staff, is_superuser. Only the admin may use the Django admin.
+DEMO_USERS = (
+    ("agent", AGENT, False, False),
+    ("manager", MANAGER, False, False),
+    ("admin", ADMIN, True, True),
+)
+
+# fault type, priority, target, calendar. Business hours are 08:00-18:00, so a business day is 10 h.
+DEMO_SLA_POLICIES = (
+    (FaultType.SERVICE_OUTAGE, 1, timedelta(hours=5), SlaCalendar.ALWAYS),
+    (FaultType.SERVICE_OUTAGE, 2, timedelta(hours=8), SlaCalendar.ALWAYS),
+    (FaultType.SERVICE_OUTAGE, None, timedelta(hours=24), SlaCalendar.ALWAYS),
+    (FaultType.IMPAIRED_SERVICE, None, timedelta(hours=20), SlaCalendar.BUSINESS_HOURS),
+    (FaultType.PERFORMANCE_ISSUE, None, timedelta(hours=50), SlaCalendar.BUSINESS_HOURS),
+    ("", None, timedelta(hours=30), SlaCalendar.BUSINESS_HOURS),
+)
+
+
+@dataclass
+class DemoSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    users: tuple[str, ...] = ()
+
+    def count(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created)
+
+
+def _partner(summary: DemoSummary) -> Partner:
+    partner, created = Partner.objects.get_or_create(
+        slug=DEMO_PARTNER_SLUG,
+        defaults={
+            "name": "Demo Supplier (simulator)",
+            "protocol": Protocol.CITYFIBRE,
+            "environment": Environment.SIMULATOR,
+            "base_url": "http://127.0.0.1:8081/",
+        },
+    )
+    if created:
+        summary.count("partners")
+    _, created = BuyerIdentifier.objects.get_or_create(
+        partner=partner,
+        code=DEMO_BUYER_IDENTIFIER,
+        defaults={
+            "description": "Development buyer identifier",
+            "is_default": not partner.buyer_identifiers.filter(is_default=True).exists(),
+        },
+    )
+    if created:
+        summary.count("buyer identifiers")
+    return partner
+
+
+def _sla_policies(partner: Partner, summary: DemoSummary) -> None:
+    for fault_type, priority, target, calendar in DEMO_SLA_POLICIES:
+        _, created = SlaPolicy.objects.get_or_create(
+            partner=partner,
+            fault_type=fault_type,
+            priority=priority,
+            defaults={"target": target, "calendar": calendar, "at_risk_percent": 80},
+        )
+        if created:
+            summary.count("SLA policies")
+
+
+def _user(
+    username: str, group: Group, *, staff: bool, superuser: bool, password: str
+) -> tuple[AbstractUser, bool]:
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@example.test",
+            "is_staff": staff,
+            "is_superuser": superuser,
+        },
+    )
+    # Checked rather than set: setting re-salts the hash, which would change the row every load.
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    user.groups.add(group)
+    return user, created
+
+
+def _users(password: str, summary: DemoSummary) -> dict[str, AbstractUser]:
+    groups = ensure_role_groups()
+    users = {}
+    for username, role, staff, superuser in DEMO_USERS:
+        users[username], created = _user(
+            username, groups[role], staff=staff, superuser=superuser, password=password
+        )
+        if created:
+            summary.count("users")
+    summary.users = tuple(users)
+    return users
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+SUPPLIER_STEPS: dict[str, tuple[str, ...]] = {
+    FaultStatus.DRAFT: (),
+    FaultStatus.PENDING: (),
+    FaultStatus.ACCEPTED: (FaultStatus.ACCEPTED,),
+    FaultStatus.IN_PROGRESS: (FaultStatus.ACCEPTED, FaultStatus.IN_PROGRESS),
+    FaultStatus.ON_HOLD: (FaultStatus.ACCEPTED, FaultStatus.IN_PROGRESS, FaultStatus.ON_HOLD),
+    FaultStatus.RESOLVED: (FaultStatus.ACCEPTED, FaultStatus.IN_PROGRESS, FaultStatus.RESOLVED),
+    FaultStatus.CLOSED: (FaultStatus.ACCEPTED, FaultStatus.RESOLVED),
+    FaultStatus.REJECTED: (FaultStatus.REJECTED,),
+    FaultStatus.CANCELLED: (FaultStatus.ACCEPTED,),
+}
+
+STEP_REASONS = {
+    FaultStatus.ON_HOLD: "Awaiting access to the end user's premises.",
+    FaultStatus.RESOLVED: "Faulty ONT replaced; service restored.",
+    FaultStatus.REJECTED: "Service ID not recognised on our network.",
+}
+
+
+@dataclass(frozen=True)
+class DemoFault:
+    reference: str
+    status: str
+    fault_type: str
+    priority: int
+    service_id: str
+    description: str
+
+
+DEMO_FAULTS = (
+    DemoFault(
+        "DEMO-0001",
+        FaultStatus.DRAFT,
+        FaultType.SERVICE_OUTAGE,
+        1,
+        "CFH-100001",
+        "Total loss of service since this morning; not yet sent to the supplier.",
+    ),
+    DemoFault(
+        "DEMO-0002",
+        FaultStatus.PENDING,
+        FaultType.IMPAIRED_SERVICE,
+        2,
+        "CFH-100002",
+        "Line drops several times an hour.",
+    ),
+    DemoFault(
+        "DEMO-0003",
+        FaultStatus.ACCEPTED,
+        FaultType.IMPAIRED_SERVICE,
+        3,
+        "CFH-100003",
+        "Packet loss of 5-10% in the evenings.",
+    ),
+    DemoFault(
+        "DEMO-0004",
+        FaultStatus.IN_PROGRESS,
+        FaultType.PERFORMANCE_ISSUE,
+        3,
+        "CFH-100004",
+        "Throughput capped at 300 Mbit/s on a 900 Mbit/s product.",
+    ),
+    DemoFault(
+        "DEMO-0005",
+        FaultStatus.ON_HOLD,
+        FaultType.IMPAIRED_SERVICE,
+        2,
+        "CFH-100005",
+        "Intermittent loss of sync; engineer needs access to the premises.",
+    ),
+    DemoFault(
+        "DEMO-0006",
+        FaultStatus.RESOLVED,
+        FaultType.IMPAIRED_SERVICE,
+        2,
+        "CFH-100006",
+        "No light at the ONT after building works.",
+    ),
+    DemoFault(
+        "DEMO-0007",
+        FaultStatus.CLOSED,
+        FaultType.PERFORMANCE_ISSUE,
+        4,
+        "CFH-100007",
+        "High latency to the supplier's interconnect.",
+    ),
+    DemoFault(
+        "DEMO-0008",
+        FaultStatus.REJECTED,
+        FaultType.IMPAIRED_SERVICE,
+        3,
+        "CFH-999999",
+        "Raised against a service ID the supplier does not know.",
+    ),
+    DemoFault(
+        "DEMO-0009",
+        FaultStatus.CANCELLED,
+        FaultType.IMPAIRED_SERVICE,
+        3,
+        "CFH-100009",
+        "Raised in error: the end user's router was switched off.",
+    ),
+)
+
+
+def _maintainer_reference(spec: DemoFault) -> str:
+    return spec.reference.replace("DEMO-", "CF-DEMO-")
+
+
+def _fault_details() -> dict[str, object]:
+    return {
+        "fault_start_time": timezone.now() - timedelta(hours=3),
+        "fault_location": "Ground floor comms cupboard, 1 Demo Street, Leeds LS1 1AA",
+        "site_access_details": "Reception is staffed 08:00-18:00; ask for the facilities manager.",
+        "site_access_contact_name": "Facilities Manager",
+        "site_access_contact_phone": "0113 496 0000",
+        "reporter_name": "NOC Agent",
+        "reporter_email": "noc@example.test",
+        "triage_complete": True,
+        "triage_findings": "Remote tests show the fault is on the supplier's side of the NTE.",
+    }
+
+
+def _fault(spec: DemoFault, partner: Partner, agent: AbstractUser) -> Fault:
+    by_agent = Actor.for_user(agent)
+    fault = fault_create_draft(
+        actor=by_agent,
+        supplier=partner,
+        service_id=spec.service_id,
+        fault_type=spec.fault_type,
+        priority=spec.priority,
+        description=spec.description,
+        buyer_fault_reference=spec.reference,
+        **_fault_details(),
+    )
+    if spec.status == FaultStatus.DRAFT:
+        return fault
+    fault_submit(fault_id=fault.pk, actor=by_agent)
+    for n, status in enumerate(SUPPLIER_STEPS[spec.status], start=1):
+        fault_apply_supplier_status(
+            fault_id=fault.pk,
+            status=status,
+            actor=Actor.partner(f"{spec.reference}-MSG-{n}"),
+            reason=STEP_REASONS.get(status, ""),
+            maintainer_fault_reference=(
+                _maintainer_reference(spec) if status == FaultStatus.ACCEPTED else ""
+            ),
+        )
+    if spec.status == FaultStatus.IN_PROGRESS:
+        fault_comment_add(
+            fault_id=fault.pk, actor=by_agent, text="End user confirms the issue persists."
+        )
+    elif spec.status == FaultStatus.CLOSED:
+        fault_accept_resolution(fault_id=fault.pk, actor=by_agent)
+    elif spec.status == FaultStatus.CANCELLED:
+        fault_cancel(fault_id=fault.pk, actor=by_agent, reason="Raised in error.")
+    return fault
+
+
+def _faults(partner: Partner, agent: AbstractUser, summary: DemoSummary) -> None:
+    existing = set(
+        Fault.objects.filter(
+            buyer_fault_reference__in=[spec.reference for spec in DEMO_FAULTS]
+        ).values_list("buyer_fault_reference", flat=True)
+    )
+    for spec in DEMO_FAULTS:
+        if spec.reference not in existing:
+            _fault(spec, partner, agent)
+            summary.count("faults")
+
+
+@transaction.atomic
+def demo_data_load(*, password: str = DEFAULT_DEMO_PASSWORD) -> DemoSummary:
+    """Load the demo data; returns what was created (nothing on a second load)."""
+    summary = DemoSummary()
+    partner = _partner(summary)
+    _sla_policies(partner, summary)
+    users = _users(password, summary)
+    _faults(partner, users["agent"], summary)
+    return summary

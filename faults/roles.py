@@ -1,0 +1,57 @@
+"""The three roles as auth groups: agents work faults, managers read, admins configure."""
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+AGENT = "agent"
+MANAGER = "manager"
+ADMIN = "admin"
+ROLES = (AGENT, MANAGER, ADMIN)
+
+ACT_ON_FAULT = "faults.act_on_fault"
+
+_FAULT_WORK_MODELS = ("fault", "faultcomment", "faultattachment")
+_FAULT_CONTEXT_MODELS = ("faultupdate", "faultevent", "slapause", "slapolicy")
+_PARTNER_MODELS = ("partner", "buyeridentifier")
+_ADMIN_APPS = ("faults", "integrations")
+
+
+def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:
+    return {f"{action}_{model}" for action in actions for model in models}
+
+
+def _role_permissions() -> dict[str, list[Permission]]:
+    faults_perms = Permission.objects.filter(content_type__app_label="faults")
+    partner_perms = Permission.objects.filter(content_type__app_label="integrations")
+    viewable = _FAULT_WORK_MODELS + _FAULT_CONTEXT_MODELS
+    agent = [
+        *faults_perms.filter(
+            codename__in=_codenames(("view", "add", "change"), _FAULT_WORK_MODELS)
+            | _codenames(("view",), _FAULT_CONTEXT_MODELS)
+            | {"act_on_fault"}
+        ),
+        *partner_perms.filter(codename__in=_codenames(("view",), _PARTNER_MODELS)),
+    ]
+    manager = [
+        *faults_perms.filter(codename__in=_codenames(("view",), viewable)),
+        *partner_perms.filter(codename__in=_codenames(("view",), _PARTNER_MODELS)),
+    ]
+    admin = list(Permission.objects.filter(content_type__app_label__in=_ADMIN_APPS))
+    return {AGENT: agent, MANAGER: manager, ADMIN: admin}
+
+
+def ensure_role_groups() -> dict[str, Group]:
+    """Create the role groups and grant their permissions. Safe to run any number of times.
+
+    Permissions are only added, never removed, so what an admin granted in the admin stays.
+    """
+    for label in _ADMIN_APPS:
+        # Normally made by post_migrate; made here too so this works right after a flush.
+        create_permissions(apps.get_app_config(label), verbosity=0)
+    groups = {}
+    for name, permissions in _role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*permissions)
+        groups[name] = group
+    return groups

@@ -1,0 +1,113 @@
+"""Shared fixtures, and the gate for tests that need real PostgreSQL or Redis.
+
+A test marked `postgres` or `redis` is skipped, with the reason, when the service is not
+configured; with REQUIRE_SERVICES=1 (CI) it fails instead, so nothing is silently skipped.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+
+from faults.choices import SlaCalendar
+from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
+from integrations.choices import Environment, Protocol
+from tests.factories import BuyerIdentifierFactory, PartnerFactory, SlaPolicyFactory
+
+NEEDS_POSTGRES = "needs DATABASE_URL pointing at PostgreSQL"
+NEEDS_REDIS = "needs CELERY_BROKER_URL pointing at Redis"
+TEST_PASSWORD = "test-password-123"
+
+
+def _uses_postgres() -> bool:
+    return "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
+
+
+def _uses_redis() -> bool:
+    return django_settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+
+
+def _services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _missing_services(item: pytest.Item) -> list[str]:
+    return [
+        reason
+        for marker, available, reason in (
+            ("postgres", _uses_postgres, NEEDS_POSTGRES),
+            ("redis", _uses_redis, NEEDS_REDIS),
+        )
+        if item.get_closest_marker(marker) and not available()
+    ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _services_required():
+        return
+    for item in items:
+        for reason in _missing_services(item):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _services_required():
+        for reason in _missing_services(item):
+            pytest.fail(f"{reason} (REQUIRE_SERVICES=1)", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(
+        slug="test-supplier",
+        name="Test Supplier",
+        protocol=Protocol.CITYFIBRE,
+        environment=Environment.SIMULATOR,
+        base_url="http://127.0.0.1:9/",
+    )
+
+
+@pytest.fixture
+def buyer_identifier(partner):
+    return BuyerIdentifierFactory(partner=partner, code="SPTEST1", is_default=True)
+
+
+@pytest.fixture
+def sla_policy(partner):
+    return SlaPolicyFactory(
+        partner=partner, target=timedelta(hours=8), calendar=SlaCalendar.ALWAYS, at_risk_percent=80
+    )
+
+
+def _user_in_role(username: str, role: str, **flags: bool):
+    group = ensure_role_groups()[role]
+    user = get_user_model().objects.create_user(
+        username=username, password=TEST_PASSWORD, email=f"{username}@example.test", **flags
+    )
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def agent_user(db):
+    return _user_in_role("test-agent", AGENT)
+
+
+@pytest.fixture
+def manager_user(db):
+    return _user_in_role("test-manager", MANAGER)
+
+
+@pytest.fixture
+def admin_user(db):
+    """Overrides pytest-django's superuser: a staff user whose rights come from the admin group,
+    so permission tests exercise the role (pytest-django's `admin_client` logs in as this one)."""
+    return _user_in_role("test-admin", ADMIN, is_staff=True)

@@ -1,0 +1,41 @@
+"""The Celery app: every beat entry names a registered task, the reliability settings of design
+§7 are on, and the configured broker carries a message."""
+
+import uuid
+
+import pytest
+from django.conf import settings
+
+from config.celery import app
+
+
+def test_every_beat_entry_names_a_registered_task():
+    app.loader.import_default_modules()
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert scheduled <= set(app.tasks)
+    assert scheduled == {"faults.tasks.auto_close_resolved_faults", "faults.tasks.sweep_sla"}
+
+
+def test_reliability_settings():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+
+
+@pytest.mark.redis
+def test_a_message_round_trips_through_redis():
+    payload = {"probe": uuid.uuid4().hex}
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=2)
+        queue = connection.SimpleQueue(f"test-probe-{payload['probe']}")
+        try:
+            queue.put(payload)
+            message = queue.get(timeout=5)
+            message.ack()
+        finally:
+            queue.queue.delete()
+            queue.close()
+
+    assert message.payload == payload

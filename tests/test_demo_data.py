@@ -1,0 +1,126 @@
+"""The demo loader: what `make run` shows, and that loading it twice changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from faults.choices import FaultStatus
+from faults.demo import DEMO_FAULTS, demo_data_load
+from faults.models import (
+    Fault,
+    FaultAttachment,
+    FaultComment,
+    FaultEvent,
+    FaultUpdate,
+    SlaPause,
+    SlaPolicy,
+)
+from integrations.models import BuyerIdentifier, Partner
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (
+    Partner,
+    BuyerIdentifier,
+    SlaPolicy,
+    Group,
+    get_user_model(),
+    Fault,
+    FaultEvent,
+    FaultUpdate,
+    FaultComment,
+    FaultAttachment,
+    SlaPause,
+)
+
+
+def snapshot() -> dict[str, object]:
+    users = get_user_model().objects.order_by("username")
+    return {
+        "counts": {model.__name__: model.objects.count() for model in MODELS},
+        "group permissions": {g.name: g.permissions.count() for g in Group.objects.all()},
+        "faults": list(
+            Fault.objects.order_by("buyer_fault_reference").values_list(
+                "buyer_fault_reference", "status", "maintainer_fault_reference", "updated_at"
+            )
+        ),
+        "users": list(users.values_list("username", "password", "is_staff", "is_superuser")),
+        "partner": Partner.objects.values("name", "base_url", "updated_at").get(),
+    }
+
+
+def test_loading_twice_changes_nothing():
+    first = demo_data_load(password="pw-one-123")
+    before = snapshot()
+
+    second = demo_data_load(password="pw-one-123")
+
+    assert first.changed
+    assert not second.changed
+    assert snapshot() == before
+
+
+def test_demo_data_has_a_fault_in_each_listed_state():
+    demo_data_load()
+
+    statuses = dict(Fault.objects.values_list("buyer_fault_reference", "status"))
+    assert statuses == {spec.reference: spec.status for spec in DEMO_FAULTS}
+    accepted = Fault.objects.get(buyer_fault_reference="DEMO-0003")
+    assert accepted.maintainer_fault_reference == "CF-DEMO-0003"
+    resolved = Fault.objects.get(status=FaultStatus.RESOLVED)
+    assert resolved.auto_close_due_at is not None
+    assert SlaPause.objects.filter(fault__status=FaultStatus.ON_HOLD, ended_at=None).count() == 1
+
+
+def test_demo_partner_and_its_default_buyer_identifier():
+    demo_data_load()
+
+    partner = Partner.objects.get(slug="demo-supplier")
+    assert partner.name == "Demo Supplier (simulator)"
+    assert partner.base_url == "http://127.0.0.1:8081/"
+    assert partner.default_buyer_identifier.code == "SPDEV1"
+    assert partner.sla_policies.filter(fault_type="", priority=None).exists()
+
+
+def test_demo_users_have_their_roles_and_only_admin_is_staff():
+    demo_data_load(password="pw-demo-456")
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    for name in ("agent", "manager", "admin"):
+        assert list(users[name].groups.values_list("name", flat=True)) == [name]
+        assert users[name].check_password("pw-demo-456")
+    assert not users["agent"].is_staff and not users["manager"].is_staff
+    assert users["admin"].is_staff and users["admin"].is_superuser
+
+
+def test_a_new_password_is_applied_on_reload():
+    demo_data_load(password="pw-one-123")
+
+    demo_data_load(password="pw-two-456")
+
+    assert get_user_model().objects.get(username="agent").check_password("pw-two-456")
+
+
+def test_command_prints_the_logins_and_password(settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "from-the-env-789")
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    assert "agent, manager, admin; password: from-the-env-789" in out.getvalue()
+    assert get_user_model().objects.get(username="manager").check_password("from-the-env-789")
+
+
+def test_command_refuses_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", stdout=StringIO())
+    assert not Partner.objects.exists()
+
+    call_command("load_demo", "--force", stdout=StringIO())
+    assert Fault.objects.count() == len(DEMO_FAULTS)
