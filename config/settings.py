@@ -137,6 +137,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Raise faults with wholesale suppliers, follow them and hold suppliers to SLA.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "FaultStatusEnum": "faults.choices.FaultStatus",
+        "PartyEnum": "faults.choices.Party",
+    },
 }
 
 # --- Celery (design §7) -----------------------------------------------------------------------
@@ -173,6 +177,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "faults.tasks.sweep_sla",
         "schedule": timedelta(seconds=env.int("SLA_SWEEP_SECONDS", default=60)),
     },
+    "integrations-outbox-sweep": {
+        "task": "integrations.tasks.sweep_outbox",
+        "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_SECONDS", default=15)),
+    },
+    "integrations-inbox-sweep": {
+        "task": "integrations.tasks.sweep_inbox",
+        "schedule": timedelta(seconds=env.int("INBOX_SWEEP_SECONDS", default=30)),
+    },
+    "integrations-reconcile-silent-faults": {
+        "task": "integrations.tasks.reconcile_silent_faults",
+        "schedule": timedelta(seconds=env.int("RECONCILE_SWEEP_SECONDS", default=300)),
+    },
     "faults-sla-nightly-full-recompute": {
         "task": "faults.tasks.sweep_sla",
         "schedule": crontab(hour=2, minute=30),
@@ -186,9 +202,9 @@ FAULT_AUTO_CLOSE_BATCH_SIZE = env.int("FAULT_AUTO_CLOSE_BATCH_SIZE", default=200
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="GB")
 SLA_HOLIDAY_SUBDIVISION = env.str("SLA_HOLIDAY_SUBDIVISION", default="ENG")
-# Where a fault's intended partner calls go. The integration spine replaces this with the outbox.
+# Where a fault's partner calls go: the outbox, written in the same transaction as the change.
 FAULT_PARTNER_CALL_HANDLER = env.str(
-    "FAULT_PARTNER_CALL_HANDLER", default="faults.ports.record_intended_call"
+    "FAULT_PARTNER_CALL_HANDLER", default="integrations.outbox.outbox_partner_call"
 )
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # The supplier exchange's list (seed 000) less the types a browser would run or render as a page
@@ -204,6 +220,13 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- partner edge (design §7) --------------------------------------------------------------
+# Addresses of the TLS-terminating proxy: only requests from these may carry a client certificate
+# (X-SSL-Client-Cert) and a forwarded address. In DEBUG the local simulators play the proxy.
+TRUSTED_PROXY_IPS = env.list(
+    "TRUSTED_PROXY_IPS", default=["127.0.0.1/32", "::1/128"] if DEBUG else []
+)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

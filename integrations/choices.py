@@ -11,3 +11,21 @@ class Environment(models.TextChoices):
     SIMULATOR = "simulator", "Local simulator"
     INTEGRATION = "integration", "Supplier integration / staging"
     PRODUCTION = "production", "Production"
+
+
+class OutboundStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    DELIVERED = "delivered", "Delivered"
+    REFUSED = "refused", "Refused by the partner"
+    DEAD = "dead", "Dead (gave up retrying)"
+
+
+# A row in one of these still has to reach the partner; later rows of its fault wait for it.
+OUTBOUND_UNFINISHED = (OutboundStatus.PENDING, OutboundStatus.SENDING)
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", "Received, not applied yet"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Could not be applied"

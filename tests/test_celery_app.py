@@ -15,7 +15,13 @@ def test_every_beat_entry_names_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled <= set(app.tasks)
-    assert scheduled == {"faults.tasks.auto_close_resolved_faults", "faults.tasks.sweep_sla"}
+    assert scheduled == {
+        "faults.tasks.auto_close_resolved_faults",
+        "faults.tasks.sweep_sla",
+        "integrations.tasks.sweep_outbox",
+        "integrations.tasks.sweep_inbox",
+        "integrations.tasks.reconcile_silent_faults",
+    }
 
 
 def test_reliability_settings():

@@ -71,8 +71,8 @@ def make_fault(partner, buyer_identifier, sla_policy):
 def test_two_notifications_at_once_end_as_if_applied_one_after_the_other(make_fault):
     for _ in range(ROUNDS):
         fault = make_fault("accepted")
-        t_hold = fault.status_as_of + timedelta(minutes=5)
-        t_start = fault.status_as_of + timedelta(minutes=10)
+        t_hold = fault.accepted_at + timedelta(minutes=5)
+        t_start = fault.accepted_at + timedelta(minutes=10)
         hold_note = UpdateEntry("Waiting for access", "seller", t_hold)
         start_note = UpdateEntry("Engineer on site", "seller", t_start)
 
@@ -85,7 +85,7 @@ def test_two_notifications_at_once_end_as_if_applied_one_after_the_other(make_fa
         fault.refresh_from_db()
         # hold then start: in-progress; start then hold (older): in-progress, hold ignored.
         assert fault.status == FaultStatus.IN_PROGRESS
-        assert fault.status_as_of == t_start
+        assert fault.supplier_status_sent_at == t_start
         assert fault.updates.count() == 2  # both messages' updates, neither lost
         open_pauses = fault.sla_pauses.filter(ended_at__isnull=True).count()
         assert open_pauses == 0

@@ -312,8 +312,9 @@ def test_an_oversized_attachment_is_refused(draft, agent, settings):
 
 def test_request_update_needs_a_maintainer_reference(draft, agent):
     pending = bring_to(draft, "pending")
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(FaultValidationError) as error:
         fault_request_update(fault_id=pending.pk, actor=agent)
+    assert "maintainer_fault_reference" in error.value.errors
 
     fault = bring_to(
         FaultFactory(supplier=draft.supplier, buyer_identifier=draft.buyer_identifier),

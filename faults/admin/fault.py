@@ -51,7 +51,7 @@ FAULT_FIELDSETS = (
         "Status",
         {
             "fields": (
-                ("status", "status_as_of"),
+                ("status", "supplier_status_sent_at"),
                 "status_reason",
                 "closure_code",
                 "auto_close_due_at",

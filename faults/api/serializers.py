@@ -26,7 +26,7 @@ MILESTONE_FIELDS = [
     "closed_at",
     "cancelled_at",
     "auto_close_due_at",
-    "status_as_of",
+    "supplier_status_sent_at",
     "last_supplier_message_at",
 ]
 

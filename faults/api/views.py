@@ -2,7 +2,6 @@
 the actor, and answers with the fault (or the comment or attachment it created)."""
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
@@ -38,7 +37,7 @@ from faults.services import (
     fault_attachment_add,
     fault_cancel,
     fault_comment_add,
-    fault_create_draft,
+    fault_raise,
     fault_reject_resolution,
     fault_request_update,
     fault_submit,
@@ -108,11 +107,7 @@ class FaultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request: Request) -> Response:
         data = self._input(inputs.FaultCreateSerializer)
         submit = data.pop("submit", False)
-        # Created and submitted together or not at all.
-        with transaction.atomic():
-            fault = fault_create_draft(actor=self._actor(), **data)
-            if submit:
-                fault = fault_submit(fault_id=fault.pk, actor=self._actor())
+        fault = fault_raise(actor=self._actor(), submit=submit, **data)
         response = self._fault_response(fault, status.HTTP_201_CREATED)
         response["Location"] = reverse(
             "faults-api:fault-detail", kwargs={self.lookup_field: fault.buyer_fault_reference}

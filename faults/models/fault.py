@@ -74,10 +74,12 @@ class Fault(ConcurrentTransitionMixin, models.Model):
         default=S.DRAFT, choices=S.choices, protected=True, max_length=20, db_index=True
     )
     status_reason = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
-    status_as_of = models.DateTimeField(
+    supplier_status_sent_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the current status was set (the sent time of the supplier message).",
+        help_text="Sent time of the supplier message that last set the status: an older "
+        "message's status is not applied. Our own actions do not move it, so the two clocks "
+        "are never compared.",
     )
     closure_code = models.CharField(max_length=36, blank=True)
 

@@ -1,11 +1,18 @@
 """The fault services: every change to a fault goes through one of these functions."""
 
 from faults.services.actors import Actor
+from faults.services.merge import (
+    CommentEntry,
+    UpdateEntry,
+    fault_comments_merge,
+    fault_updates_merge,
+)
 from faults.services.notes import fault_attachment_add, fault_comment_add
 from faults.services.raising import (
     fault_amend,
     fault_cancel,
     fault_create_draft,
+    fault_raise,
     fault_request_update,
     fault_submit,
 )
@@ -14,21 +21,32 @@ from faults.services.resolution import (
     fault_reject_resolution,
     faults_auto_close_due,
 )
-from faults.services.supplier import UpdateEntry, fault_apply_supplier_status, fault_updates_merge
+from faults.services.supplier import (
+    LateRepair,
+    SupplierReport,
+    fault_apply_supplier_report,
+    fault_apply_supplier_status,
+)
 from faults.services.transitions import fault_allowed_transitions, fault_lock, fault_transition
 
 __all__ = [
     "Actor",
+    "CommentEntry",
+    "LateRepair",
+    "SupplierReport",
     "UpdateEntry",
     "fault_accept_resolution",
     "fault_allowed_transitions",
     "fault_amend",
+    "fault_apply_supplier_report",
     "fault_apply_supplier_status",
     "fault_attachment_add",
     "fault_cancel",
     "fault_comment_add",
+    "fault_comments_merge",
     "fault_create_draft",
     "fault_lock",
+    "fault_raise",
     "fault_reject_resolution",
     "fault_request_update",
     "fault_submit",

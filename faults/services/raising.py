@@ -77,6 +77,20 @@ def _resolve_buyer_identifier(
     return buyer_identifier
 
 
+def _check_parent(parent: Fault, supplier: Partner) -> None:
+    """Mass incidents: child faults hang under an open parent with the same supplier, one level
+    deep."""
+    problems = []
+    if parent.parent_id is not None:
+        problems.append(f"{parent} is itself a child of another fault.")
+    if parent.supplier_id != supplier.pk:
+        problems.append(f"{parent} is with another supplier.")
+    if parent.status in TERMINAL_STATUSES:
+        problems.append(f"{parent} is {parent.status}.")
+    if problems:
+        raise FaultValidationError("That fault cannot be the parent.", errors={"parent": problems})
+
+
 @transaction.atomic
 def fault_create_draft(
     *,
@@ -100,11 +114,8 @@ def fault_create_draft(
         raise FaultValidationError(
             f"{supplier} is not active.", errors={"supplier": ["This partner is not active."]}
         )
-    if parent is not None and parent.parent_id is not None:
-        raise FaultValidationError(
-            "A child fault cannot be a parent.",
-            errors={"parent": [f"{parent} is itself a child of another fault."]},
-        )
+    if parent is not None:
+        _check_parent(parent, supplier)
     fault = Fault(
         buyer_fault_reference=buyer_fault_reference or new_buyer_fault_reference(),
         supplier=supplier,
@@ -122,6 +133,15 @@ def fault_create_draft(
     fault_event_record(
         fault=fault, kind=EventKind.CREATED, actor=actor, at=timezone.now(), to_status=fault.status
     )
+    return fault
+
+
+@transaction.atomic
+def fault_raise(*, actor: Actor, submit: bool = False, **draft: Any) -> Fault:
+    """Create a draft and, when asked, send it straight away: all or nothing."""
+    fault = fault_create_draft(actor=actor, **draft)
+    if submit:
+        fault = fault_submit(fault_id=fault.pk, actor=actor)
     return fault
 
 
@@ -209,13 +229,15 @@ def fault_request_update(*, fault_id: int, actor: Actor, at: datetime | None = N
     """Ask the supplier for a full notification of the fault (requestFaultReportUpdate)."""
     at = at or timezone.now()
     fault = fault_lock(fault_id=fault_id)
-    if (
-        fault.status == FaultStatus.DRAFT
-        or fault.status in TERMINAL_STATUSES
-        or not fault.maintainer_fault_reference
-    ):
+    if fault.status == FaultStatus.DRAFT or fault.status in TERMINAL_STATUSES:
         raise TransitionNotAllowed(
             reference=fault.buyer_fault_reference, status=fault.status, action="request_update"
+        )
+    if not fault.maintainer_fault_reference:
+        raise FaultValidationError(
+            "The supplier has not given its reference yet; an update can be requested once the "
+            "fault is accepted.",
+            errors={"maintainer_fault_reference": ["Not known yet."]},
         )
     request_partner_call(fault=fault, operation=PartnerOperation.REQUEST_UPDATE, payload={}, at=at)
     return fault

@@ -2,64 +2,95 @@
 
 The supplier is the source of truth for its status. A status that skips steps is applied step by
 step and the skip recorded as an anomaly; a status from a message older than the one that set the
-current status is not applied, but the message's updates are still merged.
+current status is not applied, but everything else the message carries is still merged.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from faults.choices import EventKind, FaultStatus, Party
-from faults.models import Fault, FaultUpdate
+from faults.choices import EventKind, FaultStatus
+from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
-from faults.services.notes import content_fingerprint
+from faults.services.merge import (
+    CommentEntry,
+    UpdateEntry,
+    fault_comments_merge,
+    fault_updates_merge,
+)
 from faults.services.transitions import fault_lock, fault_transition, supplier_path
+
+# Details the supplier owns and may change in any notification.
+SUPPLIER_DETAIL_FIELDS = ("triage_complete", "triage_findings", "closure_code")
 
 
 @dataclass(frozen=True)
-class UpdateEntry:
-    """One entry of a supplier's updates list."""
-
-    description: str
-    updated_by: str = ""
-    updated_time: datetime | None = None
-
-
-def _party(value: str) -> str:
-    value = (value or "").strip().lower()
-    return value if value in Party.values else ""
+class LateRepair:
+    total_days: int | None = None
+    seller_days: int | None = None
+    non_seller_days: int | None = None
+    exclusions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def fault_updates_merge(*, fault: Fault, entries: Iterable[UpdateEntry]) -> int:
-    """Store the entries not stored yet (suppliers resend the whole list); returns how many."""
-    known = set(fault.updates.values_list("fingerprint", flat=True))
-    new_rows = []
-    for entry in entries:
-        if not entry.description or not entry.description.strip():
-            continue
-        party = _party(entry.updated_by)
-        fingerprint = content_fingerprint(entry.description, party, entry.updated_time)
-        if fingerprint in known:
-            continue
-        known.add(fingerprint)
-        new_rows.append(
-            FaultUpdate(
-                fault=fault,
-                description=entry.description.strip(),
-                updated_by=party,
-                updated_time=entry.updated_time,
-                fingerprint=fingerprint,
-            )
-        )
-    FaultUpdate.objects.bulk_create(new_rows)
-    return len(new_rows)
+@dataclass(frozen=True)
+class SupplierReport:
+    """Everything a supplier notification says about a fault, in domain terms."""
+
+    sent_at: datetime | None = None
+    status: str | None = None
+    status_reason: str = ""
+    maintainer_fault_reference: str = ""
+    updates: tuple[UpdateEntry, ...] = ()
+    comments: tuple[CommentEntry, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    late_repair: LateRepair | None = None
+    # Appointment news, kept on the timeline (the appointments app gives them a model).
+    timeline_notes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 @transaction.atomic
+def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor: Actor) -> Fault:
+    """Apply a supplier notification to a fault. Never refuses: what cannot be applied is
+    recorded on the timeline."""
+    at = report.sent_at or timezone.now()
+    fault = fault_lock(fault_id=fault_id)
+    fault.last_supplier_message_at = max(filter(None, (fault.last_supplier_message_at, at)))
+    _apply_maintainer_reference(fault, report.maintainer_fault_reference, actor, at)
+    fault_updates_merge(fault=fault, entries=report.updates)
+    for comment in fault_comments_merge(fault=fault, entries=report.comments, received_at=at):
+        if comment.commented_by != "buyer":
+            fault_event_record(
+                fault=fault, kind=EventKind.COMMENT, actor=actor, at=at, message=comment.text
+            )
+    _apply_details(fault, report.details, actor, at)
+    if report.late_repair is not None:
+        _apply_late_repair(fault, report.late_repair, actor, at)
+    for message, data in report.timeline_notes:
+        fault_event_record(
+            fault=fault,
+            kind=EventKind.SUPPLIER_DATA,
+            actor=actor,
+            at=at,
+            message=message,
+            data=data,
+        )
+    if report.status:
+        _apply_status(
+            fault=fault,
+            status=report.status.strip().lower(),
+            actor=actor,
+            at=at,
+            reason=report.status_reason,
+        )
+    fault.save()
+    return fault
+
+
 def fault_apply_supplier_status(
     *,
     fault_id: int,
@@ -70,37 +101,71 @@ def fault_apply_supplier_status(
     maintainer_fault_reference: str = "",
     updates: Iterable[UpdateEntry] = (),
 ) -> Fault:
-    """Apply what a supplier message says about a fault: its maintainer reference, its updates
-    and its status. Never refuses: what cannot be applied is recorded on the timeline."""
-    at = sent_at or timezone.now()
-    fault = fault_lock(fault_id=fault_id)
-    fault.last_supplier_message_at = max(filter(None, (fault.last_supplier_message_at, at)))
+    """The status part of a notification on its own (also a synchronous rejection)."""
+    report = SupplierReport(
+        sent_at=sent_at,
+        status=status,
+        status_reason=reason,
+        maintainer_fault_reference=maintainer_fault_reference,
+        updates=tuple(updates),
+    )
+    return fault_apply_supplier_report(fault_id=fault_id, report=report, actor=actor)
 
-    maintainer_fault_reference = (maintainer_fault_reference or "").strip()
-    if (
-        maintainer_fault_reference
-        and maintainer_fault_reference != fault.maintainer_fault_reference
-    ):
+
+def _apply_maintainer_reference(fault: Fault, reference: str, actor: Actor, at: datetime) -> None:
+    reference = (reference or "").strip()[:36]
+    if not reference or reference == fault.maintainer_fault_reference:
+        return
+    fault_event_record(
+        fault=fault,
+        kind=EventKind.SUPPLIER_DATA,
+        actor=actor,
+        at=at,
+        message=f"Maintainer reference {reference}",
+        data={"maintainer_fault_reference": [fault.maintainer_fault_reference, reference]},
+    )
+    fault.maintainer_fault_reference = reference
+
+
+def _apply_details(fault: Fault, details: dict[str, Any], actor: Actor, at: datetime) -> None:
+    changes = {}
+    for name in SUPPLIER_DETAIL_FIELDS:
+        value = details.get(name)
+        if value is None or value == "" or getattr(fault, name) == value:
+            continue
+        changes[name] = [getattr(fault, name), value]
+        setattr(fault, name, value)
+    if changes:
         fault_event_record(
             fault=fault,
             kind=EventKind.SUPPLIER_DATA,
             actor=actor,
             at=at,
-            message=f"Maintainer reference {maintainer_fault_reference}",
-            data={
-                "maintainer_fault_reference": [
-                    fault.maintainer_fault_reference,
-                    maintainer_fault_reference,
-                ]
-            },
+            message="Supplier updated " + ", ".join(changes),
+            data=changes,
         )
-        fault.maintainer_fault_reference = maintainer_fault_reference[:36]
 
-    fault_updates_merge(fault=fault, entries=updates)
-    if status:
-        _apply_status(fault=fault, status=status.strip().lower(), actor=actor, at=at, reason=reason)
-    fault.save()
-    return fault
+
+def _apply_late_repair(fault: Fault, late: LateRepair, actor: Actor, at: datetime) -> None:
+    figures = {
+        "late_repair_total_days": late.total_days,
+        "late_repair_seller_days": late.seller_days,
+        "late_repair_non_seller_days": late.non_seller_days,
+        "late_repair_exclusions": late.exclusions,
+    }
+    if all(getattr(fault, name) == value for name, value in figures.items()):
+        return
+    for name, value in figures.items():
+        setattr(fault, name, value)
+    fault_event_record(
+        fault=fault,
+        kind=EventKind.SUPPLIER_DATA,
+        actor=actor,
+        at=at,
+        message=f"Late repair notification: {late.total_days} day(s) late, "
+        f"{late.seller_days} caused by the supplier",
+        data={"late_repair": {k: v for k, v in figures.items() if k != "late_repair_exclusions"}},
+    )
 
 
 def _apply_status(*, fault: Fault, status: str, actor: Actor, at: datetime, reason: str) -> None:
@@ -114,7 +179,7 @@ def _apply_status(*, fault: Fault, status: str, actor: Actor, at: datetime, reas
             reported=status,
         )
         return
-    if fault.status_as_of and at < fault.status_as_of:
+    if fault.supplier_status_sent_at and at < fault.supplier_status_sent_at:
         fault_event_record(
             fault=fault,
             kind=EventKind.STALE_STATUS,
@@ -123,15 +188,15 @@ def _apply_status(*, fault: Fault, status: str, actor: Actor, at: datetime, reas
             from_status=current,
             to_status=status,
             message=(
-                f"'{status}' sent at {at.isoformat()} is older than the current '{current}' "
-                f"(as of {fault.status_as_of.isoformat()}); status not changed."
+                f"'{status}' sent at {at.isoformat()} is older than the supplier's last status "
+                f"(sent {fault.supplier_status_sent_at.isoformat()}); status not changed."
             ),
         )
         return
+    fault.supplier_status_sent_at = at
     if status == current:
         if reason and reason != fault.status_reason:
             fault.status_reason = reason
-        fault.status_as_of = at
         return
     path = supplier_path(from_status=current, to_status=status)
     if path is None:
@@ -139,8 +204,8 @@ def _apply_status(*, fault: Fault, status: str, actor: Actor, at: datetime, reas
             fault,
             actor,
             at,
-            f"Supplier reported '{status}' while the fault is '{current}': "
-            "no such move; status not changed.",
+            f"Supplier reported '{status}' while the fault is "
+            f"'{current}': no such move; status not changed.",
             reported=status,
         )
         return

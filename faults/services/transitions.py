@@ -72,7 +72,6 @@ def fault_transition(
     method()
     to_status = fault.status
 
-    fault.status_as_of = at
     fault.status_reason = reason
     if to_status in MILESTONE_FIELDS:
         setattr(fault, MILESTONE_FIELDS[to_status], at)

@@ -1,0 +1,129 @@
+"""The supplier Ticketing API plugged into the spine: which message each domain operation
+becomes, where it goes, what the answers mean, and how a notification is applied."""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from lxml import etree
+
+from faults.choices import EventKind, PartnerOperation
+from faults.models import Fault, FaultAttachment, FaultComment
+from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
+from faults.services.audit import fault_event_record
+from integrations.adapters import OutboundDraft, PartnerAdapter, UnsupportedOperation, register
+from integrations.choices import Protocol
+from integrations.cityfibre import builders, soap
+from integrations.cityfibre.mapping import notification_to_report
+from integrations.cityfibre.parsers import (
+    MessageUnreadable,
+    parse_generic_response,
+    parse_notification,
+    parse_received_fault_report,
+)
+from integrations.http import CallResult, post_to_partner
+from integrations.models import InboundMessage, OutboundMessage
+from integrations.xml import XmlRejected, parse_xml
+
+CONTENT_TYPE = "text/xml; charset=utf-8"
+
+
+def _answer_error(body: bytes) -> tuple[str, str | None]:
+    """The errorMessage and status of a supplier's answer, as far as it can be read."""
+    try:
+        element = soap.unwrap(parse_xml(body))
+        if etree.QName(element).localname in ("receivedFaultReport", "receivedAmendFaultReport"):
+            answer = parse_received_fault_report(element)
+        else:
+            answer = parse_generic_response(element)
+    except (XmlRejected, MessageUnreadable, soap.SoapFault) as exc:
+        return str(exc), None
+    return answer.error_message, answer.status
+
+
+@register
+class CityFibreAdapter(PartnerAdapter):
+    protocol = Protocol.CITYFIBRE
+
+    def build_outbound(
+        self,
+        *,
+        fault: Fault,
+        operation: str,
+        payload: dict[str, Any],
+        message_id: str,
+        at: datetime,
+    ) -> OutboundDraft:
+        common = {"fault": fault, "message_id": message_id, "sent_at": at}
+        if operation == PartnerOperation.RAISE:
+            element = builders.build_add_fault_report(**common)
+        elif operation == PartnerOperation.AMEND:
+            attachments = FaultAttachment.objects.filter(pk__in=payload.get("attachment_ids", []))
+            element = builders.build_amend_fault_report(
+                **common, changes=payload.get("changes", {}), attachments=list(attachments)
+            )
+        elif operation == PartnerOperation.COMMENT:
+            comment = FaultComment.objects.get(pk=payload["comment_id"])
+            element = builders.build_amend_fault_report(**common, changes={}, comment=comment)
+        elif operation == PartnerOperation.CANCEL:
+            element = builders.build_amend_fault_report(
+                **common, changes={}, status="cancelled", status_reason=payload.get("reason", "")
+            )
+        elif operation == PartnerOperation.RESOLUTION_ANSWER:
+            element = builders.build_resolve_response(
+                **common, accepted=payload["accepted"], reason=payload.get("reason", "")
+            )
+        elif operation == PartnerOperation.REQUEST_UPDATE:
+            element = builders.build_request_fault_report_update(**common)
+        else:
+            raise UnsupportedOperation(f"The supplier Ticketing API has no '{operation}'.")
+        return OutboundDraft(
+            message_type=etree.QName(element).localname, body=soap.wrap(element).decode()
+        )
+
+    def deliver(self, message: OutboundMessage) -> CallResult:
+        url = f"{message.partner.base_url.rstrip('/')}/{message.message_type}"
+        return post_to_partner(
+            message.partner,
+            url,
+            message.body.encode(),
+            content_type=CONTENT_TYPE,
+            soap_action=message.message_type,
+        )
+
+    def on_delivered(self, message: OutboundMessage, result: CallResult) -> None:
+        error, status = _answer_error(result.body)
+        if message.message_type == "addFaultReport" and status == "rejected":
+            self._reject_raise(message, error or "rejected by the supplier")
+
+    def on_refused(self, message: OutboundMessage, result: CallResult) -> None:
+        error, _status = _answer_error(result.body)
+        reason = error or f"HTTP {result.status_code}"
+        message.last_error = reason
+        if message.message_type == "addFaultReport":
+            self._reject_raise(message, reason)
+        elif message.fault_id:
+            fault_event_record(
+                fault=Fault.objects.get(pk=message.fault_id),
+                kind=EventKind.ANOMALY,
+                actor=Actor.partner(message.message_id),
+                at=timezone.now(),
+                message=f"The supplier refused our {message.message_type}: {reason}",
+                data={"outbound_id": message.pk, "http_status": result.status_code},
+            )
+
+    def _reject_raise(self, message: OutboundMessage, reason: str) -> None:
+        fault_apply_supplier_status(
+            fault_id=message.fault_id,
+            status="rejected",
+            actor=Actor.partner(message.message_id),
+            reason=reason[:4000],
+        )
+
+    def apply_inbound(self, message: InboundMessage) -> None:
+        notification = parse_notification(soap.unwrap(parse_xml(bytes(message.body))))
+        fault_apply_supplier_report(
+            fault_id=message.fault_id,
+            report=notification_to_report(notification),
+            actor=Actor.partner(notification.message_id),
+        )

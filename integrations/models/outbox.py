@@ -1,0 +1,48 @@
+from django.db import models
+from django.db.models import Q
+
+from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
+
+
+class OutboundMessage(models.Model):
+    """A message to a partner, written in the same transaction as the change that causes it
+    (design §7). The row, not the broker, is what makes the message durable."""
+
+    partner = models.ForeignKey("integrations.Partner", on_delete=models.PROTECT, related_name="+")
+    fault = models.ForeignKey(
+        "faults.Fault", null=True, blank=True, on_delete=models.PROTECT, related_name="outbound"
+    )
+    operation = models.CharField(max_length=40, help_text="The domain operation (raise, amend…).")
+    message_type = models.CharField(max_length=60, help_text="The protocol's message name.")
+    message_id = models.CharField(max_length=36, unique=True)
+    payload = models.JSONField(default=dict, blank=True, help_text="The domain intent.")
+    body = models.TextField(help_text="What is sent, exactly.")
+    status = models.CharField(
+        max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A sender that dies mid-call gives the row back then."
+    )
+    last_error = models.TextField(blank=True)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=OUTBOUND_UNFINISHED),
+                name="outbound_due",
+            ),
+            models.Index(fields=["fault", "id"], name="outbound_fault_order"),
+            models.Index(fields=["partner", "status"], name="outbound_partner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.message_id} ({self.status})"

@@ -1,0 +1,134 @@
+import ipaddress
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from integrations.choices import Environment, Protocol
+
+
+class Partner(models.Model):
+    """A wholesale supplier we raise faults with, and how we talk to it."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    base_url = models.URLField(max_length=500, help_text="Where we send the partner's calls.")
+    environment = models.CharField(
+        max_length=20, choices=Environment.choices, default=Environment.PRODUCTION
+    )
+    is_active = models.BooleanField(default=True)
+
+    # --- who may call us: mutual TLS terminated by the proxy, then pinned here ---------------
+    client_cert_fingerprints = models.TextField(
+        blank=True,
+        help_text="SHA-256 fingerprints of the partner's client certificates, one per line "
+        "(hex, colons optional).",
+    )
+    allowed_networks = models.TextField(
+        blank=True,
+        help_text="Source addresses or networks the partner calls from, one per line (CIDR).",
+    )
+    # --- how we call them ----------------------------------------------------------------
+    client_cert_path = models.CharField(
+        max_length=500, blank=True, help_text="Our client certificate (PEM) for this partner."
+    )
+    client_key_path = models.CharField(max_length=500, blank=True)
+    ca_bundle_path = models.CharField(
+        max_length=500, blank=True, help_text="CA bundle that signs the partner's server."
+    )
+    connect_timeout = models.FloatField(default=5.0, validators=[MinValueValidator(0.1)])
+    read_timeout = models.FloatField(default=20.0, validators=[MinValueValidator(0.1)])
+    max_attempts = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1)])
+    retry_base_seconds = models.FloatField(default=30.0, validators=[MinValueValidator(0.01)])
+    retry_max_seconds = models.FloatField(default=3600.0, validators=[MinValueValidator(0.01)])
+    max_inbound_bytes = models.PositiveIntegerField(default=256 * 1024)
+    reconcile_after = models.DurationField(
+        default=timedelta(hours=6),
+        help_text="Ask for a full update of an open fault that has heard nothing for this long.",
+    )
+    credentials_broken_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the partner refused our credentials (401); nothing is sent until "
+        "an admin clears it.",
+    )
+    credentials_broken_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        try:
+            self.pinned_fingerprints  # noqa: B018 - parses and validates
+        except ValueError as exc:
+            errors["client_cert_fingerprints"] = str(exc)
+        try:
+            self.networks  # noqa: B018
+        except ValueError as exc:
+            errors["allowed_networks"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def pinned_fingerprints(self) -> frozenset[str]:
+        return frozenset(
+            normalise_fingerprint(line) for line in self.client_cert_fingerprints.split() if line
+        )
+
+    @property
+    def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(line.strip(), strict=False)
+            for line in self.allowed_networks.split()
+            if line.strip()
+        )
+
+    @property
+    def default_buyer_identifier(self) -> "BuyerIdentifier | None":
+        return self.buyer_identifiers.filter(is_default=True, is_active=True).first()
+
+
+def normalise_fingerprint(value: str) -> str:
+    hex_digits = value.replace(":", "").strip().lower()
+    if len(hex_digits) != 64 or any(c not in "0123456789abcdef" for c in hex_digits):
+        raise ValueError(f"'{value}' is not a SHA-256 fingerprint (64 hex digits).")
+    return hex_digits
+
+
+class BuyerIdentifier(models.Model):
+    """The code a supplier knows us by: `buyerIdentifier` in its messages, at most 36 characters."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="buyer_identifiers")
+    code = models.CharField(max_length=36, validators=[MaxLengthValidator(36)])
+    description = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(
+        default=False, help_text="Used for new faults with this partner; one per partner."
+    )
+
+    class Meta:
+        ordering = ["partner__name", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "code"], name="buyer_identifier_unique_code"
+            ),
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(is_default=True),
+                name="buyer_identifier_one_default_per_partner",
+                violation_error_message="This partner already has a default buyer identifier.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.partner.slug})"

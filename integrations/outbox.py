@@ -1,0 +1,217 @@
+"""The outbox (design §7): a message row written with the domain change that causes it,
+delivered after commit, retried with backoff, delivered per fault in the order written."""
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from faults.choices import EventKind, PartnerOperation
+from faults.models import Fault
+from faults.services.actors import Actor
+from faults.services.audit import fault_event_record
+from integrations.adapters import get_adapter
+from integrations.broker import publish
+from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
+from integrations.http import CallKind, CallResult
+from integrations.models import OutboundMessage, Partner
+
+logger = logging.getLogger(__name__)
+MAX_STORED_RESPONSE = 20_000
+
+
+def new_message_id() -> str:
+    return str(uuid.uuid4())
+
+
+def outbox_partner_call(
+    *, fault: Fault, operation: PartnerOperation, payload: dict[str, Any], at: datetime
+) -> OutboundMessage:
+    """The handler behind `faults.ports.request_partner_call`: builds the partner's message now,
+    inside the caller's transaction, so the row exists if and only if the change does."""
+    partner = fault.supplier
+    message_id = new_message_id()
+    draft = get_adapter(partner.protocol).build_outbound(
+        fault=fault, operation=operation, payload=payload, message_id=message_id, at=at
+    )
+    message = OutboundMessage.objects.create(
+        partner=partner,
+        fault=fault,
+        operation=operation,
+        message_type=draft.message_type,
+        message_id=message_id,
+        payload=payload,
+        body=draft.body,
+        next_attempt_at=timezone.now(),
+    )
+    fault_event_record(
+        fault=fault,
+        kind=EventKind.PARTNER_CALL,
+        actor=Actor.system("outbox"),
+        at=at,
+        message=f"{draft.message_type} {message_id} queued for {partner}",
+        data={"operation": str(operation), "payload": payload, "outbound_id": message.pk},
+    )
+    transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    return message
+
+
+def enqueue_delivery(outbound_id: int) -> bool:
+    from integrations.tasks import deliver_outbound
+
+    return publish(deliver_outbound, outbound_id)
+
+
+def backoff(partner: Partner, attempts: int) -> timedelta:
+    """Exponential backoff with full jitter between half and one and a half times the step."""
+    step = min(partner.retry_max_seconds, partner.retry_base_seconds * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=step * random.uniform(0.5, 1.5))
+
+
+@transaction.atomic
+def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
+    message = (
+        OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("partner")
+        .filter(pk=outbound_id, status=OutboundStatus.PENDING, next_attempt_at__lte=now)
+        .first()
+    )
+    if message is None or message.partner.credentials_broken_at is not None:
+        return None
+    if message.fault_id is not None:
+        earlier = OutboundMessage.objects.filter(
+            fault_id=message.fault_id, id__lt=message.pk, status__in=OUTBOUND_UNFINISHED
+        )
+        if earlier.exists():
+            return None  # the earlier one's delivery queues this one after it
+    lease = timedelta(seconds=(message.partner.connect_timeout + message.partner.read_timeout) * 2)
+    message.status = OutboundStatus.SENDING
+    message.attempts = F("attempts") + 1
+    message.lease_expires_at = now + lease
+    message.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
+    message.refresh_from_db(fields=["attempts"])
+    return message
+
+
+def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> str | None:
+    """Send one message if it is due and first in its fault's line; returns its new status."""
+    message = _claim(outbound_id, now or timezone.now())
+    if message is None:
+        return None
+    adapter = get_adapter(message.partner.protocol)
+    try:
+        result = adapter.deliver(message)
+    except Exception as exc:
+        logger.exception("Sending %s failed", message)
+        result = CallResult(CallKind.RETRY, None, b"", f"{type(exc).__name__}: {exc}")
+    status = _record(message.pk, result)
+    if status in (OutboundStatus.DELIVERED, OutboundStatus.REFUSED, OutboundStatus.DEAD):
+        _queue_next_of_fault(message)
+    return status
+
+
+@transaction.atomic
+def _record(outbound_id: int, result: CallResult) -> str:
+    message = (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("partner")
+        .get(pk=outbound_id)
+    )
+    now = timezone.now()
+    adapter = get_adapter(message.partner.protocol)
+    message.response_code = result.status_code
+    message.response_body = result.body[:MAX_STORED_RESPONSE].decode("utf-8", "replace")
+    message.lease_expires_at = None
+    message.last_error = result.error
+    if result.kind == CallKind.OK:
+        message.status = OutboundStatus.DELIVERED
+        message.delivered_at = now
+        adapter.on_delivered(message, result)
+    elif result.kind == CallKind.REFUSED:
+        message.status = OutboundStatus.REFUSED
+        message.last_error = result.error or f"refused with HTTP {result.status_code}"
+        adapter.on_refused(message, result)
+    elif result.kind == CallKind.UNAUTHORISED:
+        # Not this message's fault: it waits, with the partner's other messages, for new
+        # credentials instead of burning its attempts.
+        Partner.objects.filter(pk=message.partner_id).update(
+            credentials_broken_at=now,
+            credentials_broken_reason=f"HTTP 401 to {message.message_type} {message.message_id}",
+        )
+        message.status = OutboundStatus.PENDING
+        message.attempts = max(message.attempts - 1, 0)
+        message.next_attempt_at = now
+        message.last_error = "the partner refused our credentials (HTTP 401)"
+    elif message.attempts >= message.partner.max_attempts:
+        message.status = OutboundStatus.DEAD
+    else:
+        message.status = OutboundStatus.PENDING
+        message.next_attempt_at = now + backoff(message.partner, message.attempts)
+    message.save()
+    return message.status
+
+
+def _queue_next_of_fault(message: OutboundMessage) -> None:
+    if message.fault_id is None:
+        return
+    following = (
+        OutboundMessage.objects.filter(
+            fault_id=message.fault_id, id__gt=message.pk, status=OutboundStatus.PENDING
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if following is not None:
+        enqueue_delivery(following)
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Give back rows whose sender died (lease expired) and queue every due row again: after a
+    broker outage this is what sends what was written meanwhile."""
+    now = now or timezone.now()
+    OutboundMessage.objects.filter(status=OutboundStatus.SENDING, lease_expires_at__lt=now).update(
+        status=OutboundStatus.PENDING, lease_expires_at=None, next_attempt_at=now
+    )
+    due = list(
+        OutboundMessage.objects.filter(
+            status=OutboundStatus.PENDING,
+            next_attempt_at__lte=now,
+            partner__credentials_broken_at__isnull=True,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    for outbound_id in due:
+        enqueue_delivery(outbound_id)
+    return len(due)
+
+
+def outbox_retry(*, outbound_ids: list[int]) -> int:
+    """Give dead (or refused) messages a fresh set of attempts: the admin's and the UI's
+    retry button."""
+    now = timezone.now()
+    ids = list(
+        OutboundMessage.objects.filter(
+            pk__in=outbound_ids, status__in=(OutboundStatus.DEAD, OutboundStatus.REFUSED)
+        ).values_list("id", flat=True)
+    )
+    OutboundMessage.objects.filter(pk__in=ids).update(
+        status=OutboundStatus.PENDING, attempts=0, next_attempt_at=now, last_error=""
+    )
+    for outbound_id in ids:
+        transaction.on_commit(lambda outbound_id=outbound_id: enqueue_delivery(outbound_id))
+    return len(ids)
+
+
+def partner_credentials_restored(*, partner_id: int) -> int:
+    """An admin fixed the partner's credentials: clear the flag and send what waited."""
+    Partner.objects.filter(pk=partner_id).update(
+        credentials_broken_at=None, credentials_broken_reason=""
+    )
+    return outbox_sweep()

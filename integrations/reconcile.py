@@ -1,0 +1,47 @@
+"""Reconciliation: an open fault that has heard nothing from its supplier for the partner's
+`reconcile_after` gets a request for a full update (requestFaultReportUpdate)."""
+
+import logging
+from datetime import datetime
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from faults.choices import TERMINAL_STATUSES, FaultStatus, PartnerOperation
+from faults.exceptions import FaultError
+from faults.models import Fault
+from faults.services import Actor, fault_request_update
+from integrations.choices import OUTBOUND_UNFINISHED
+from integrations.models import OutboundMessage
+
+logger = logging.getLogger(__name__)
+RECONCILE_TIMER = "reconcile"
+
+
+def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 200) -> int:
+    now = now or timezone.now()
+    waiting_request = OutboundMessage.objects.filter(
+        fault=OuterRef("pk"),
+        operation=PartnerOperation.REQUEST_UPDATE,
+        status__in=OUTBOUND_UNFINISHED,
+    )
+    silent = (
+        Fault.objects.exclude(status__in=[FaultStatus.DRAFT, *TERMINAL_STATUSES])
+        .exclude(maintainer_fault_reference="")
+        .filter(supplier__is_active=True)
+        .annotate(heard_at=Coalesce("last_supplier_message_at", "submitted_at"))
+        .filter(Q(heard_at__lt=now - F("supplier__reconcile_after")))
+        .filter(~Exists(waiting_request))
+        .order_by("heard_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    requested = 0
+    for fault_id in list(silent):
+        try:
+            fault_request_update(fault_id=fault_id, actor=Actor.timer(RECONCILE_TIMER), at=now)
+        except FaultError:
+            logger.info("Fault %s changed before its reconciliation request.", fault_id)
+            continue
+        requested += 1
+    return requested

@@ -1,0 +1,84 @@
+"""Who is calling: the partner's source address and client certificate, as the TLS-terminating
+proxy saw them (design §7, "Security at the edge").
+
+nginx verifies the client certificate (`ssl_verify_client on`) and passes it URL-encoded in
+`X-SSL-Client-Cert` (`$ssl_client_escaped_cert`) and the caller's address in `X-Forwarded-For`.
+Both headers are believed only when the request comes from an address in
+`settings.TRUSTED_PROXY_IPS`; the app computes the certificate's SHA-256 fingerprint itself and
+matches it, and the source address, against what is pinned on the partner.
+"""
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
+from django.http import HttpRequest
+
+from integrations.models import Partner
+
+CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"
+FORWARDED_FOR_HEADER = "HTTP_X_FORWARDED_FOR"
+
+
+class AccessRefused(Exception):
+    """The caller is not who the partner's pins say it must be; answered with 403."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    address: str
+    cert_fingerprint: str
+
+
+def _from_trusted_proxy(remote_addr: str) -> bool:
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_IPS
+    )
+
+
+def certificate_fingerprint(escaped_pem: str) -> str:
+    """SHA-256 over the DER form of the URL-encoded PEM certificate the proxy passed on."""
+    try:
+        certificate = x509.load_pem_x509_certificate(unquote(escaped_pem).encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise AccessRefused("The client certificate could not be read.") from exc
+    return hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
+
+
+def identify_caller(request: HttpRequest) -> Caller:
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    if not _from_trusted_proxy(remote_addr):
+        # Not through our proxy: no verified certificate can have come with it.
+        raise AccessRefused(f"Requests must come through the TLS proxy, not from {remote_addr}.")
+    forwarded = request.META.get(FORWARDED_FOR_HEADER, "")
+    # nginx appends the peer it saw: the last entry is the one our proxy vouches for.
+    address = forwarded.split(",")[-1].strip() if forwarded else remote_addr
+    escaped_pem = request.META.get(CERT_HEADER, "")
+    if not escaped_pem:
+        raise AccessRefused("No client certificate was presented.")
+    return Caller(address=address, cert_fingerprint=certificate_fingerprint(escaped_pem))
+
+
+def check_partner_access(partner: Partner, caller: Caller) -> None:
+    try:
+        address = ipaddress.ip_address(caller.address)
+    except ValueError:
+        raise AccessRefused(f"'{caller.address}' is not an IP address.") from None
+    if not any(address in network for network in partner.networks):
+        raise AccessRefused(f"{caller.address} is not an allowed source address for {partner}.")
+    if caller.cert_fingerprint not in partner.pinned_fingerprints:
+        raise AccessRefused(f"The client certificate is not pinned for {partner}.")
+
+
+def authenticate_partner_request(partner: Partner, request: HttpRequest) -> Caller:
+    caller = identify_caller(request)
+    check_partner_access(partner, caller)
+    return caller
