@@ -62,6 +62,13 @@ def _missed_note(missed: MissedAppointment) -> tuple[str, dict]:
     return f"Missed appointment {_slot(missed)}: {', '.join(flags) or 'no side given'}", data
 
 
+def _maintainer_reference(value: str) -> str:
+    """The supplier's samples carry "(Not in report; only after creation)" where no reference
+    exists yet: a parenthesised note is not a reference."""
+    value = value.strip()
+    return "" if value.startswith("(") and value.endswith(")") else value
+
+
 def notification_to_report(notification: Notification) -> SupplierReport:
     details = notification.details
     closure_codes = [a.closure_code for a in notification.appointments if a.closure_code]
@@ -81,7 +88,7 @@ def notification_to_report(notification: Notification) -> SupplierReport:
         sent_at=notification.as_of,
         status=details.status,
         status_reason=details.status_reason,
-        maintainer_fault_reference=notification.maintainer_fault_reference,
+        maintainer_fault_reference=_maintainer_reference(notification.maintainer_fault_reference),
         updates=tuple(notification.updates),
         comments=(
             (CommentEntry(comment.value, comment.commented_by, comment.commented_time),)
