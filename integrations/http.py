@@ -31,7 +31,6 @@ class CallResult:
 def _session_for(partner: Partner) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no proxies or netrc from the environment
-    session.max_redirects = 0
     if partner.client_cert_path:
         session.cert = (partner.client_cert_path, partner.client_key_path or None)
     session.verify = partner.ca_bundle_path or True

@@ -44,6 +44,17 @@ def _missing_services(item: pytest.Item) -> list[str]:
     ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests publish tasks (after commit) but only the end-to-end tests run a worker: unless the
+    broker is Redis, publish to an in-process memory broker instead of the embedded filesystem
+    broker under var/, which a running `make run` would otherwise consume."""
+    if not _uses_redis():
+        from config.celery import app
+
+        app.conf.broker_url = "memory://"
+        app.conf.broker_transport_options = {}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _services_required():
         return

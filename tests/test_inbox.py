@@ -1,0 +1,113 @@
+"""The inbox: stored once, applied at most once, failures recorded and retried, stuck rows
+picked up again by the sweep."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from faults.choices import FaultStatus
+from integrations.choices import InboundStatus
+from integrations.inbox import MAX_APPLY_ATTEMPTS, Received, inbox_apply, inbox_store, inbox_sweep
+from integrations.models import InboundMessage
+from tests.factories import FaultFactory
+from tests.helpers import bring_to
+
+pytestmark = pytest.mark.django_db
+
+NOTIFY = """<notifyFaultReportUpdate><apiVersion>1.0</apiVersion>
+<buyerIdentifier>SPTEST1</buyerIdentifier><sentAt>{sent}</sentAt><messageId>{mid}</messageId>
+<serviceAffected>S1</serviceAffected><buyerFaultReference>{ref}</buyerFaultReference>
+<maintainerFaultReference>CS0000042</maintainerFaultReference>
+<faultDetails><type>Impaired Service</type><status>{status}</status>
+<faultStartTime>2026-11-20T09:00:00Z</faultStartTime><faultLocation>Cabinet 12</faultLocation>
+<siteAccessDetails>Reception</siteAccessDetails><siteAccessContactDetails><phone>1</phone>
+</siteAccessContactDetails><triageComplete>true</triageComplete>
+<triageFindings>Fibre break</triageFindings></faultDetails>
+<updates><update><description>{status} by the supplier</description><updatedBy>seller</updatedBy>
+<updatedTime>{sent}</updatedTime></update></updates></notifyFaultReportUpdate>"""
+
+
+@pytest.fixture
+def pending(partner, buyer_identifier, sla_policy):
+    fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+    return bring_to(fault, "pending", start=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+
+
+def received(fault, *, status="accepted", mid="CF-1", minute=5, body=None) -> Received:
+    sent = f"2026-11-20T10:{minute:02d}:00Z"
+    body = (
+        body
+        or NOTIFY.format(
+            sent=sent, mid=mid, ref=fault.buyer_fault_reference, status=status
+        ).encode()
+    )
+    return Received(
+        partner=fault.supplier,
+        message_type="notifyFaultReportUpdate",
+        message_id=mid,
+        body=body,
+        fault=fault,
+    )
+
+
+def test_stored_once_and_applied_once(pending):
+    message, created = inbox_store(received(pending))
+    again, created_again = inbox_store(received(pending))
+
+    assert (created, created_again) == (True, False)
+    assert again.pk == message.pk
+    message.refresh_from_db()
+    assert message.duplicates_received == 1
+    assert inbox_apply(inbound_id=message.pk) == InboundStatus.APPLIED
+    assert inbox_apply(inbound_id=message.pk) is None
+    pending.refresh_from_db()
+    assert pending.status == FaultStatus.ACCEPTED
+    assert pending.updates.count() == 1
+
+
+def test_a_reused_message_id_with_another_body_is_another_message(pending):
+    first, _ = inbox_store(received(pending, status="accepted", mid="CF-7", minute=5))
+    second, created = inbox_store(received(pending, status="in-progress", mid="CF-7", minute=9))
+
+    assert created and second.pk != first.pk
+    for message in (first, second):
+        inbox_apply(inbound_id=message.pk)
+    pending.refresh_from_db()
+    assert pending.status == FaultStatus.IN_PROGRESS
+
+
+def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(pending):
+    message, _ = inbox_store(received(pending, body=b"<notifyFaultReportUpdate><broken>"))
+
+    for attempt in range(1, MAX_APPLY_ATTEMPTS + 1):
+        status = inbox_apply(inbound_id=message.pk)
+        message.refresh_from_db()
+        assert message.attempts == attempt
+        assert "XmlRejected" in message.last_error
+    assert status == InboundStatus.FAILED
+    assert inbox_apply(inbound_id=message.pk) is None
+    pending.refresh_from_db()
+    assert pending.status == FaultStatus.PENDING
+
+
+def test_a_failed_apply_changes_nothing_in_the_domain(pending):
+    message, _ = inbox_store(received(pending, status="accepted"))
+    # The fault vanished from under the message: the apply fails and nothing is half-written.
+    InboundMessage.objects.filter(pk=message.pk).update(fault=None)
+    assert inbox_apply(inbound_id=message.pk) == InboundStatus.RECEIVED
+    pending.refresh_from_db()
+    assert pending.status == FaultStatus.PENDING
+    assert pending.updates.count() == 0
+
+
+def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(pending):
+    old, _ = inbox_store(received(pending, mid="CF-1"))
+    fresh, _ = inbox_store(received(pending, mid="CF-2", minute=6))
+    applied, _ = inbox_store(received(pending, mid="CF-3", minute=7))
+    inbox_apply(inbound_id=applied.pk)
+    InboundMessage.objects.filter(pk__in=[old.pk, applied.pk]).update(
+        received_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    assert inbox_sweep() == 1
