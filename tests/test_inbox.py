@@ -103,7 +103,7 @@ def test_a_failed_apply_changes_nothing_in_the_domain(pending):
 
 def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(pending):
     old, _ = inbox_store(received(pending, mid="CF-1"))
-    fresh, _ = inbox_store(received(pending, mid="CF-2", minute=6))
+    inbox_store(received(pending, mid="CF-2", minute=6))
     applied, _ = inbox_store(received(pending, mid="CF-3", minute=7))
     inbox_apply(inbound_id=applied.pk)
     InboundMessage.objects.filter(pk__in=[old.pk, applied.pk]).update(

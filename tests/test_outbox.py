@@ -27,12 +27,11 @@ from tests.scripted_partner import Reply, ScriptedPartner
 pytestmark = pytest.mark.django_db
 AGENT = Actor.system("test")
 
-PENDING = b"""<receivedFaultReport><apiVersion>1.0</apiVersion><buyerIdentifier>SPTEST1</buyerIdentifier>
-<sentAt>2026-11-23T12:00:00Z</sentAt><messageId>m</messageId><buyerFaultReference>r</buyerFaultReference>
-<status>pending</status><responseCode>201</responseCode></receivedFaultReport>"""
-REJECTED = b"""<receivedFaultReport><apiVersion>1.0</apiVersion><buyerIdentifier>SPTEST1</buyerIdentifier>
-<sentAt>2026-11-23T12:00:00Z</sentAt><messageId>m</messageId><buyerFaultReference>r</buyerFaultReference>
-<status>rejected</status><responseCode>400</responseCode>
+HEAD = b"""<receivedFaultReport><apiVersion>1.0</apiVersion>
+<buyerIdentifier>SPTEST1</buyerIdentifier><sentAt>2026-11-23T12:00:00Z</sentAt>
+<messageId>m</messageId><buyerFaultReference>r</buyerFaultReference>"""
+PENDING = HEAD + b"<status>pending</status><responseCode>201</responseCode></receivedFaultReport>"
+REJECTED = HEAD + b"""<status>rejected</status><responseCode>400</responseCode>
 <errorMessage>Service ID not valid</errorMessage></receivedFaultReport>"""
 
 
