@@ -84,6 +84,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,6 +230,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 TRUSTED_PROXY_IPS = env.list(
     "TRUSTED_PROXY_IPS", default=["127.0.0.1/32", "::1/128"] if DEBUG else []
 )
+
+# How long a process trusts its cached partner settings on the webhook path.
+PARTNER_CACHE_SECONDS = env.float("PARTNER_CACHE_SECONDS", default=10)
+# `make bench` only: routes the baseline view that inserts a raw body and nothing else.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

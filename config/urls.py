@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -12,3 +13,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    from integrations.bench.views import raw_insert
+
+    urlpatterns.append(path("integrations/_bench/<slug:partner_slug>/raw/", raw_insert))

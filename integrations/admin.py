@@ -1,11 +1,23 @@
-from django.contrib import admin
+"""The admin over the integration spine: partners and how we talk to them, and the outbox and
+inbox rows, read-only, with the few actions an admin needs (retry, resume, apply again)."""
+
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from faults.choices import NON_TERMINAL_STATUSES, FaultStatus
-from integrations.models import BuyerIdentifier, Partner
+from faults.models import Fault
+from integrations.choices import InboundStatus
+from integrations.inbox import enqueue_apply
+from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
+from integrations.outbox import outbox_retry, partner_credentials_restored
+from integrations.xml import XmlRejected, parse_xml
 
 
 class OneDefaultFormSet(BaseInlineFormSet):
@@ -41,19 +53,61 @@ class PartnerAdmin(admin.ModelAdmin):
         "environment",
         "base_url",
         "is_active",
+        "credentials_broken",
         "open_faults",
         "updated_at",
     )
-    list_filter = ("protocol", "environment", "is_active")
+    list_filter = (
+        "protocol",
+        "environment",
+        "is_active",
+        ("credentials_broken_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("name", "slug", "base_url", "buyer_identifiers__code")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = (
+        "credentials_broken_at",
+        "credentials_broken_reason",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active")}),
         ("Connection", {"fields": ("protocol", "environment", "base_url")}),
+        (
+            "Who may call us",
+            {
+                "description": "Checked on every inbound call, after the TLS proxy verified "
+                "the client certificate.",
+                "fields": ("client_cert_fingerprints", "allowed_networks"),
+            },
+        ),
+        (
+            "How we call them",
+            {
+                "fields": (
+                    "client_cert_path",
+                    "client_key_path",
+                    "ca_bundle_path",
+                    ("connect_timeout", "read_timeout"),
+                    "max_attempts",
+                    ("retry_base_seconds", "retry_max_seconds"),
+                )
+            },
+        ),
+        ("What they send us", {"fields": ("max_inbound_bytes", "reconcile_after")}),
+        (
+            "Credentials",
+            {
+                "description": "Set when the partner refused our credentials (HTTP 401); "
+                "nothing is sent until the action “Credentials fixed: resume sending”.",
+                "fields": ("credentials_broken_at", "credentials_broken_reason"),
+            },
+        ),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (BuyerIdentifierInline,)
+    actions = ("resume_sending",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partner]:
         raised_and_unfinished = Q(faults__status__in=NON_TERMINAL_STATUSES) & ~Q(
@@ -69,6 +123,29 @@ class PartnerAdmin(admin.ModelAdmin):
     def open_faults(self, partner: Partner) -> int:
         return partner._open_faults
 
+    @admin.display(description="credentials broken", ordering="credentials_broken_at")
+    def credentials_broken(self, partner: Partner) -> str:
+        if partner.credentials_broken_at is None:
+            return ""
+        return format_html(
+            '<strong style="color: #ba2121">since {}</strong><br>{}',
+            partner.credentials_broken_at.strftime("%Y-%m-%d %H:%M"),
+            partner.credentials_broken_reason,
+        )
+
+    @admin.action(description="Credentials fixed: resume sending", permissions=["change"])
+    def resume_sending(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
+        broken = list(queryset.filter(credentials_broken_at__isnull=False))
+        for partner in broken:
+            partner_credentials_restored(partner_id=partner.pk)
+        if broken:
+            names = ", ".join(partner.name for partner in broken)
+            self.message_user(request, f"Sending resumed for {names}.", messages.SUCCESS)
+        else:
+            self.message_user(
+                request, "None of the selected partners had broken credentials.", messages.INFO
+            )
+
 
 @admin.register(BuyerIdentifier)
 class BuyerIdentifierAdmin(admin.ModelAdmin):
@@ -77,3 +154,261 @@ class BuyerIdentifierAdmin(admin.ModelAdmin):
     search_fields = ("code", "description", "partner__name", "partner__slug")
     list_select_related = ("partner",)
     autocomplete_fields = ("partner",)
+
+
+# --- the outbox and the inbox: read-only rows, a few actions ----------------------------------
+def _fault_link(fault: Fault | None) -> str:
+    if fault is None:
+        return ""
+    url = reverse("admin:faults_fault_change", args=[fault.pk])
+    return format_html('<a href="{}">{}</a>', url, fault.buyer_fault_reference)
+
+
+def _pre(text: str) -> str:
+    return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+
+
+class MessageRowAdmin(admin.ModelAdmin):
+    """Rows are written by the spine; the admin shows them and acts through its services."""
+
+    list_select_related = ("partner", "fault")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_act_permission(self, request: HttpRequest) -> bool:
+        """The actions change rows: they need the model's change permission, which this
+        admin otherwise never uses (the rows themselves are not edited here)."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.display(description="fault", ordering="fault__buyer_fault_reference")
+    def fault_link(self, message: OutboundMessage | InboundMessage) -> str:
+        return _fault_link(message.fault)
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(MessageRowAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "partner",
+        "fault_link",
+        "message_type",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_code",
+        "short_last_error",
+    )
+    list_filter = ("status", "partner", "message_type", "created_at")
+    search_fields = ("message_id", "fault__buyer_fault_reference")
+    date_hierarchy = "created_at"
+    actions = ("retry",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "partner",
+                    "fault_link",
+                    "operation",
+                    "message_type",
+                    "message_id",
+                    "status",
+                )
+            },
+        ),
+        (
+            "Delivery",
+            {
+                "fields": (
+                    "attempts",
+                    "next_attempt_at",
+                    "lease_expires_at",
+                    "delivered_at",
+                    "last_error",
+                    "response_code",
+                    "response_shown",
+                )
+            },
+        ),
+        ("What was sent", {"fields": ("payload", "body_shown")}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "partner",
+        "fault_link",
+        "operation",
+        "message_type",
+        "message_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "lease_expires_at",
+        "delivered_at",
+        "last_error",
+        "response_code",
+        "response_shown",
+        "payload",
+        "body_shown",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description="last error")
+    def short_last_error(self, message: OutboundMessage) -> str:
+        return Truncator(message.last_error).chars(80)
+
+    @admin.display(description="body")
+    def body_shown(self, message: OutboundMessage) -> str:
+        return _pre(message.body)
+
+    @admin.display(description="response body")
+    def response_shown(self, message: OutboundMessage) -> str:
+        return _pre(message.response_body) if message.response_body else ""
+
+    @admin.action(description="Retry", permissions=["act"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
+        selected = list(queryset.values_list("id", flat=True))
+        retried = outbox_retry(outbound_ids=selected)
+        skipped = len(selected) - retried
+        text = f"{retried} message(s) queued again with a fresh set of attempts."
+        if skipped:
+            text += f" {skipped} not dead or refused, left as they were."
+        self.message_user(request, text, messages.SUCCESS if retried else messages.WARNING)
+
+
+class HasDeviationsFilter(admin.SimpleListFilter):
+    title = "deviations from the XSD"
+    parameter_name = "deviations"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("yes", "Has deviations"), ("no", "None")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.exclude(deviations=[])
+        if self.value() == "no":
+            return queryset.filter(deviations=[])
+        return queryset
+
+
+def _decoded(body: bytes) -> str:
+    """The stored body as text, in the encoding it declares (what was received, verbatim)."""
+    raw = bytes(body)
+    try:
+        encoding = parse_xml(raw).getroottree().docinfo.encoding or "utf-8"
+        return raw.decode(encoding)
+    except (XmlRejected, LookupError, UnicodeDecodeError):
+        return raw.decode("utf-8", "replace")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(MessageRowAdmin):
+    list_display = (
+        "received_at",
+        "partner",
+        "fault_link",
+        "message_type",
+        "message_id",
+        "status",
+        "duplicates_received",
+        "deviation_count",
+    )
+    list_filter = ("status", "partner", HasDeviationsFilter, "message_type")
+    search_fields = ("message_id", "fault__buyer_fault_reference", "body_sha256")
+    date_hierarchy = "received_at"
+    actions = ("apply_again",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "partner",
+                    "fault_link",
+                    "message_type",
+                    "message_id",
+                    "sent_at",
+                    "status",
+                )
+            },
+        ),
+        (
+            "Received",
+            {
+                "fields": (
+                    "received_at",
+                    "remote_addr",
+                    "client_cert_fingerprint",
+                    "duplicates_received",
+                    "body_sha256",
+                )
+            },
+        ),
+        ("Applied", {"fields": ("attempts", "applied_at", "last_error")}),
+        ("Deviations from the XSD", {"fields": ("deviations_shown",)}),
+        ("What was received", {"fields": ("body_shown",)}),
+    )
+    readonly_fields = (
+        "partner",
+        "fault_link",
+        "message_type",
+        "message_id",
+        "sent_at",
+        "status",
+        "received_at",
+        "remote_addr",
+        "client_cert_fingerprint",
+        "duplicates_received",
+        "body_sha256",
+        "attempts",
+        "applied_at",
+        "last_error",
+        "deviations_shown",
+        "body_shown",
+    )
+
+    @admin.display(description="deviations")
+    def deviation_count(self, message: InboundMessage) -> int:
+        return len(message.deviations or [])
+
+    @admin.display(description="deviations")
+    def deviations_shown(self, message: InboundMessage) -> str:
+        if not message.deviations:
+            return "None: the message is valid against the XSD."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}</li>", ((line,) for line in message.deviations)),
+        )
+
+    @admin.display(description="body")
+    def body_shown(self, message: InboundMessage) -> str:
+        return _pre(_decoded(message.body))
+
+    @admin.action(description="Apply again", permissions=["act"])
+    def apply_again(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        selected = list(queryset.values_list("id", flat=True))
+        with transaction.atomic():
+            ids = list(
+                InboundMessage.objects.select_for_update()
+                .filter(pk__in=selected, status=InboundStatus.FAILED)
+                .values_list("id", flat=True)
+            )
+            # A fresh set of attempts; the row's last error stays until an attempt succeeds.
+            InboundMessage.objects.filter(pk__in=ids).update(
+                status=InboundStatus.RECEIVED, attempts=0
+            )
+            for inbound_id in ids:
+                transaction.on_commit(lambda inbound_id=inbound_id: enqueue_apply(inbound_id))
+        skipped = len(selected) - len(ids)
+        text = f"{len(ids)} failed message(s) queued to be applied again."
+        if skipped:
+            text += f" {skipped} had not failed, left as they were."
+        self.message_user(request, text, messages.SUCCESS if ids else messages.WARNING)

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,48 +21,88 @@ logger = logging.getLogger(__name__)
 MAX_APPLY_ATTEMPTS = 5
 
 
+class UnknownFault(Exception):
+    """The message names a fault reference the partner has no fault under."""
+
+
 @dataclass(frozen=True)
 class Received:
-    """What the endpoint learnt of a message before storing it."""
+    """What the endpoint learnt of a message before storing it. The fault is named by our
+    reference and resolved while storing (one round trip on the hot path)."""
 
     partner: Partner
     message_type: str
     message_id: str
     body: bytes
-    fault: Fault | None = None
+    buyer_fault_reference: str
     sent_at: datetime | None = None
     remote_addr: str | None = None
     client_cert_fingerprint: str = ""
     deviations: list[str] = field(default_factory=list)
 
 
-def inbox_store(received: Received) -> tuple[InboundMessage, bool]:
-    """Store the message once; returns the row and whether it is new."""
+@dataclass(frozen=True)
+class Stored:
+    inbound_id: int
+    created: bool
+
+
+# One statement finds the fault and stores the message, or does nothing when the fault is
+# unknown or the message is a duplicate; only those rare cases take a second query.
+_STORE_SQL = """
+INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha256, body,
+    sent_at, remote_addr, client_cert_fingerprint, deviations, status, attempts,
+    duplicates_received, last_error, received_at)
+SELECT %s, fault.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, '', %s
+FROM {fault} AS fault
+WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s
+ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
+RETURNING id
+"""
+
+
+def _db(field_name: str, value: object) -> object:
+    field_ = InboundMessage._meta.get_field(field_name)
+    return field_.get_db_prep_save(value, connection)
+
+
+def inbox_store(received: Received) -> Stored:
+    """Store the message once and queue it for applying; a duplicate is counted, not stored.
+    Raises UnknownFault when the partner has no fault with the message's reference."""
     digest = hashlib.sha256(received.body).hexdigest()
-    try:
-        with transaction.atomic():
-            message = InboundMessage.objects.create(
-                partner=received.partner,
-                fault=received.fault,
-                message_type=received.message_type,
-                message_id=received.message_id[:100],
-                body_sha256=digest,
-                body=received.body,
-                sent_at=received.sent_at,
-                remote_addr=received.remote_addr,
-                client_cert_fingerprint=received.client_cert_fingerprint,
-                deviations=received.deviations,
-            )
-    except IntegrityError:
-        message = InboundMessage.objects.get(
-            partner=received.partner, message_id=received.message_id[:100], body_sha256=digest
-        )
-        InboundMessage.objects.filter(pk=message.pk).update(
-            duplicates_received=F("duplicates_received") + 1
-        )
-        return message, False
-    transaction.on_commit(lambda: enqueue_apply(message.pk))
-    return message, True
+    message_id = received.message_id[:100]
+    sql = _STORE_SQL.format(
+        inbound=connection.ops.quote_name(InboundMessage._meta.db_table),
+        fault=connection.ops.quote_name(Fault._meta.db_table),
+    )
+    params = [
+        received.partner.pk,
+        received.message_type,
+        message_id,
+        digest,
+        _db("body", received.body),
+        _db("sent_at", received.sent_at),
+        received.remote_addr,
+        received.client_cert_fingerprint,
+        _db("deviations", received.deviations),
+        InboundStatus.RECEIVED,
+        _db("received_at", timezone.now()),
+        received.partner.pk,
+        received.buyer_fault_reference,
+    ]
+    with connection.cursor() as cursor:  # one statement: atomic on its own
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is not None:
+        inbound_id = row[0]
+        transaction.on_commit(lambda: enqueue_apply(inbound_id))
+        return Stored(inbound_id, True)
+    duplicate = InboundMessage.objects.filter(
+        partner=received.partner, message_id=message_id, body_sha256=digest
+    )
+    if not duplicate.update(duplicates_received=F("duplicates_received") + 1):
+        raise UnknownFault(received.buyer_fault_reference)
+    return Stored(duplicate.values_list("id", flat=True).get(), False)
 
 
 def enqueue_apply(inbound_id: int) -> bool:

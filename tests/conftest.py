@@ -73,6 +73,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _fast_and_isolated(settings, tmp_path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests change partners with queryset updates, which the per-process cache cannot see.
+    settings.PARTNER_CACHE_SECONDS = 0
 
 
 @pytest.fixture

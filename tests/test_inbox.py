@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from faults.choices import FaultStatus
 from integrations.choices import InboundStatus
-from integrations.inbox import MAX_APPLY_ATTEMPTS, Received, inbox_apply, inbox_store, inbox_sweep
+from integrations.inbox import (
+    MAX_APPLY_ATTEMPTS,
+    Received,
+    UnknownFault,
+    inbox_apply,
+    inbox_store,
+    inbox_sweep,
+)
 from integrations.models import InboundMessage
 from tests.factories import FaultFactory
 from tests.helpers import bring_to
@@ -47,17 +54,17 @@ def received(fault, *, status="accepted", mid="CF-1", minute=5, body=None) -> Re
         message_type="notifyFaultReportUpdate",
         message_id=mid,
         body=body,
-        fault=fault,
+        buyer_fault_reference=fault.buyer_fault_reference,
     )
 
 
 def test_stored_once_and_applied_once(pending):
-    message, created = inbox_store(received(pending))
-    again, created_again = inbox_store(received(pending))
+    stored = inbox_store(received(pending))
+    again = inbox_store(received(pending))
 
-    assert (created, created_again) == (True, False)
-    assert again.pk == message.pk
-    message.refresh_from_db()
+    assert (stored.created, again.created) == (True, False)
+    assert again.inbound_id == stored.inbound_id
+    message = InboundMessage.objects.get(pk=stored.inbound_id)
     assert message.duplicates_received == 1
     assert inbox_apply(inbound_id=message.pk) == InboundStatus.APPLIED
     assert inbox_apply(inbound_id=message.pk) is None
@@ -67,18 +74,20 @@ def test_stored_once_and_applied_once(pending):
 
 
 def test_a_reused_message_id_with_another_body_is_another_message(pending):
-    first, _ = inbox_store(received(pending, status="accepted", mid="CF-7", minute=5))
-    second, created = inbox_store(received(pending, status="in-progress", mid="CF-7", minute=9))
+    first = inbox_store(received(pending, status="accepted", mid="CF-7", minute=5))
+    second = inbox_store(received(pending, status="in-progress", mid="CF-7", minute=9))
 
-    assert created and second.pk != first.pk
-    for message in (first, second):
-        inbox_apply(inbound_id=message.pk)
+    assert second.created and second.inbound_id != first.inbound_id
+    for stored in (first, second):
+        inbox_apply(inbound_id=stored.inbound_id)
     pending.refresh_from_db()
     assert pending.status == FaultStatus.IN_PROGRESS
 
 
 def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(pending):
-    message, _ = inbox_store(received(pending, body=b"<notifyFaultReportUpdate><broken>"))
+    message = InboundMessage.objects.get(
+        pk=inbox_store(received(pending, body=b"<notifyFaultReportUpdate><broken>")).inbound_id
+    )
 
     for attempt in range(1, MAX_APPLY_ATTEMPTS + 1):
         status = inbox_apply(inbound_id=message.pk)
@@ -92,7 +101,7 @@ def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(pendi
 
 
 def test_a_failed_apply_changes_nothing_in_the_domain(pending):
-    message, _ = inbox_store(received(pending, status="accepted"))
+    message = InboundMessage.objects.get(pk=inbox_store(received(pending)).inbound_id)
     # The fault vanished from under the message: the apply fails and nothing is half-written.
     InboundMessage.objects.filter(pk=message.pk).update(fault=None)
     assert inbox_apply(inbound_id=message.pk) == InboundStatus.RECEIVED
@@ -101,12 +110,20 @@ def test_a_failed_apply_changes_nothing_in_the_domain(pending):
     assert pending.updates.count() == 0
 
 
+def test_a_message_for_an_unknown_fault_is_not_stored(pending):
+    message = received(pending)
+    unknown = Received(**{**message.__dict__, "buyer_fault_reference": "NOPE-1"})
+    with pytest.raises(UnknownFault):
+        inbox_store(unknown)
+    assert InboundMessage.objects.count() == 0
+
+
 def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(pending):
-    old, _ = inbox_store(received(pending, mid="CF-1"))
+    old = inbox_store(received(pending, mid="CF-1")).inbound_id
     inbox_store(received(pending, mid="CF-2", minute=6))
-    applied, _ = inbox_store(received(pending, mid="CF-3", minute=7))
-    inbox_apply(inbound_id=applied.pk)
-    InboundMessage.objects.filter(pk__in=[old.pk, applied.pk]).update(
+    applied = inbox_store(received(pending, mid="CF-3", minute=7)).inbound_id
+    inbox_apply(inbound_id=applied)
+    InboundMessage.objects.filter(pk__in=[old, applied]).update(
         received_at=timezone.now() - timedelta(minutes=5)
     )
 

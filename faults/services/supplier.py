@@ -51,6 +51,9 @@ class SupplierReport:
     late_repair: LateRepair | None = None
     # Appointment news, kept on the timeline (the appointments app gives them a model).
     timeline_notes: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # What the message carried that could not be read or used (e.g. a status outside the
+    # vocabulary): recorded as anomalies, which are shown to people, not as plain notes.
+    anomalies: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 @transaction.atomic
@@ -79,6 +82,8 @@ def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor:
             message=message,
             data=data,
         )
+    for message, data in report.anomalies:
+        _anomaly(fault, actor, at, message, **data)
     if report.status:
         _apply_status(
             fault=fault,

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 from lxml import etree
 
-from faults.models import Fault
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.parsers import MessageUnreadable, parse_notification
 from integrations.cityfibre.schema import schema_deviations
-from integrations.inbox import Received, inbox_store
-from integrations.models import Partner
+from integrations.inbox import Received, UnknownFault, inbox_store
+from integrations.partner_cache import PartnerEdge
 from integrations.security import Caller
 from integrations.xml import XmlRejected, parse_xml
 
@@ -25,16 +24,14 @@ class Answer:
 
 
 def answer(
-    partner: Partner,
+    edge: PartnerEdge,
     *,
     code: int,
     message_id: str = "",
     buyer_identifier: str = "",
     error: str | None = None,
 ) -> Answer:
-    if not buyer_identifier:
-        default = partner.default_buyer_identifier
-        buyer_identifier = default.code if default else ""
+    buyer_identifier = buyer_identifier or edge.default_buyer_code
     element = builders.build_notify_response(
         buyer_identifier=buyer_identifier,
         message_id=message_id,
@@ -45,54 +42,45 @@ def answer(
     return Answer(code, soap.wrap(element))
 
 
-def receive_notification(partner: Partner, body: bytes, caller: Caller) -> Answer:
+def receive_notification(edge: PartnerEdge, body: bytes, caller: Caller) -> Answer:
+    partner = edge.partner
     try:
         element = soap.unwrap(parse_xml(body))
     except (XmlRejected, soap.SoapFault) as exc:
-        return answer(partner, code=400, error=f"Unreadable XML: {exc}")
+        return answer(edge, code=400, error=f"Unreadable XML: {exc}")
     root = etree.QName(element).localname
     if root != NOTIFY:
-        return answer(partner, code=400, error=f"Expected {NOTIFY}, received {root}.")
+        return answer(edge, code=400, error=f"Expected {NOTIFY}, received {root}.")
     try:
         notification = parse_notification(element)
     except MessageUnreadable as exc:
-        return answer(partner, code=400, error=exc.reason)
+        return answer(edge, code=400, error=exc.reason)
     reply = {
         "message_id": notification.message_id,
         "buyer_identifier": notification.buyer_identifier,
     }
-    known_codes = set(
-        partner.buyer_identifiers.filter(is_active=True).values_list("code", flat=True)
-    )
-    if notification.buyer_identifier not in known_codes:
+    if notification.buyer_identifier not in edge.buyer_codes:
         return answer(
-            partner, code=400, **reply, error='{"buyerIdentifier": "Unknown buyer identifier"}'
+            edge, code=400, **reply, error='{"buyerIdentifier": "Unknown buyer identifier"}'
         )
-    fault = (
-        Fault.objects.filter(
-            supplier=partner, buyer_fault_reference=notification.buyer_fault_reference
-        )
-        .only("id")
-        .first()
+    received = Received(
+        partner=partner,
+        message_type=NOTIFY,
+        message_id=notification.message_id,
+        body=body,
+        buyer_fault_reference=notification.buyer_fault_reference,
+        sent_at=notification.as_of,
+        remote_addr=caller.address,
+        client_cert_fingerprint=caller.cert_fingerprint,
+        deviations=schema_deviations(element),
     )
-    if fault is None:
+    try:
+        inbox_store(received)
+    except UnknownFault:
         return answer(
-            partner,
+            edge,
             code=400,
             **reply,
             error='{"buyerFaultReference": "No fault found with that reference"}',
         )
-    inbox_store(
-        Received(
-            partner=partner,
-            message_type=NOTIFY,
-            message_id=notification.message_id,
-            body=body,
-            fault=fault,
-            sent_at=notification.as_of,
-            remote_addr=caller.address,
-            client_cert_fingerprint=caller.cert_fingerprint,
-            deviations=schema_deviations(element),
-        )
-    )
-    return answer(partner, code=200, **reply)
+    return answer(edge, code=200, **reply)

@@ -75,8 +75,11 @@ def notification_to_report(notification: Notification) -> SupplierReport:
     notes = [_appointment_note(a) for a in notification.appointments]
     if notification.missed_appointment is not None:
         notes.append(_missed_note(notification.missed_appointment))
+    # An unreadable value (an unknown status, a placeholder instead of a date) is an anomaly:
+    # the supplier sent something outside its own vocabulary and a person should see it.
+    anomalies = []
     if notification.problems:
-        notes.append(
+        anomalies.append(
             (
                 "Parts of the message could not be read: " + "; ".join(notification.problems),
                 {"problems": notification.problems},
@@ -119,4 +122,5 @@ def notification_to_report(notification: Notification) -> SupplierReport:
             else None
         ),
         timeline_notes=tuple(notes),
+        anomalies=tuple(anomalies),
     )

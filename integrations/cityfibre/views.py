@@ -1,5 +1,4 @@
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -7,7 +6,7 @@ from rest_framework.views import APIView
 
 from integrations.choices import Protocol
 from integrations.cityfibre.endpoint import answer, receive_notification
-from integrations.models import Partner
+from integrations.partner_cache import partner_edge
 from integrations.security import AccessRefused, authenticate_partner_request
 
 XML = "text/xml; charset=utf-8"
@@ -35,22 +34,24 @@ class NotifyFaultReportUpdateView(APIView):
         },
     )
     def post(self, request: Request, partner_slug: str) -> HttpResponse:
-        partner = get_object_or_404(
-            Partner, slug=partner_slug, protocol=Protocol.CITYFIBRE, is_active=True
-        )
+        edge = partner_edge(slug=partner_slug, protocol=Protocol.CITYFIBRE)
+        if edge is None:
+            raise Http404("No such partner.")
+        partner = edge.partner
         django_request = request._request
         try:
             caller = authenticate_partner_request(partner, django_request)
         except AccessRefused as exc:
-            return self._reply(answer(partner, code=403, error=str(exc)))
+            return self._reply(answer(edge, code=403, error=str(exc)))
         limit = partner.max_inbound_bytes
         declared = django_request.META.get("CONTENT_LENGTH") or "0"
-        if not declared.isdigit() or int(declared) > limit:
-            return self._reply(answer(partner, code=413, error=f"Body over {limit} bytes."))
+        # isdigit() alone lets through digits int() cannot read ("²"): ASCII digits only.
+        if not (declared.isascii() and declared.isdigit()) or int(declared) > limit:
+            return self._reply(answer(edge, code=413, error=f"Body over {limit} bytes."))
         body = django_request.read(limit + 1)
         if len(body) > limit:
-            return self._reply(answer(partner, code=413, error=f"Body over {limit} bytes."))
-        return self._reply(receive_notification(partner, body, caller))
+            return self._reply(answer(edge, code=413, error=f"Body over {limit} bytes."))
+        return self._reply(receive_notification(edge, body, caller))
 
     @staticmethod
     def _reply(result) -> HttpResponse:

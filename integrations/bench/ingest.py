@@ -1,0 +1,235 @@
+"""The ingest benchmark: the real webhook against a view that only inserts the raw body, both
+under gunicorn on the configured PostgreSQL and Redis, then the rate at which a real worker
+applies what was acknowledged."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from django.conf import settings
+from django.db import connection
+
+from faults.choices import FaultStatus
+from faults.models import Fault
+from integrations.bench.load import LoadResult, post_all
+from integrations.certs import ensure_demo_pki
+from integrations.choices import Environment, InboundStatus, Protocol
+from integrations.models import BuyerIdentifier, InboundMessage, Partner
+
+SLUG = "bench-supplier"
+STATUSES = ("accepted", "in-progress", "on-hold", "in-progress", "resolved")
+NOTIFY = """<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<notifyFaultReportUpdate><apiVersion>1.0</apiVersion><buyerIdentifier>BENCH1</buyerIdentifier>
+<sentAt>{sent}</sentAt><messageId>CF-{n}</messageId><serviceAffected>S{fault}</serviceAffected>
+<buyerFaultReference>BENCH-{fault:05d}</buyerFaultReference>
+<maintainerFaultReference>CS{fault:07d}</maintainerFaultReference>
+<faultDetails><description>Bench fault {fault}</description><type>Impaired Service</type>
+<status>{status}</status><statusReason>Step {n}</statusReason>
+<faultStartTime>2026-11-20T09:00:00Z</faultStartTime><faultLocation>Cabinet {fault}</faultLocation>
+<siteAccessDetails>Reception</siteAccessDetails>
+<siteAccessContactDetails><phone>01632 960000</phone></siteAccessContactDetails>
+<triageComplete>true</triageComplete>
+<triageFindings>Fibre break</triageFindings></faultDetails>
+<updates><update><description>{status} (message {n})</description><updatedBy>seller</updatedBy>
+<updatedTime>{sent}</updatedTime></update></updates></notifyFaultReportUpdate>
+</soap:Body></soap:Envelope>"""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    faults: int = 200
+    requests: int = 3000
+    concurrency: int = 8
+    gunicorn_workers: int = 4
+    port: int = 8765
+
+
+def _setup(config: BenchConfig) -> dict[str, str]:
+    pki = ensure_demo_pki(Path(settings.BASE_DIR) / "var" / "certs" / "bench")
+    partner, _ = Partner.objects.update_or_create(
+        slug=SLUG,
+        defaults={
+            "name": "Bench supplier",
+            "protocol": Protocol.CITYFIBRE,
+            "environment": Environment.SIMULATOR,
+            "base_url": "http://127.0.0.1:9/",
+            "client_cert_fingerprints": pki.supplier_client.fingerprint,
+            "allowed_networks": "127.0.0.1/32",
+            "max_inbound_bytes": 256 * 1024,
+        },
+    )
+    buyer, _ = BuyerIdentifier.objects.get_or_create(
+        partner=partner, code="BENCH1", defaults={"is_default": True}
+    )
+    submitted = datetime.now(UTC) - timedelta(days=1)
+    existing = set(
+        Fault.objects.filter(supplier=partner).values_list("buyer_fault_reference", flat=True)
+    )
+    Fault.objects.bulk_create(
+        Fault(
+            buyer_fault_reference=f"BENCH-{i:05d}",
+            supplier=partner,
+            buyer_identifier=buyer,
+            service_id=f"S{i}",
+            fault_type="Impaired Service",
+            status=FaultStatus.PENDING,
+            submitted_at=submitted,
+        )
+        for i in range(config.faults)
+        if f"BENCH-{i:05d}" not in existing
+    )
+    return {
+        "X-SSL-Client-Cert": pki.supplier_client.proxy_header,
+        "X-Forwarded-For": "127.0.0.1",
+        "Content-Type": "text/xml; charset=utf-8",
+    }
+
+
+def _bodies(config: BenchConfig, offset: int) -> list[bytes]:
+    start = datetime.now(UTC)
+    bodies = []
+    for n in range(offset, offset + config.requests):
+        fault = n % config.faults
+        step = n // config.faults
+        sent = (start + timedelta(milliseconds=n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        status = STATUSES[min(step, len(STATUSES) - 1)]
+        bodies.append(NOTIFY.format(sent=sent, n=n, fault=fault, status=status).encode())
+    return bodies
+
+
+def _server_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" * 8,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "TRUSTED_PROXY_IPS": "127.0.0.1/32",
+        "BENCH_ENDPOINTS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _start(args: list[str], wait_for_port: int | None = None) -> subprocess.Popen:
+    process = subprocess.Popen(
+        args,
+        cwd=settings.BASE_DIR,
+        env=_server_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    if wait_for_port:
+        import socket
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", wait_for_port), timeout=0.5).close()
+                return process
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+    return process
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def _line(out: TextIO, name: str, result: LoadResult) -> None:
+    out.write(
+        f"  {name:<34} {result.per_second:8.1f} ack/s   p50 {result.p50:7.2f} ms   "
+        f"p99 {result.p99:7.2f} ms   ({result.ok}/{result.requests} ok)\n"
+    )
+
+
+def run(out: TextIO, config: BenchConfig) -> None:
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
+        raise RuntimeError(
+            "make bench needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL "
+            "(Redis); the Makefile target sets both."
+        )
+    headers = _setup(config)
+    base = f"http://127.0.0.1:{config.port}"
+    gunicorn = _start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            str(config.gunicorn_workers),
+            "-b",
+            f"127.0.0.1:{config.port}",
+            "--log-level",
+            "warning",
+        ],
+        wait_for_port=config.port,
+    )
+    try:
+        notify = f"{base}/integrations/cityfibre/{SLUG}/notify/"
+        raw = f"{base}/integrations/_bench/{SLUG}/raw/"
+        warm = _bodies(BenchConfig(config.faults, 200), offset=10_000_000)
+        post_all(raw, warm, headers=headers, concurrency=config.concurrency)
+        post_all(notify, warm, headers=headers, concurrency=config.concurrency)
+        InboundMessage.objects.filter(message_type="bench-raw").delete()
+        baseline = post_all(
+            raw, _bodies(config, 0), headers=headers, concurrency=config.concurrency
+        )
+        before = InboundMessage.objects.filter(status=InboundStatus.RECEIVED).count()
+        webhook = post_all(
+            notify, _bodies(config, 0), headers=headers, concurrency=config.concurrency
+        )
+    finally:
+        _stop(gunicorn)
+
+    queued = InboundMessage.objects.filter(status=InboundStatus.RECEIVED).count()
+    out.write(
+        f"Webhook ingest, gunicorn {config.gunicorn_workers} sync workers, "
+        f"{config.concurrency} concurrent clients, {config.requests} requests each, "
+        f"PostgreSQL + Redis, {os.cpu_count()} CPUs\n"
+    )
+    _line(out, "minimal view (insert raw body)", baseline)
+    _line(out, "notifyFaultReportUpdate webhook", webhook)
+    out.write(
+        f"  ratio webhook / minimal view: {webhook.per_second / baseline.per_second:.2f}"
+        f"   (goal >= 0.7)\n"
+    )
+
+    worker = _start(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+        ]
+    )
+    started = time.perf_counter()
+    try:
+        while InboundMessage.objects.filter(status=InboundStatus.RECEIVED).exists():
+            if time.perf_counter() - started > 600:
+                break
+            time.sleep(0.25)
+    finally:
+        seconds = time.perf_counter() - started
+        _stop(worker)
+    left = InboundMessage.objects.filter(status=InboundStatus.RECEIVED).count()
+    applied = queued - left
+    out.write(
+        f"Worker apply rate (2 processes, from a cold start): {applied} notifications "
+        f"applied in {seconds:.1f} s = {applied / seconds:.1f}/s "
+        f"({before} were waiting before the run, {left} left)\n"
+    )

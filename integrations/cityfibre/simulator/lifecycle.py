@@ -1,0 +1,251 @@
+"""Driving each accepted fault through its life: timers, transitions and the notification each
+transition sends.
+
+Every change happens under the state lock and writes its notification (a snapshot of the fault at
+that moment) into the fault's delivery lane in the same breath, so notifications leave in the order
+the changes happened. Timed steps carry the fault's epoch; a change of plan (cancel, our answer to
+a resolution) renews the epoch and the older timers lapse when they fire.
+"""
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from lxml import etree
+
+from integrations.cityfibre import soap
+from integrations.cityfibre.simulator.messages import build_notification
+from integrations.cityfibre.simulator.notifier import Notifier, Outgoing
+from integrations.cityfibre.simulator.scenarios import (
+    AUTO_CLOSE,
+    CANCEL,
+    CLOSE_ACCEPTED,
+    PLANS,
+    REOPEN_PLAN,
+    Scenario,
+    Step,
+)
+from integrations.cityfibre.simulator.state import (
+    SentRecord,
+    SimComment,
+    SimFault,
+    SimState,
+    SimUpdate,
+    utc_now,
+)
+
+__all__ = ["Lifecycle", "Scheduler"]
+
+logger = logging.getLogger("integrations.cityfibre.simulator")
+
+
+class Scheduler:
+    """One timer thread that runs short callbacks when they fall due. The callbacks only change
+    state and queue notifications (delivery happens on the notifier's threads), so one thread is
+    enough, and a 48-hour timer costs nothing but a heap entry."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._cond = threading.Condition()
+        self._seq = itertools.count()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="sim-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), callback))
+            self._cond.notify()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._heap.clear()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._heap.clear()
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _next_due(self) -> Callable[[], None] | None:
+        with self._cond:
+            while not self._stopped:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait <= 0:
+                    return heapq.heappop(self._heap)[2]
+                self._cond.wait(wait)
+            return None
+
+    def _run(self) -> None:
+        while (callback := self._next_due()) is not None:
+            try:
+                callback()
+            except Exception:  # one broken step must not stop every other fault's timers
+                logger.exception("simulator timer failed")
+
+
+class Lifecycle:
+    """The supplier's workflow. Methods taking a fault expect the caller to hold `state.lock`."""
+
+    def __init__(self, *, state: SimState, notifier: Notifier, scheduler: Scheduler) -> None:
+        self.state = state
+        self.notifier = notifier
+        self.scheduler = scheduler
+
+    # --- what the operations call ------------------------------------------------------------
+    def open_fault(
+        self,
+        *,
+        report: etree._Element,
+        buyer_identifier: str,
+        buyer_fault_reference: str,
+        message_id: str,
+        scenario: Scenario,
+        updates: Sequence[SimUpdate] = (),
+        comment: SimComment | None = None,
+    ) -> SimFault:
+        """Store a raise that was answered 201 pending. Its life starts with `start`, once the
+        answer has been sent."""
+        now = utc_now()
+        fault = SimFault(
+            buyer_fault_reference=buyer_fault_reference,
+            buyer_identifier=buyer_identifier,
+            scenario=scenario.value,
+            report=report,
+            raise_message_id=message_id,
+            created_at=now,
+            updates=list(updates),
+            comment=comment,
+            epoch=self.state.new_epoch(),
+        )
+        fault.history.append(
+            {"at": now.isoformat(), "status": "pending", "reason": "", "cause": "raised"}
+        )
+        self.state.faults[buyer_fault_reference] = fault
+        return fault
+
+    def start(self, key: str, epoch: int) -> None:
+        with self.state.lock:
+            fault = self._current(key, epoch)
+            if fault is None:
+                return
+            plan = PLANS[Scenario(fault.scenario)]
+            if plan:
+                self._schedule(key, epoch, plan, 0)
+
+    def cancel(self, fault: SimFault, *, reason: str, hold: threading.Event | None) -> None:
+        fault.epoch = self.state.new_epoch()
+        self._apply(fault, CANCEL, cause="cancelled by the buyer", reason=reason or CANCEL.reason)
+        self._notify(fault, hold)
+
+    def answer_resolution(
+        self, fault: SimFault, *, accepted: bool, reason: str, hold: threading.Event | None
+    ) -> None:
+        fault.epoch = self.state.new_epoch()
+        fault.resolve_accepted = accepted
+        if accepted:
+            self._apply(fault, CLOSE_ACCEPTED, cause="resolution accepted")
+            self._notify(fault, hold)
+            return
+        reason = reason or "Resolution rejected by the buyer."
+        reopen = Step("re-opened", update=f"Re-opened - buyer rejected the resolution: {reason}")
+        self._apply(fault, reopen, cause="resolution rejected", reason=reason)
+        self._notify(fault, hold)
+        self._schedule(fault.buyer_fault_reference, fault.epoch, REOPEN_PLAN, 0)
+
+    def send_full_update(
+        self, fault: SimFault, *, hold: threading.Event | None, cause: str
+    ) -> None:
+        """A notification of the fault as it is (after a requestFaultReportUpdate or an
+        amendment: "a full update using the notifyFaultReportUpdate API", seed 001 step 7)."""
+        now = utc_now().isoformat()
+        fault.history.append(
+            {"at": now, "status": fault.status, "reason": fault.status_reason, "cause": cause}
+        )
+        self._notify(fault, hold)
+
+    # --- timers ------------------------------------------------------------------------------
+    def _current(self, key: str, epoch: int) -> SimFault | None:
+        fault = self.state.faults.get(key)
+        return fault if fault is not None and fault.epoch == epoch else None
+
+    def _schedule(self, key: str, epoch: int, plan: Sequence[Step], index: int) -> None:
+        delay = self.state.config.step_delay
+        self.scheduler.call_later(delay, partial(self._run_step, key, epoch, tuple(plan), index))
+
+    def _run_step(self, key: str, epoch: int, plan: tuple[Step, ...], index: int) -> None:
+        with self.state.lock:
+            fault = self._current(key, epoch)
+            if fault is None:
+                return
+            fault.resolve_accepted = None
+            self._apply(fault, plan[index], cause=f"scenario {fault.scenario}")
+            self._notify(fault)
+            if index + 1 < len(plan):
+                self._schedule(key, epoch, plan, index + 1)
+            elif fault.status == "resolved":
+                self.scheduler.call_later(
+                    self.state.config.auto_close_after, partial(self._auto_close, key, epoch)
+                )
+
+    def _auto_close(self, key: str, epoch: int) -> None:
+        with self.state.lock:
+            fault = self._current(key, epoch)
+            if fault is None or fault.status != "resolved":
+                return
+            self._apply(fault, AUTO_CLOSE, cause="no resolution answer in time")
+            self._notify(fault)
+
+    # --- one change, one notification --------------------------------------------------------
+    def _apply(self, fault: SimFault, step: Step, *, cause: str, reason: str | None = None) -> None:
+        now = utc_now()
+        fault.status = step.status
+        fault.status_reason = step.reason if reason is None else reason
+        if step.assigns_reference and not fault.maintainer_fault_reference:
+            fault.maintainer_fault_reference = self.state.new_maintainer_reference()
+        if step.update:
+            fault.updates.append(SimUpdate(step.update, "seller", now))
+        if step.comment:
+            fault.comment = SimComment(step.comment, "seller", now)
+        fault.history.append(
+            {
+                "at": now.isoformat(),
+                "status": step.status,
+                "reason": fault.status_reason,
+                "cause": cause,
+            }
+        )
+        logger.info(
+            "   fault %s (%s) is %s%s",
+            fault.buyer_fault_reference,
+            fault.maintainer_fault_reference or "no maintainer reference",
+            fault.status,
+            f": {fault.status_reason}" if fault.status_reason else "",
+        )
+
+    def _notify(self, fault: SimFault, hold: threading.Event | None = None) -> None:
+        if fault.scenario == Scenario.SILENT:
+            return  # "never answer": the supplier keeps its changes to itself
+        now = utc_now()
+        message_id = self.state.new_message_id()
+        body = soap.wrap(build_notification(fault, message_id=message_id, sent_at=now))
+        record = SentRecord(
+            message_id=message_id,
+            buyer_fault_reference=fault.buyer_fault_reference,
+            status=fault.status,
+            body=body.decode("utf-8"),
+            created_at=now,
+        )
+        self.state.sent.append(record)
+        self.notifier.enqueue(fault.buyer_fault_reference, Outgoing(record, body, hold))

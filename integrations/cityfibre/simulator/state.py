@@ -1,0 +1,319 @@
+"""The simulator's memory: its configuration, the faults it holds, every request it received and
+every notification it sent. One lock guards all of it; `SimState.snapshot` is the JSON view that
+`GET /_sim/state` and `CityFibreSimulator.state()` return.
+"""
+
+import itertools
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+
+from integrations.cityfibre.simulator.scenarios import Scenario
+
+__all__ = [
+    "CONFIG_KEYS",
+    "ConfigError",
+    "SentRecord",
+    "SimComment",
+    "SimConfig",
+    "SimFault",
+    "SimState",
+    "SimUpdate",
+    "utc_now",
+]
+
+# A long demo run must not grow without bound: the oldest records are dropped past this.
+HISTORY_LIMIT = 5000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class ConfigError(ValueError):
+    """A configuration value the simulator cannot use; answered with HTTP 400 by the control API."""
+
+
+@dataclass
+class SimConfig:
+    """What a test or the command line can change while the simulator runs."""
+
+    notify_url: str
+    buyer_identifiers: set[str]
+    scenario: str = "happy"
+    step_delay: float = 5.0
+    auto_close_after: float = 172800.0  # 48 hours (seed 001, step 13)
+    unavailable_count: int = 2  # HTTP 503s answered to a `SIM-503-` raise before it is taken
+    fail_next: int = 0  # answer this many of the next requests with `fail_status`
+    fail_status: int = 503
+    fail_until: float = 0.0  # time.monotonic() until which every request fails
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "notify_url": self.notify_url,
+            "buyer_identifiers": sorted(self.buyer_identifiers),
+            "scenario": self.scenario,
+            "step_delay": self.step_delay,
+            "auto_close_after": self.auto_close_after,
+            "unavailable_count": self.unavailable_count,
+            "fail_next": self.fail_next,
+            "fail_status": self.fail_status,
+            "fail_for_seconds": round(max(0.0, self.fail_until - time.monotonic()), 3),
+        }
+
+
+CONFIG_KEYS = frozenset(
+    {
+        "notify_url",
+        "buyer_identifiers",
+        "scenario",
+        "step_delay",
+        "auto_close_after",
+        "unavailable_count",
+        "fail_next",
+        "fail_status",
+        "fail_for_seconds",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SimUpdate:
+    description: str
+    updated_by: str
+    updated_time: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "updated_by": self.updated_by,
+            "updated_time": _iso(self.updated_time),
+        }
+
+
+@dataclass(frozen=True)
+class SimComment:
+    value: str
+    commented_by: str
+    commented_time: datetime
+
+
+@dataclass
+class SimFault:
+    """A fault as the supplier holds it. `report` is the addFaultReport element as received, with
+    accepted amendments merged in: the basis of every full notification."""
+
+    buyer_fault_reference: str
+    buyer_identifier: str
+    scenario: str
+    report: etree._Element
+    raise_message_id: str
+    created_at: datetime
+    status: str = "pending"
+    status_reason: str = ""
+    maintainer_fault_reference: str = ""
+    updates: list[SimUpdate] = field(default_factory=list)
+    comment: SimComment | None = None
+    resolve_accepted: bool | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    # Renewed whenever the plan changes (cancel, resolution answer): timers of an older epoch lapse.
+    # Epochs are unique across faults, so a timer never outlives a reset into a namesake fault.
+    epoch: int = 0
+
+    def text(self, path: str) -> str:
+        return (self.report.findtext(path) or "").strip()
+
+    def as_json(self) -> dict[str, Any]:
+        comment = self.comment
+        return {
+            "buyer_fault_reference": self.buyer_fault_reference,
+            "buyer_identifier": self.buyer_identifier,
+            "service_affected": self.text("serviceAffected"),
+            "fault_type": self.text("faultDetails/type"),
+            "appointment_reservation_key": self.text("appointment/appointmentReservationKey"),
+            "scenario": self.scenario,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "maintainer_fault_reference": self.maintainer_fault_reference,
+            "raise_message_id": self.raise_message_id,
+            "created_at": _iso(self.created_at),
+            "resolve_accepted": self.resolve_accepted,
+            "updates": [update.as_json() for update in self.updates],
+            "comment": None
+            if comment is None
+            else {
+                "value": comment.value,
+                "commented_by": comment.commented_by,
+                "commented_time": _iso(comment.commented_time),
+            },
+            "history": [dict(entry) for entry in self.history],
+        }
+
+
+@dataclass
+class SentRecord:
+    """One notification and what our endpoint answered to each attempt at delivering it."""
+
+    message_id: str
+    buyer_fault_reference: str
+    status: str
+    body: str
+    created_at: datetime
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    delivered: bool = False
+    done: bool = False  # delivered, given up on, or dropped (silent scenario, stop)
+
+    def as_json(self) -> dict[str, Any]:
+        last = self.attempts[-1] if self.attempts else {}
+        return {
+            "message_id": self.message_id,
+            "buyer_fault_reference": self.buyer_fault_reference,
+            "status": self.status,
+            "created_at": _iso(self.created_at),
+            "http_status": last.get("http_status"),
+            "attempts": [dict(attempt) for attempt in self.attempts],
+            "delivered": self.delivered,
+            "done": self.done,
+            "body": self.body,
+        }
+
+
+class SimState:
+    """Everything the simulator remembers. Callers hold `lock` while they read or change it."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.lock = threading.RLock()
+        self.initial_config = config
+        self.config = _copy_config(config)
+        self.faults: dict[str, SimFault] = {}
+        self.received: deque[dict[str, Any]] = deque(maxlen=HISTORY_LIMIT)
+        self.sent: deque[SentRecord] = deque(maxlen=HISTORY_LIMIT)
+        # (operation, message id, body hash) -> (HTTP status, body): a repeated request is
+        # answered again without being applied twice (our outbox retries byte-identical bodies).
+        self.answered: dict[tuple[str, str, str], tuple[int, bytes]] = {}
+        self.unavailable_answers: dict[str, int] = {}
+        self._maintainer_references: set[str] = set()
+        self._random = random.Random()
+        self._epochs = itertools.count(1)
+
+    def reset(self) -> None:
+        """Forget every fault and record, and go back to the configuration it started with."""
+        with self.lock:
+            self.config = _copy_config(self.initial_config)
+            self.faults.clear()
+            self.received.clear()
+            self.sent.clear()
+            self.answered.clear()
+            self.unavailable_answers.clear()
+
+    def remember_answer(self, key: tuple[str, str, str], answer: tuple[int, bytes]) -> None:
+        with self.lock:
+            self.answered[key] = answer
+            while len(self.answered) > HISTORY_LIMIT:
+                del self.answered[next(iter(self.answered))]
+
+    def new_maintainer_reference(self) -> str:
+        """`CS` and seven digits, like the supplier's samples (CS0005727, CS0140872)."""
+        with self.lock:
+            while True:
+                reference = f"CS{self._random.randrange(10**7):07d}"
+                if reference not in self._maintainer_references:
+                    self._maintainer_references.add(reference)
+                    return reference
+
+    def new_epoch(self) -> int:
+        with self.lock:
+            return next(self._epochs)
+
+    @staticmethod
+    def new_message_id() -> str:
+        return f"CF-{uuid.uuid4().hex}"  # 35 characters: within the XSD's 36
+
+    def take_outage(self) -> int | None:
+        """The status to answer when the outage switch is on (and count one failure off)."""
+        with self.lock:
+            config = self.config
+            if config.fail_next > 0:
+                config.fail_next -= 1
+                return config.fail_status
+            if time.monotonic() < config.fail_until:
+                return config.fail_status
+            return None
+
+    def configure(self, values: dict[str, Any]) -> SimConfig:
+        """Apply control-API style settings (validated first: nothing changes on an error)."""
+        if "default_scenario" in values:  # the brief's name for it, accepted too
+            values = {**values, "scenario": values["default_scenario"]}
+            del values["default_scenario"]
+        unknown = sorted(set(values) - CONFIG_KEYS)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        with self.lock:
+            config = _copy_config(self.config)
+            for key, value in values.items():
+                _apply_setting(config, key, value)
+            self.config = config
+            return config
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "config": self.config.as_json(),
+                "faults": {ref: fault.as_json() for ref, fault in self.faults.items()},
+                "received": [dict(entry) for entry in self.received],
+                "sent": [record.as_json() for record in self.sent],
+            }
+
+
+def _copy_config(config: SimConfig) -> SimConfig:
+    return SimConfig(**{**config.__dict__, "buyer_identifiers": set(config.buyer_identifiers)})
+
+
+def _number(key: str, value: Any, *, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{key}: expected a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{key}: expected a number") from None
+    if not number >= minimum:  # also refuses NaN
+        raise ConfigError(f"{key}: must be at least {minimum:g}")
+    return number
+
+
+def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
+    if key == "scenario":
+        try:
+            config.scenario = Scenario.parse(str(value)).value
+        except ValueError as exc:
+            raise ConfigError(f"scenario: {exc}") from None
+    elif key == "notify_url":
+        if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+            raise ConfigError("notify_url: expected an http(s) URL")
+        config.notify_url = value
+    elif key == "buyer_identifiers":
+        if isinstance(value, str) or not all(isinstance(item, str) for item in value or ()):
+            raise ConfigError("buyer_identifiers: expected a list of strings")
+        config.buyer_identifiers = set(value)
+    elif key == "fail_status":
+        status = int(_number(key, value, minimum=100))
+        if status > 599:
+            raise ConfigError("fail_status: expected an HTTP status code")
+        config.fail_status = status
+    elif key == "fail_for_seconds":
+        config.fail_until = time.monotonic() + _number(key, value)
+    elif key in ("fail_next", "unavailable_count"):
+        setattr(config, key, int(_number(key, value)))
+    else:  # step_delay, auto_close_after
+        setattr(config, key, _number(key, value))

@@ -1,0 +1,127 @@
+"""Fixtures for the supplier webhook: a demo PKI, a partner with the supplier's client
+certificate pinned, and a helper that posts a notification the way the TLS proxy passes it on
+(client certificate in `X-SSL-Client-Cert`, caller in `X-Forwarded-For`, from the proxy's
+address)."""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from lxml import etree
+
+from integrations.certs import DemoPki, Identity, ensure_demo_pki
+from integrations.choices import Environment, Protocol
+from integrations.cityfibre import soap
+from integrations.cityfibre.messages import GenericResponse
+from integrations.cityfibre.parsers import parse_generic_response
+from integrations.xml import parse_xml
+from tests.factories import BuyerIdentifierFactory, PartnerFactory
+
+SAMPLES = Path(__file__).parent / "samples"
+SLUG = "cityfibre-test"
+NOTIFY_URL = f"/integrations/cityfibre/{SLUG}/notify/"
+BUYER_IDENTIFIER = "SPDEV1"
+_PINNED = object()
+
+
+def sample(number: int) -> bytes:
+    """The raw bytes of the published sample file starting with `number`."""
+    (path,) = SAMPLES.glob(f"{number:02d}-*")
+    return path.read_bytes()
+
+
+def in_soap(body: bytes) -> bytes:
+    """The bare message wrapped in a SOAP 1.1 envelope, as a sender might choose to."""
+    return soap.wrap(parse_xml(body))
+
+
+def notify_url(slug: str = SLUG) -> str:
+    return f"/integrations/cityfibre/{slug}/notify/"
+
+
+@pytest.fixture
+def pki(tmp_path) -> DemoPki:
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def other_pki(tmp_path) -> DemoPki:
+    """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
+    return ensure_demo_pki(tmp_path / "other-pki")
+
+
+@pytest.fixture
+def trusted_proxy(settings) -> None:
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def cityfibre_partner(db, pki, trusted_proxy):
+    partner = PartnerFactory(
+        slug=SLUG,
+        name="CityFibre (test)",
+        protocol=Protocol.CITYFIBRE,
+        environment=Environment.SIMULATOR,
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+    )
+    BuyerIdentifierFactory(partner=partner, code=BUYER_IDENTIFIER, is_default=True)
+    return partner
+
+
+@pytest.fixture
+def spdev1(cityfibre_partner):
+    return cityfibre_partner.buyer_identifiers.get(code=BUYER_IDENTIFIER)
+
+
+@pytest.fixture
+def post_notification(pki):
+    """`post_notification(client, body, *, cert=…, forwarded_for=…, remote_addr=…,
+    content_type=…, slug=…, **extra)`: POST to the webhook as the proxy would.
+
+    `cert` defaults to the pinned supplier client certificate; pass an `Identity`, a raw header
+    string, or None for no certificate header. `forwarded_for=None` sends no X-Forwarded-For.
+    """
+
+    def post(
+        client: Client,
+        body: bytes,
+        *,
+        cert: object = _PINNED,
+        forwarded_for: str | None = "127.0.0.1",
+        remote_addr: str = "127.0.0.1",
+        content_type: str = "text/xml",
+        slug: str = SLUG,
+        **extra: str,
+    ):
+        headers: dict[str, str] = {"REMOTE_ADDR": remote_addr}
+        if cert is _PINNED:
+            cert = pki.supplier_client
+        if isinstance(cert, Identity):
+            headers["HTTP_X_SSL_CLIENT_CERT"] = cert.proxy_header
+        elif isinstance(cert, str):
+            headers["HTTP_X_SSL_CLIENT_CERT"] = cert
+        if forwarded_for is not None:
+            headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+        headers.update(extra)
+        return client.post(notify_url(slug), data=body, content_type=content_type, **headers)
+
+    return post
+
+
+def read_answer(response) -> GenericResponse:
+    """Our receivedNotifyFaultReportUpdate, read back with the same hardened parser."""
+    element = soap.unwrap(parse_xml(response.content))
+    assert etree.QName(element).localname == "receivedNotifyFaultReportUpdate"
+    return parse_generic_response(element)
+
+
+__all__ = [
+    "BUYER_IDENTIFIER",
+    "NOTIFY_URL",
+    "SLUG",
+    "in_soap",
+    "notify_url",
+    "read_answer",
+    "sample",
+]

@@ -1,0 +1,562 @@
+"""The supplier's webhook, `POST /integrations/cityfibre/<slug>/notify/`: what it acknowledges,
+what it stores, and what it refuses (issue 4, "Hostile input at the webhook").
+
+Every refusal is a well-formed `receivedNotifyFaultReportUpdate` with the HTTP status as its
+responseCode (except 404/405, which happen before a partner is known), stores nothing and leaves
+the fault as it was.
+"""
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from faults.choices import EventKind, FaultStatus
+from faults.models import Fault, FaultComment, FaultEvent, FaultUpdate
+from integrations.choices import InboundStatus, Protocol
+from integrations.inbox import inbox_apply
+from integrations.models import InboundMessage
+from tests.cityfibre.conftest import in_soap, notify_url, read_answer, sample
+from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.helpers import bring_to
+
+pytestmark = pytest.mark.django_db
+
+ACCEPTED = 12  # notify-Fault-Report-Accepted: messageId CF-00001, maintainer reference CF-XYZZY
+REJECTED = 22  # notify-Fault-Report-Rejected: the same messageId CF-00001, another message
+ADD_FAULT_REPORT = 4
+SUBMITTED = datetime(2018, 6, 1, tzinfo=UTC)  # before the samples' sentAt (2018-06-09)
+
+PASSWD = Path("/etc/passwd")
+PASSWD_LINES = [line for line in PASSWD.read_text().splitlines() if line] if PASSWD.exists() else []
+
+XXE_DOCTYPE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE notifyFaultReportUpdate [
+  <!ENTITY xxe SYSTEM "file:///etc/passwd">
+]>
+"""
+LAUGHS_DOCTYPE = b"""<?xml version="1.0"?>
+<!DOCTYPE notifyFaultReportUpdate [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+  <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+  <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+  <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+  <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+  <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+"""
+
+
+def with_message_id(body: bytes, message_id: bytes) -> bytes:
+    old = b"<messageId>CF-00001</messageId>"
+    return body.replace(old, b"<messageId>" + message_id + b"</messageId>", 1)
+
+
+def xxe_notification() -> bytes:
+    """Sample 12 for a known fault, with the external entity where it would be echoed back
+    (messageId) and where it would be stored (an update)."""
+    body = with_message_id(sample(ACCEPTED), b"&xxe;")
+    body = body.replace(
+        b"</faultDetails>",
+        b"</faultDetails><updates><update><description>&xxe;</description>"
+        b"<updatedBy>seller</updatedBy></update></updates>",
+    )
+    return XXE_DOCTYPE + body
+
+
+@pytest.fixture
+def fault(cityfibre_partner, spdev1):
+    draft = FaultFactory(
+        supplier=cityfibre_partner, buyer_identifier=spdev1, buyer_fault_reference="SP-123ABC"
+    )
+    return bring_to(draft, "pending", start=SUBMITTED)
+
+
+def fault_snapshot(fault: Fault) -> tuple:
+    fresh = Fault.objects.get(pk=fault.pk)
+    return (
+        fresh.status,
+        fresh.maintainer_fault_reference,
+        fresh.updated_at,
+        FaultEvent.objects.filter(fault=fault).count(),
+        FaultUpdate.objects.filter(fault=fault).count(),
+    )
+
+
+def assert_refused(response, status: int, *, fault: Fault, before: tuple) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("text/xml")
+    answer = read_answer(response)
+    assert answer.response_code == status
+    assert answer.error_message
+    assert InboundMessage.objects.count() == 0
+    assert fault_snapshot(fault) == before
+
+
+def assert_nothing_from_passwd_in(answer: str) -> None:
+    stored = [
+        *(
+            bytes(body).decode("utf-8", "replace")
+            for body in InboundMessage.objects.values_list("body", flat=True)
+        ),
+        *FaultEvent.objects.values_list("message", flat=True),
+        *(json.dumps(data) for data in FaultEvent.objects.values_list("data", flat=True)),
+        *FaultUpdate.objects.values_list("description", flat=True),
+        *FaultComment.objects.values_list("text", flat=True),
+    ]
+    for line in PASSWD_LINES:
+        assert line not in answer
+        assert not any(line in text for text in stored)
+
+
+# --- acknowledged ------------------------------------------------------------------------------
+@pytest.mark.parametrize("wrap", [False, True], ids=["bare", "soap"])
+def test_a_good_notification_is_acknowledged_and_stored_raw(
+    client, post_notification, fault, pki, wrap
+):
+    body = in_soap(sample(ACCEPTED)) if wrap else sample(ACCEPTED)
+
+    response = post_notification(client, body)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    answer = read_answer(response)
+    assert answer.response_code == 200
+    assert answer.message_id == "CF-00001"
+    assert answer.buyer_identifier == "SPDEV1"
+    assert answer.error_message == ""
+    stored = InboundMessage.objects.get()
+    assert bytes(stored.body) == body
+    assert stored.fault == fault
+    assert stored.message_type == "notifyFaultReportUpdate"
+    assert stored.message_id == "CF-00001"
+    assert stored.sent_at == datetime(2018, 6, 9, 11, 15, 17, 100, UTC)
+    assert stored.status == InboundStatus.RECEIVED
+    assert stored.remote_addr == "127.0.0.1"
+    assert stored.client_cert_fingerprint == pki.supplier_client.fingerprint
+    assert any("Element 'faultDetails': Missing child element(s)" in d for d in stored.deviations)
+    # Acknowledged, not applied yet: the fault waits for the inbox task.
+    assert Fault.objects.get(pk=fault.pk).status == FaultStatus.PENDING
+
+
+def test_the_inbox_applies_a_stored_notification_once(client, post_notification, fault):
+    post_notification(client, sample(ACCEPTED))
+    stored = InboundMessage.objects.get()
+
+    first = inbox_apply(inbound_id=stored.pk)
+    events_after_first = FaultEvent.objects.filter(fault=fault).count()
+    second = inbox_apply(inbound_id=stored.pk)
+
+    assert first == InboundStatus.APPLIED
+    assert second is None
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.APPLIED
+    assert stored.applied_at is not None
+    assert stored.attempts == 1
+    fault.refresh_from_db()
+    assert fault.status == FaultStatus.ACCEPTED
+    assert fault.maintainer_fault_reference == "CF-XYZZY"
+    assert FaultEvent.objects.filter(fault=fault).count() == events_after_first
+
+
+def test_a_duplicate_is_acknowledged_again_and_applied_once(client, post_notification, fault):
+    post_notification(client, sample(ACCEPTED))
+    inbox_apply(inbound_id=InboundMessage.objects.get().pk)
+
+    again = post_notification(client, sample(ACCEPTED))
+    and_again = post_notification(client, sample(ACCEPTED))
+
+    for response in (again, and_again):
+        assert response.status_code == 200
+        assert read_answer(response).message_id == "CF-00001"
+    stored = InboundMessage.objects.get()
+    assert stored.duplicates_received == 2
+    assert stored.status == InboundStatus.APPLIED
+    assert inbox_apply(inbound_id=stored.pk) is None
+    accepted = FaultEvent.objects.filter(
+        fault=fault, kind=EventKind.STATUS, to_status=FaultStatus.ACCEPTED
+    )
+    assert accepted.count() == 1
+
+
+def test_the_same_message_id_with_another_body_is_another_message(client, post_notification, fault):
+    # The supplier's own samples 12 (accepted) and 22 (rejected) both carry messageId CF-00001.
+    post_notification(client, sample(ACCEPTED))
+
+    response = post_notification(client, sample(REJECTED))
+
+    assert response.status_code == 200
+    rows = InboundMessage.objects.order_by("id")
+    assert [row.message_id for row in rows] == ["CF-00001", "CF-00001"]
+    assert [bytes(row.body) for row in rows] == [sample(ACCEPTED), sample(REJECTED)]
+    assert all(row.duplicates_received == 0 for row in rows)
+
+
+def test_an_extra_active_buyer_identifier_of_the_partner_is_accepted(
+    client, post_notification, fault, cityfibre_partner
+):
+    BuyerIdentifierFactory(partner=cityfibre_partner, code="SPOTHER")
+    body = sample(ACCEPTED).replace(b">SPDEV1<", b">SPOTHER<")
+
+    response = post_notification(client, body)
+
+    assert response.status_code == 200
+    assert read_answer(response).buyer_identifier == "SPOTHER"
+    assert InboundMessage.objects.count() == 1
+
+
+# --- refused: the body ---------------------------------------------------------------------------
+def test_xml_that_is_not_well_formed_is_refused(client, post_notification, fault):
+    before = fault_snapshot(fault)
+    body = sample(ACCEPTED).replace(b"</notifyFaultReportUpdate>", b"")
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert "not well-formed" in read_answer(response).error_message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"   \n", id="blank"),
+        pytest.param(b"\xff\xfe<\x00x", id="garbage-bytes"),
+        pytest.param(b'<?xml version="1.0" encoding="klingon"?><x/>', id="unknown-encoding"),
+    ],
+)
+def test_bodies_that_are_no_xml_at_all_are_refused(client, post_notification, fault, body):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["bare", "soap"])
+def test_an_xxe_payload_is_refused_and_the_file_is_never_read(
+    client, post_notification, fault, wrap
+):
+    before = fault_snapshot(fault)
+    body = xxe_notification()
+    if wrap:
+        body = body.replace(
+            b"<notifyFaultReportUpdate",
+            b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+            b"<soap:Body><notifyFaultReportUpdate",
+            1,
+        ) + (b"</soap:Body></soap:Envelope>")
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert "DOCTYPE" in read_answer(response).error_message
+    assert_nothing_from_passwd_in(response.content.decode())
+
+
+def test_an_xxe_payload_in_utf16_is_refused(client, post_notification, fault):
+    # The raw-bytes check cannot see "<!DOCTYPE" in UTF-16; the parser's own check must.
+    before = fault_snapshot(fault)
+    text = xxe_notification().decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+
+    response = post_notification(client, text.encode("utf-16"))
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert_nothing_from_passwd_in(response.content.decode())
+
+
+def test_a_billion_laughs_payload_is_refused_fast(client, post_notification, fault):
+    before = fault_snapshot(fault)
+    body = LAUGHS_DOCTYPE + with_message_id(sample(ACCEPTED), b"&lol9;")
+
+    started = time.perf_counter()
+    response = post_notification(client, body)
+    elapsed = time.perf_counter() - started
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert elapsed < 1.0
+    assert len(response.content) < 2000  # nothing was expanded into the answer
+
+
+def test_a_plain_doctype_is_refused(client, post_notification, fault):
+    before = fault_snapshot(fault)
+    body = b"<!DOCTYPE notifyFaultReportUpdate>\n" + sample(ACCEPTED)
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert "DOCTYPE" in read_answer(response).error_message
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["bare", "soap"])
+def test_a_wrong_root_element_is_refused(client, post_notification, fault, wrap):
+    before = fault_snapshot(fault)
+    body = sample(ADD_FAULT_REPORT)
+
+    response = post_notification(client, in_soap(body) if wrap else body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert read_answer(response).error_message == (
+        "Expected notifyFaultReportUpdate, received addFaultReport."
+    )
+
+
+def test_a_soap_fault_instead_of_a_notification_is_refused(client, post_notification, fault):
+    before = fault_snapshot(fault)
+    body = (
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        b"<soap:Fault><faultcode>soap:Server</faultcode><faultstring>oops</faultstring>"
+        b"</soap:Fault></soap:Body></soap:Envelope>"
+    )
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+
+
+@pytest.mark.parametrize("element", [b"messageId", b"buyerIdentifier", b"buyerFaultReference"])
+def test_a_notification_that_cannot_be_tied_to_anything_is_refused(
+    client, post_notification, fault, element
+):
+    before = fault_snapshot(fault)
+    body = sample(ACCEPTED)
+    start = body.index(b"<" + element + b">")
+    end = body.index(b"</" + element + b">") + len(element) + 3
+
+    response = post_notification(client, body[:start] + body[end:])
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert read_answer(response).error_message == f"missing {element.decode()}"
+
+
+def test_an_unknown_buyer_identifier_is_refused(client, post_notification, fault):
+    before = fault_snapshot(fault)
+    body = sample(ACCEPTED).replace(b">SPDEV1<", b">SPNOBODY<")
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    answer = read_answer(response)
+    assert json.loads(answer.error_message) == {"buyerIdentifier": "Unknown buyer identifier"}
+    assert answer.message_id == "CF-00001"
+    assert answer.buyer_identifier == "SPNOBODY"
+
+
+def test_an_inactive_buyer_identifier_is_refused(client, post_notification, fault, spdev1):
+    before = fault_snapshot(fault)
+    spdev1.is_active = False
+    spdev1.save()
+
+    response = post_notification(client, sample(ACCEPTED))
+
+    assert_refused(response, 400, fault=fault, before=before)
+
+
+def test_an_unknown_fault_reference_is_refused_like_the_suppliers_sample_23(
+    client, post_notification, fault
+):
+    before = fault_snapshot(fault)
+    body = sample(ACCEPTED).replace(b">SP-123ABC<", b">SP-NOSUCH<")
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    answer = read_answer(response)
+    # Sample 23: {"maintainerFaultReference": "No workflow found with that reference"}
+    assert json.loads(answer.error_message) == {
+        "buyerFaultReference": "No fault found with that reference"
+    }
+    assert answer.message_id == "CF-00001"
+    assert answer.buyer_identifier == "SPDEV1"
+
+
+# --- refused: the size -----------------------------------------------------------------------
+def test_a_body_over_the_default_limit_is_refused(client, post_notification, fault):
+    before = fault_snapshot(fault)
+    # Sample 12 followed by white space: well-formed, just too big.
+    body = sample(ACCEPTED) + b" " * (256 * 1024)
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 413, fault=fault, before=before)
+
+
+def test_the_limit_is_the_partners_own(client, post_notification, fault, cityfibre_partner):
+    body = sample(ACCEPTED)
+    cityfibre_partner.max_inbound_bytes = len(body) - 1
+    cityfibre_partner.save()
+    before = fault_snapshot(fault)
+
+    refused = post_notification(client, body)
+
+    assert_refused(refused, 413, fault=fault, before=before)
+    assert read_answer(refused).error_message == f"Body over {len(body) - 1} bytes."
+    cityfibre_partner.max_inbound_bytes = len(body)
+    cityfibre_partner.save()
+    assert post_notification(client, body).status_code == 200
+
+
+def test_a_lying_content_length_only_gets_its_declared_bytes_read(client, post_notification, fault):
+    # Claims 200 bytes, sends more than the limit: only 200 are ever read, and those are not a
+    # whole document.
+    before = fault_snapshot(fault)
+    body = sample(ACCEPTED) + b" " * (256 * 1024)
+
+    response = post_notification(client, body, CONTENT_LENGTH="200")
+
+    assert_refused(response, 400, fault=fault, before=before)
+
+
+def test_an_absent_content_length_reads_no_body(client, post_notification, fault):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), CONTENT_LENGTH="")
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert "empty body" in read_answer(response).error_message
+
+
+@pytest.mark.parametrize("declared", ["-1", "abc", "1e3", "²"])
+def test_a_content_length_that_is_no_number_is_refused(client, post_notification, fault, declared):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), CONTENT_LENGTH=declared)
+
+    assert_refused(response, 413, fault=fault, before=before)
+
+
+# --- refused: who is calling -----------------------------------------------------------------
+def test_no_client_certificate_is_refused(client, post_notification, fault):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), cert=None)
+
+    assert_refused(response, 403, fault=fault, before=before)
+    assert read_answer(response).error_message == "No client certificate was presented."
+
+
+def test_a_valid_certificate_that_is_not_pinned_is_refused(
+    client, post_notification, fault, other_pki
+):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), cert=other_pki.supplier_client)
+
+    assert_refused(response, 403, fault=fault, before=before)
+    assert "not pinned" in read_answer(response).error_message
+
+
+def test_our_own_client_certificate_is_not_the_suppliers(client, post_notification, fault, pki):
+    # Same CA, another identity: pinning is per certificate, not per issuer.
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), cert=pki.buyer_client)
+
+    assert_refused(response, 403, fault=fault, before=before)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("garbage", id="garbage"),
+        pytest.param(
+            "-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----", id="pem"
+        ),
+        pytest.param("%FF%FE%00", id="bytes"),
+        pytest.param("\u00e9t\u00e9", id="latin1"),
+    ],
+)
+def test_a_garbage_certificate_header_is_refused(client, post_notification, fault, header):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), cert=header)
+
+    assert_refused(response, 403, fault=fault, before=before)
+    assert read_answer(response).error_message == "The client certificate could not be read."
+
+
+def test_a_request_that_did_not_come_through_the_proxy_is_refused(client, post_notification, fault):
+    # Only the test client's idea of the peer address: no traffic goes to 10.x.
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), remote_addr="10.20.30.40")
+
+    assert_refused(response, 403, fault=fault, before=before)
+    assert "must come through the TLS proxy" in read_answer(response).error_message
+
+
+@pytest.mark.parametrize(
+    "forwarded_for",
+    [
+        pytest.param("192.0.2.7", id="other-network"),
+        # A caller cannot smuggle an allowed address in front of the one the proxy appended.
+        pytest.param("127.0.0.1, 192.0.2.7", id="spoofed-prefix"),
+        pytest.param("not-an-address", id="garbage"),
+    ],
+)
+def test_a_disallowed_source_address_is_refused(client, post_notification, fault, forwarded_for):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), forwarded_for=forwarded_for)
+
+    assert_refused(response, 403, fault=fault, before=before)
+
+
+def test_the_address_the_proxy_appended_is_the_one_checked(client, post_notification, fault):
+    response = post_notification(client, sample(ACCEPTED), forwarded_for="192.0.2.7, 127.0.0.1")
+
+    assert response.status_code == 200
+    assert InboundMessage.objects.get().remote_addr == "127.0.0.1"
+
+
+# --- refused: where and how ------------------------------------------------------------------
+def test_an_unknown_partner_slug_is_not_found(client, post_notification, fault):
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), slug="no-such-partner")
+
+    assert response.status_code == 404
+    assert InboundMessage.objects.count() == 0
+    assert fault_snapshot(fault) == before
+
+
+def test_an_inactive_partner_is_not_found(client, post_notification, fault, cityfibre_partner):
+    cityfibre_partner.is_active = False
+    cityfibre_partner.save()
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED))
+
+    assert response.status_code == 404
+    assert InboundMessage.objects.count() == 0
+    assert fault_snapshot(fault) == before
+
+
+def test_a_partner_of_another_protocol_is_not_found(client, post_notification, pki, db):
+    PartnerFactory(
+        slug="tmf-partner",
+        protocol=Protocol.TMF621,
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+    )
+
+    response = post_notification(client, sample(ACCEPTED), slug="tmf-partner")
+
+    assert response.status_code == 404
+    assert InboundMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_only_post_is_allowed(client, fault, method):
+    response = getattr(client, method)(
+        notify_url(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1"
+    )
+
+    assert response.status_code == 405
+    assert InboundMessage.objects.count() == 0
