@@ -1,0 +1,154 @@
+"""The end-to-end rig: the app served over a real socket (pytest-django's live server) on the
+test PostgreSQL database, a private Redis, real Celery workers (beat embedded, sweeps every
+second) in their own processes, and the supplier simulator over mutual TLS."""
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from config.celery import app
+from integrations.certs import DemoPki, ensure_demo_pki
+from integrations.choices import Environment, Protocol
+from integrations.models import BuyerIdentifier, Partner
+from tests.e2e.processes import RedisServer, Worker
+from tests.factories import SlaPolicyFactory
+
+SLUG = "e2e-supplier"
+
+
+@pytest.fixture
+def pki(tmp_path) -> DemoPki:
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def redis_server(tmp_path, monkeypatch) -> Iterator[RedisServer]:
+    if not shutil.which("redis-server"):
+        pytest.fail("the end-to-end tests start their own redis-server; it is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
+    _point_celery_at(server.url)  # the live server (this process) publishes there too
+    yield server
+    monkeypatch.undo()
+    _point_celery_at(os.environ.get("CELERY_BROKER_URL", django_settings.CELERY_BROKER_URL))
+    server.stop()
+
+
+def _point_celery_at(url: str) -> None:
+    """Switch this process's Celery app to another broker: drop its connection and producer
+    pools, which were built from the old URL."""
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def e2e_partner(transactional_db, pki, settings) -> Partner:
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    partner = Partner.objects.create(
+        name="E2E supplier",
+        slug=SLUG,
+        protocol=Protocol.CITYFIBRE,
+        environment=Environment.SIMULATOR,
+        base_url="https://127.0.0.1:9/",
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+        client_cert_path=str(pki.buyer_client.cert_path),
+        client_key_path=str(pki.buyer_client.key_path),
+        ca_bundle_path=str(pki.ca_cert_path),
+        connect_timeout=1,
+        read_timeout=3,
+        retry_base_seconds=0.5,
+        retry_max_seconds=2,
+        max_attempts=30,
+    )
+    BuyerIdentifier.objects.create(partner=partner, code="SPDEV1", is_default=True)
+    SlaPolicyFactory(partner=partner, target=timedelta(hours=8))
+    return partner
+
+
+@pytest.fixture
+def simulator(e2e_partner, live_server, pki):
+    from integrations.cityfibre.simulator import CityFibreSimulator
+
+    sim = CityFibreSimulator(
+        port=0,
+        notify_url=f"{live_server.url}/integrations/cityfibre/{SLUG}/notify/",
+        buyer_identifiers={"SPDEV1"},
+        step_delay=0.3,
+        supplier_client_cert=pki.supplier_client,
+        tls=pki,
+    ).start()
+    Partner.objects.filter(pk=e2e_partner.pk).update(base_url=sim.url)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def start_worker(redis_server, transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
+    """Start a worker (with beat) on the test database; extra env overrides the defaults."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    started: list[Worker] = []
+
+    def start(**extra: str) -> Worker:
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "CELERY_BROKER_URL": redis_server.url,
+            "OUTBOX_SWEEP_SECONDS": "1",
+            "INBOX_SWEEP_SECONDS": "1",
+            "AUTO_CLOSE_SWEEP_SECONDS": "1",
+            "SLA_SWEEP_SECONDS": "5",
+            "RECONCILE_SWEEP_SECONDS": "3600",
+            **extra,
+        }
+        worker = Worker(env, tmp_path / f"worker-{len(started)}.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def api(live_server, agent_user) -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {Token.objects.create(user=agent_user).key}"
+    session.base_url = f"{live_server.url}/api/v1"  # type: ignore[attr-defined]
+    return session
+
+
+def raise_fault(api: requests.Session, service_id: str, **extra: object) -> str:
+    payload = {
+        "partner": SLUG,
+        "service_id": service_id,
+        "fault_type": "Impaired Service",
+        "priority": 2,
+        "description": "No sync since 09:00",
+        "fault_start_time": "2026-11-23T09:00:00Z",
+        "fault_location": "Cabinet 12, Example Street",
+        "site_access_details": "Reception, 24/7",
+        "site_access_contact_phone": "01632 960000",
+        "triage_complete": True,
+        "triage_findings": "Light level low at the ONT",
+        "submit": True,
+        **extra,
+    }
+    response = api.post(f"{api.base_url}/faults/", json=payload, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["buyer_fault_reference"]
