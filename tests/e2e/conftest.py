@@ -5,7 +5,7 @@ second) in their own processes, and the supplier simulator over mutual TLS."""
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -152,3 +152,41 @@ def raise_fault(api: requests.Session, service_id: str, **extra: object) -> str:
     response = api.post(f"{api.base_url}/faults/", json=payload, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()["buyer_fault_reference"]
+
+
+NOTIFY = """<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<notifyFaultReportUpdate><apiVersion>1.0</apiVersion><buyerIdentifier>SPDEV1</buyerIdentifier>
+<sentAt>{sent}</sentAt><messageId>{mid}</messageId><serviceAffected>S1</serviceAffected>
+<buyerFaultReference>{ref}</buyerFaultReference>
+<maintainerFaultReference>CS0000001</maintainerFaultReference>
+<faultDetails><type>Impaired Service</type><status>{status}</status>
+<faultStartTime>2026-11-23T09:00:00Z</faultStartTime><faultLocation>Cabinet 12</faultLocation>
+<siteAccessDetails>Reception</siteAccessDetails>
+<siteAccessContactDetails><phone>1</phone></siteAccessContactDetails>
+<triageComplete>true</triageComplete><triageFindings>Fibre break</triageFindings></faultDetails>
+<updates><update><description>{status} ({mid})</description><updatedBy>seller</updatedBy>
+<updatedTime>{sent}</updatedTime></update></updates></notifyFaultReportUpdate>
+</soap:Body></soap:Envelope>"""
+
+
+def notification(reference: str, status: str, sent_at: datetime, message_id: str) -> bytes:
+    sent = sent_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return NOTIFY.format(sent=sent, mid=message_id, ref=reference, status=status).encode()
+
+
+@pytest.fixture
+def notify(live_server, pki) -> Callable[[bytes], requests.Response]:
+    """Post a notification to our webhook over a real socket, as the TLS proxy would."""
+    url = f"{live_server.url}/integrations/cityfibre/{SLUG}/notify/"
+    headers = {
+        "Content-Type": "text/xml; charset=utf-8",
+        "X-SSL-Client-Cert": pki.supplier_client.proxy_header,
+        "X-Forwarded-For": "127.0.0.1",
+    }
+
+    def post(body: bytes) -> requests.Response:
+        response = requests.post(url, data=body, headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response
+
+    return post

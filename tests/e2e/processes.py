@@ -1,6 +1,7 @@
 """Real processes for the end-to-end tests: a private Redis the tests may stop and start, and
 Celery workers (with beat embedded) that the tests may kill."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -149,7 +150,14 @@ class Worker:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.kill_group()
+
+    def kill_group(self) -> None:
+        """Whatever of the group outlived its parent (beat, pool children) goes too."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            if self.process.poll() is None:
+                self.process.wait(timeout=10)
