@@ -10,12 +10,13 @@ STAMP := $(VENV)/.installed
 DEMO_PASSWORD ?= demo-password-123
 URL := http://127.0.0.1:8000/
 
-.PHONY: help venv run test lint clean
+.PHONY: help venv run test lint bench clean
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker + beat on $(URL)"
 	@echo "make test   install and run the test suite"
 	@echo "make lint   ruff check and makemigrations --check"
+	@echo "make bench  webhook ingest figures under gunicorn on PostgreSQL and Redis"
 	@echo "make clean  remove .venv, var/ (database, broker queue, media, static) and caches"
 
 venv: $(STAMP)
@@ -37,7 +38,8 @@ run: venv
 	@echo
 	@echo "  NOC fault management: $(URL)  (admin $(URL)admin/, API docs $(URL)api/docs/)"
 	@echo "  Logins: agent, manager, admin; password: $$DEMO_PASSWORD"
-	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
+	@echo "  Supplier simulator: https://127.0.0.1:8081/ (mutual TLS; state at /_sim/state)"
+	@echo "  Ctrl-C stops the web server, the Celery worker, beat and the simulator."
 	@echo
 	honcho -f Procfile.dev start
 
@@ -49,6 +51,19 @@ lint: export DEBUG ?= 1
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# A fresh PostgreSQL database and Redis db 14 on this machine, dropped afterwards.
+BENCH_DB := noc_bench_$(shell date +%s)
+bench: export DEBUG := 1
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+bench: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/14
+bench: venv
+	createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
+	redis-cli -n 14 flushdb >/dev/null
+	$(BIN)/python manage.py migrate --noinput -v 0 \
+		&& $(BIN)/python manage.py bench_ingest $(BENCH_ARGS); \
+		status=$$?; dropdb -h 127.0.0.1 -U postgres --force $(BENCH_DB); \
+		redis-cli -n 14 flushdb >/dev/null; exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info build

@@ -231,6 +231,8 @@ TRUSTED_PROXY_IPS = env.list(
     "TRUSTED_PROXY_IPS", default=["127.0.0.1/32", "::1/128"] if DEBUG else []
 )
 
+# The demo PKI (`make run`): CA, simulator server, supplier client and our client certificates.
+DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=str(VAR_DIR / "certs"))
 # How long a process trusts its cached partner settings on the webhook path.
 PARTNER_CACHE_SECONDS = env.float("PARTNER_CACHE_SECONDS", default=10)
 # `make bench` only: routes the baseline view that inserts a raw body and nothing else.

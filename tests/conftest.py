@@ -75,6 +75,7 @@ def _fast_and_isolated(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Tests change partners with queryset updates, which the per-process cache cannot see.
     settings.PARTNER_CACHE_SECONDS = 0
+    settings.DEMO_PKI_DIR = tmp_path / "certs"
 
 
 @pytest.fixture

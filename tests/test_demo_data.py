@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from faults.choices import FaultStatus
-from faults.demo import DEMO_FAULTS, demo_data_load
 from faults.models import (
     Fault,
     FaultAttachment,
@@ -18,7 +17,9 @@ from faults.models import (
     SlaPause,
     SlaPolicy,
 )
-from integrations.models import BuyerIdentifier, Partner
+from integrations.choices import OutboundStatus
+from integrations.demo import DEMO_FAULTS, demo_data_load
+from integrations.models import BuyerIdentifier, OutboundMessage, Partner
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +81,20 @@ def test_demo_partner_and_its_default_buyer_identifier():
 
     partner = Partner.objects.get(slug="demo-supplier")
     assert partner.name == "Demo Supplier (simulator)"
-    assert partner.base_url == "http://127.0.0.1:8081/"
+    assert partner.base_url == "https://127.0.0.1:8081/"
+    assert len(partner.pinned_fingerprints) == 1
+    assert partner.client_cert_path.endswith("buyer-client.pem")
     assert partner.default_buyer_identifier.code == "SPDEV1"
     assert partner.sla_policies.filter(fault_type="", priority=None).exists()
+
+
+def test_only_the_pending_faults_raise_is_left_for_the_simulator():
+    demo_data_load()
+
+    waiting = OutboundMessage.objects.exclude(status=OutboundStatus.DELIVERED)
+    assert list(waiting.values_list("fault__buyer_fault_reference", "message_type")) == [
+        ("DEMO-0002", "addFaultReport")
+    ]
 
 
 def test_demo_users_have_their_roles_and_only_admin_is_staff():

@@ -1,13 +1,21 @@
 """Demo data for `make run`: a simulator partner, its SLA policies, one user per role and a few
 faults in different states, all made through the services so their timelines are real.
 
+The partner points at the local supplier simulator over mutual TLS, with the certificates of a
+demo PKI under var/certs (made on first load) and the simulator's client certificate pinned. The
+demo faults' history already happened, so their outbound messages are recorded as delivered,
+except the raise of the pending fault: the simulator receives it when `make run` starts and
+walks that fault through its life.
+
 Loading is idempotent: everything is looked up by a fixed key (slug, code, username, buyer fault
 reference) and left alone when it exists, so a second load writes nothing.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
@@ -25,8 +33,9 @@ from faults.services import (
     fault_create_draft,
     fault_submit,
 )
-from integrations.choices import Environment, Protocol
-from integrations.models import BuyerIdentifier, Partner
+from integrations.certs import DemoPki, ensure_demo_pki
+from integrations.choices import Environment, OutboundStatus, Protocol
+from integrations.models import BuyerIdentifier, OutboundMessage, Partner
 
 DEFAULT_DEMO_PASSWORD = "demo-password-123"
 DEMO_PARTNER_SLUG = "demo-supplier"
@@ -63,18 +72,35 @@ class DemoSummary:
         return bool(self.created)
 
 
-def _partner(summary: DemoSummary) -> Partner:
+SIMULATOR_URL = "https://127.0.0.1:8081/"
+
+
+def _partner(summary: DemoSummary, pki: DemoPki) -> Partner:
     partner, created = Partner.objects.get_or_create(
         slug=DEMO_PARTNER_SLUG,
         defaults={
             "name": "Demo Supplier (simulator)",
             "protocol": Protocol.CITYFIBRE,
             "environment": Environment.SIMULATOR,
-            "base_url": "http://127.0.0.1:8081/",
+            "base_url": SIMULATOR_URL,
         },
     )
     if created:
         summary.count("partners")
+    edge = {
+        "client_cert_fingerprints": pki.supplier_client.fingerprint,
+        "allowed_networks": "127.0.0.1/32\n::1/128",
+        "client_cert_path": str(pki.buyer_client.cert_path),
+        "client_key_path": str(pki.buyer_client.key_path),
+        "ca_bundle_path": str(pki.ca_cert_path),
+        "retry_base_seconds": 5.0,
+        "retry_max_seconds": 300.0,
+    }
+    changed = {name: value for name, value in edge.items() if getattr(partner, name) != value}
+    if changed:
+        Partner.objects.filter(pk=partner.pk).update(**changed)
+        partner.refresh_from_db()
+        summary.count("partner certificate settings")
     _, created = BuyerIdentifier.objects.get_or_create(
         partner=partner,
         code=DEMO_BUYER_IDENTIFIER,
@@ -272,6 +298,8 @@ def _fault(spec: DemoFault, partner: Partner, agent: AbstractUser) -> Fault:
     if spec.status == FaultStatus.DRAFT:
         return fault
     fault_submit(fault_id=fault.pk, actor=by_agent)
+    if spec.status == FaultStatus.PENDING:
+        return fault  # its raise goes to the simulator for real
     for n, status in enumerate(SUPPLIER_STEPS[spec.status], start=1):
         fault_apply_supplier_status(
             fault_id=fault.pk,
@@ -290,6 +318,11 @@ def _fault(spec: DemoFault, partner: Partner, agent: AbstractUser) -> Fault:
         fault_accept_resolution(fault_id=fault.pk, actor=by_agent)
     elif spec.status == FaultStatus.CANCELLED:
         fault_cancel(fault_id=fault.pk, actor=by_agent, reason="Raised in error.")
+    OutboundMessage.objects.filter(fault=fault).update(
+        status=OutboundStatus.DELIVERED,
+        delivered_at=timezone.now(),
+        last_error="demo history: recorded as delivered, never sent",
+    )
     return fault
 
 
@@ -306,10 +339,13 @@ def _faults(partner: Partner, agent: AbstractUser, summary: DemoSummary) -> None
 
 
 @transaction.atomic
-def demo_data_load(*, password: str = DEFAULT_DEMO_PASSWORD) -> DemoSummary:
+def demo_data_load(
+    *, password: str = DEFAULT_DEMO_PASSWORD, pki_dir: Path | None = None
+) -> DemoSummary:
     """Load the demo data; returns what was created (nothing on a second load)."""
     summary = DemoSummary()
-    partner = _partner(summary)
+    pki = ensure_demo_pki(pki_dir or Path(settings.DEMO_PKI_DIR))
+    partner = _partner(summary, pki)
     _sla_policies(partner, summary)
     users = _users(password, summary)
     _faults(partner, users["agent"], summary)
