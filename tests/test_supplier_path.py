@@ -193,3 +193,31 @@ def test_supplier_path_works_for_a_fault_built_with_helpers(partner, buyer_ident
     fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "re-opened")
     assert fault.status == FaultStatus.REOPENED
     assert SUPPLIER.ref == "TEST-MSG"
+
+
+def test_a_sent_time_in_the_future_is_taken_as_now_and_flagged(pending):
+    future = timezone.now() + timedelta(days=30)
+    fault = fault_apply_supplier_status(
+        fault_id=pending.pk, status="accepted", actor=Actor.partner("F-1"), sent_at=future
+    )
+    fault = fault_apply_supplier_status(
+        fault_id=pending.pk,
+        status="in-progress",
+        actor=Actor.partner("F-2"),
+        sent_at=timezone.now(),
+    )
+
+    assert fault.status == FaultStatus.IN_PROGRESS
+    assert fault.supplier_status_sent_at < future
+    assert "in the future" in events(fault, EventKind.ANOMALY)[0].message
+
+
+def test_a_supplier_clock_behind_ours_does_not_make_its_first_status_stale(pending):
+    # We submitted at our time; the supplier's acceptance says it was sent a little earlier.
+    fault = fault_apply_supplier_status(
+        fault_id=pending.pk,
+        status="accepted",
+        actor=Actor.partner("S-1"),
+        sent_at=pending.submitted_at - timedelta(seconds=2),
+    )
+    assert fault.status == FaultStatus.ACCEPTED

@@ -7,7 +7,7 @@ current status is not applied, but everything else the message carries is still 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from faults.services.merge import (
 )
 from faults.services.transitions import fault_lock, fault_transition, supplier_path
 
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
 # Details the supplier owns and may change in any notification.
 SUPPLIER_DETAIL_FIELDS = ("triage_complete", "triage_findings", "closure_code")
 
@@ -60,8 +61,20 @@ class SupplierReport:
 def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor: Actor) -> Fault:
     """Apply a supplier notification to a fault. Never refuses: what cannot be applied is
     recorded on the timeline."""
-    at = report.sent_at or timezone.now()
+    now = timezone.now()
+    at = report.sent_at or now
     fault = fault_lock(fault_id=fault_id)
+    if at > now + MAX_CLOCK_AHEAD:
+        # Taken at its word, a sent time in the future would make every later message look
+        # older and freeze the fault's status.
+        _anomaly(
+            fault,
+            actor,
+            now,
+            f"The message says it was sent at {at.isoformat()}, in the future; taken as sent now.",
+            sent_at=at.isoformat(),
+        )
+        at = now
     fault.last_supplier_message_at = max(filter(None, (fault.last_supplier_message_at, at)))
     _apply_maintainer_reference(fault, report.maintainer_fault_reference, actor, at)
     fault_updates_merge(fault=fault, entries=report.updates)
