@@ -4,7 +4,7 @@
 import logging
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,17 +21,28 @@ RECONCILE_TIMER = "reconcile"
 
 def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 200) -> int:
     now = now or timezone.now()
-    waiting_request = OutboundMessage.objects.filter(
-        fault=OuterRef("pk"),
-        operation=PartnerOperation.REQUEST_UPDATE,
-        status__in=OUTBOUND_UNFINISHED,
+    # A request still on its way, or one made within the partner's quiet period, is enough.
+    requests = OutboundMessage.objects.filter(
+        fault=OuterRef("pk"), operation=PartnerOperation.REQUEST_UPDATE
+    )
+    waiting_request = requests.filter(
+        Q(status__in=OUTBOUND_UNFINISHED)
+        | Q(
+            created_at__gte=ExpressionWrapper(
+                now - F("partner__reconcile_after"), output_field=DateTimeField()
+            )
+        )
     )
     silent = (
         Fault.objects.exclude(status__in=[FaultStatus.DRAFT, *TERMINAL_STATUSES])
         .exclude(maintainer_fault_reference="")
         .filter(supplier__is_active=True)
         .annotate(heard_at=Coalesce("last_supplier_message_at", "submitted_at"))
-        .filter(Q(heard_at__lt=now - F("supplier__reconcile_after")))
+        .filter(
+            heard_at__lt=ExpressionWrapper(
+                now - F("supplier__reconcile_after"), output_field=DateTimeField()
+            )
+        )
         .filter(~Exists(waiting_request))
         .order_by("heard_at")
         .values_list("id", flat=True)[:limit]

@@ -1,0 +1,66 @@
+"""Reconciliation: an open fault that has heard nothing from its supplier for the partner's
+`reconcile_after` gets one requestFaultReportUpdate; quiet-enough or finished faults get none."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.choices import OutboundStatus
+from integrations.models import OutboundMessage, Partner
+from integrations.reconcile import faults_request_reconciliation
+from tests.factories import FaultFactory
+from tests.helpers import bring_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def make(partner, buyer_identifier, sla_policy):
+    Partner.objects.filter(pk=partner.pk).update(reconcile_after=timedelta(hours=6))
+
+    def make(status: str, *, hours_ago: float):
+        start = timezone.now() - timedelta(hours=hours_ago)
+        return bring_to(
+            FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), status, start=start
+        )
+
+    return make
+
+
+def update_requests(fault) -> list[OutboundMessage]:
+    return list(
+        OutboundMessage.objects.filter(fault=fault, message_type="requestFaultReportUpdate")
+    )
+
+
+def test_a_silent_open_fault_gets_one_request_for_a_full_update(make):
+    silent = make("in-progress", hours_ago=7)
+    recent = make("in-progress", hours_ago=1)
+
+    assert faults_request_reconciliation() == 1
+    (request,) = update_requests(silent)
+    assert b"<maintainerFaultReference>CS0001</maintainerFaultReference>" in request.body.encode()
+    assert update_requests(recent) == []
+
+    # Still unanswered: no second request while the first is on its way.
+    assert faults_request_reconciliation() == 0
+
+
+def test_a_delivered_request_that_brought_nothing_is_asked_again_a_quiet_period_later(make):
+    silent = make("on-hold", hours_ago=7)
+    faults_request_reconciliation()
+    OutboundMessage.objects.filter(fault=silent).update(status=OutboundStatus.DELIVERED)
+    assert faults_request_reconciliation() == 0  # asked less than 6 hours ago
+
+    OutboundMessage.objects.filter(fault=silent).update(
+        created_at=timezone.now() - timedelta(hours=6, minutes=1)
+    )
+    assert faults_request_reconciliation() == 1
+    assert len(update_requests(silent)) == 2
+
+
+@pytest.mark.parametrize("status", ["pending", "closed", "rejected", "cancelled"])
+def test_faults_without_a_supplier_reference_or_finished_are_left_alone(make, status):
+    make(status, hours_ago=30)
+    assert faults_request_reconciliation() == 0
