@@ -182,6 +182,7 @@ def population(partner, buyer_identifier, sla_policy):
         buyer_identifier=buyer_identifier,
         buyer_fault_reference="NOC-OUTAGE-1",
         fault_type="Service Outage",
+        appointment_reservation_key="KEY-ALPHA-1",  # a TLOS raise needs its appointment
         priority=1,
         service_id="SVC-ALPHA",
         description="Fibre cut by roadworks",

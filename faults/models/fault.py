@@ -82,6 +82,10 @@ class Fault(ConcurrentTransitionMixin, models.Model):
         "are never compared.",
     )
     closure_code = models.CharField(max_length=36, blank=True)
+    # The appointment the supplier requires for a Service Outage (TLOS) raise: its reservation
+    # key, and until when the supplier holds it. Set by the appointments app.
+    appointment_reservation_key = models.CharField(max_length=36, blank=True)
+    appointment_valid_until = models.DateTimeField(null=True, blank=True)
 
     late_repair_total_days = models.IntegerField(null=True, blank=True)
     late_repair_seller_days = models.IntegerField(null=True, blank=True)

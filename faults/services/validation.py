@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from faults.exceptions import FaultValidationError
 from faults.models import Fault
@@ -41,7 +44,38 @@ def fault_check_ready_to_submit(fault: Fault) -> None:
         errors["site_access_contact_phone"] = [
             "The supplier needs a site access contact (name, phone or e-mail)."
         ]
+    errors.update(appointment_rule_errors(fault))
     if errors:
         raise FaultValidationError(
             "The fault is missing what the supplier requires.", errors=errors
         )
+
+
+def appointment_rule_errors(fault: Fault, *, now: datetime | None = None) -> dict[str, list[str]]:
+    """The supplier's rule (seed 001, step 3c): a Service Outage (TLOS) fault is raised with a
+    valid appointment reservation key, any other type without one."""
+    now = now or timezone.now()
+    key = fault.appointment_reservation_key
+    if not fault.is_tlos:
+        if key:
+            return {
+                "appointment_reservation_key": [
+                    "Only a Service Outage fault carries an appointment; remove the reservation."
+                ]
+            }
+        return {}
+    if not key:
+        return {
+            "appointment_reservation_key": [
+                "A Service Outage fault needs an engineer appointment: query the slots and "
+                "reserve one first."
+            ]
+        }
+    if fault.appointment_valid_until is not None and fault.appointment_valid_until <= now:
+        return {
+            "appointment_reservation_key": [
+                f"The reservation expired at {fault.appointment_valid_until:%Y-%m-%d %H:%M}: "
+                "query the slots again and reserve a new one."
+            ]
+        }
+    return {}

@@ -15,6 +15,7 @@ from integrations.adapters import OutboundDraft, PartnerAdapter, UnsupportedOper
 from integrations.choices import Protocol
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.mapping import notification_to_report
+from integrations.cityfibre.messages import OutboundAppointment
 from integrations.cityfibre.parsers import (
     MessageUnreadable,
     parse_generic_response,
@@ -41,6 +42,12 @@ def _answer_error(body: bytes) -> tuple[str, str | None]:
     return answer.error_message, answer.status
 
 
+def _appointment(fault: Fault) -> OutboundAppointment | None:
+    """The reservation a Service Outage raise carries (the supplier needs only its key)."""
+    key = fault.appointment_reservation_key
+    return OutboundAppointment(reservation_key=key) if key else None
+
+
 @register
 class CityFibreAdapter(PartnerAdapter):
     protocol = Protocol.CITYFIBRE
@@ -56,7 +63,7 @@ class CityFibreAdapter(PartnerAdapter):
     ) -> OutboundDraft:
         common = {"fault": fault, "message_id": message_id, "sent_at": at}
         if operation == PartnerOperation.RAISE:
-            element = builders.build_add_fault_report(**common)
+            element = builders.build_add_fault_report(**common, appointment=_appointment(fault))
         elif operation == PartnerOperation.AMEND:
             attachments = FaultAttachment.objects.filter(pk__in=payload.get("attachment_ids", []))
             element = builders.build_amend_fault_report(
