@@ -1,7 +1,7 @@
 """The supplier Ticketing API plugged into the spine: which message each domain operation
 becomes, where it goes, what the answers mean, and how a notification is applied."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.utils import timezone
@@ -48,6 +48,19 @@ def _appointment(fault: Fault) -> OutboundAppointment | None:
     return OutboundAppointment(reservation_key=key) if key else None
 
 
+def _outbound_appointment(data: dict[str, Any] | None) -> OutboundAppointment | None:
+    """A re-appointment's new slot, from the amend payload: {"reservation_key", "date"
+    (ISO), "start_time", "end_time" ("HH:MM")}."""
+    if not data:
+        return None
+    return OutboundAppointment(
+        reservation_key=data["reservation_key"],
+        date=date.fromisoformat(data["date"]) if data.get("date") else None,
+        start_time=time.fromisoformat(data["start_time"]) if data.get("start_time") else None,
+        end_time=time.fromisoformat(data["end_time"]) if data.get("end_time") else None,
+    )
+
+
 @register
 class CityFibreAdapter(PartnerAdapter):
     protocol = Protocol.CITYFIBRE
@@ -67,7 +80,10 @@ class CityFibreAdapter(PartnerAdapter):
         elif operation == PartnerOperation.AMEND:
             attachments = FaultAttachment.objects.filter(pk__in=payload.get("attachment_ids", []))
             element = builders.build_amend_fault_report(
-                **common, changes=payload.get("changes", {}), attachments=list(attachments)
+                **common,
+                changes=payload.get("changes", {}),
+                attachments=list(attachments),
+                appointment=_outbound_appointment(payload.get("appointment")),
             )
         elif operation == PartnerOperation.COMMENT:
             comment = FaultComment.objects.get(pk=payload["comment_id"])
