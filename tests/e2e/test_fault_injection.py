@@ -186,7 +186,7 @@ def test_a_supplier_answering_503_gets_everything_later_in_order(simulator, star
 def test_duplicate_and_out_of_order_notifications(simulator, start_worker, api, notify):
     start_worker()
     reference = raise_fault(api, "SIM-SILENT-DUP")
-    t0 = timezone.now()
+    t0 = timezone.now() - timedelta(hours=1)  # sent times in the past, as a supplier's are
     accepted = notification(reference, "accepted", t0, "D-1")
     started = notification(reference, "in-progress", t0 + timedelta(minutes=10), "D-2")
     held_earlier = notification(reference, "on-hold", t0 + timedelta(minutes=5), "D-3")
