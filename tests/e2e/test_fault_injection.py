@@ -186,10 +186,10 @@ def test_a_supplier_answering_503_gets_everything_later_in_order(simulator, star
 def test_duplicate_and_out_of_order_notifications(simulator, start_worker, api, notify):
     start_worker()
     reference = raise_fault(api, "SIM-SILENT-DUP")
-    t0 = timezone.now() - timedelta(hours=1)  # sent times in the past, as a supplier's are
+    t0 = timezone.now()  # sent times a few seconds apart, within the allowed clock skew
     accepted = notification(reference, "accepted", t0, "D-1")
-    started = notification(reference, "in-progress", t0 + timedelta(minutes=10), "D-2")
-    held_earlier = notification(reference, "on-hold", t0 + timedelta(minutes=5), "D-3")
+    started = notification(reference, "in-progress", t0 + timedelta(seconds=20), "D-2")
+    held_earlier = notification(reference, "on-hold", t0 + timedelta(seconds=10), "D-3")
 
     for body in (accepted, started, started, accepted, held_earlier):
         notify(body)
