@@ -1,6 +1,10 @@
 """What a supplier's notification says about an appointment, in domain terms (filled by the
 protocol packages, applied by `appointments.services`)."""
 
+# Postponed annotations: the field named `date` would otherwise shadow the type `date` in the
+# annotations that follow it (`date: date | None = None` evaluates `None | None`).
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import date, datetime
 

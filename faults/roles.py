@@ -14,7 +14,7 @@ ACT_ON_FAULT = "faults.act_on_fault"
 _FAULT_WORK_MODELS = ("fault", "faultcomment", "faultattachment")
 _FAULT_CONTEXT_MODELS = ("faultupdate", "faultevent", "slapause", "slapolicy")
 _PARTNER_MODELS = ("partner", "buyeridentifier")
-_ADMIN_APPS = ("faults", "integrations")
+_ADMIN_APPS = ("faults", "integrations", "appointments")
 
 
 def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:
@@ -24,6 +24,9 @@ def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:
 def _role_permissions() -> dict[str, list[Permission]]:
     faults_perms = Permission.objects.filter(content_type__app_label="faults")
     partner_perms = Permission.objects.filter(content_type__app_label="integrations")
+    appointment_views = Permission.objects.filter(
+        content_type__app_label="appointments", codename__startswith="view_"
+    )
     viewable = _FAULT_WORK_MODELS + _FAULT_CONTEXT_MODELS
     agent = [
         *faults_perms.filter(
@@ -32,10 +35,12 @@ def _role_permissions() -> dict[str, list[Permission]]:
             | {"act_on_fault"}
         ),
         *partner_perms.filter(codename__in=_codenames(("view",), _PARTNER_MODELS)),
+        *appointment_views,
     ]
     manager = [
         *faults_perms.filter(codename__in=_codenames(("view",), viewable)),
         *partner_perms.filter(codename__in=_codenames(("view",), _PARTNER_MODELS)),
+        *appointment_views,
     ]
     admin = list(Permission.objects.filter(content_type__app_label__in=_ADMIN_APPS))
     return {AGENT: agent, MANAGER: manager, ADMIN: admin}

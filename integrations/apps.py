@@ -6,5 +6,11 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Partner integrations"
 
     def ready(self) -> None:
-        # Each protocol package registers its adapter with the spine on import.
+        # Each protocol package registers its adapter with the spine on import, and its
+        # appointment gateway with the appointments port.
+        from appointments.gateways import register_gateway
+        from integrations.choices import Protocol
         from integrations.cityfibre import adapter  # noqa: F401
+        from integrations.cityfibre.appointments import CityFibreAppointmentGateway
+
+        register_gateway(Protocol.CITYFIBRE, CityFibreAppointmentGateway())

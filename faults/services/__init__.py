@@ -1,6 +1,7 @@
 """The fault services: every change to a fault goes through one of these functions."""
 
 from faults.services.actors import Actor
+from faults.services.appointment import fault_appointment_clear, fault_appointment_set
 from faults.services.merge import (
     CommentEntry,
     UpdateEntry,
@@ -40,6 +41,8 @@ __all__ = [
     "fault_amend",
     "fault_apply_supplier_report",
     "fault_apply_supplier_status",
+    "fault_appointment_clear",
+    "fault_appointment_set",
     "fault_attachment_add",
     "fault_cancel",
     "fault_comment_add",

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from lxml import etree
 
+from appointments.services import appointment_apply_supplier_event
 from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
@@ -14,7 +15,10 @@ from faults.services.audit import fault_event_record
 from integrations.adapters import OutboundDraft, PartnerAdapter, UnsupportedOperation, register
 from integrations.choices import Protocol
 from integrations.cityfibre import builders, soap
-from integrations.cityfibre.mapping import notification_to_report
+from integrations.cityfibre.mapping import (
+    notification_to_appointment_events,
+    notification_to_report,
+)
 from integrations.cityfibre.messages import OutboundAppointment
 from integrations.cityfibre.parsers import (
     MessageUnreadable,
@@ -144,9 +148,12 @@ class CityFibreAdapter(PartnerAdapter):
         )
 
     def apply_inbound(self, message: InboundMessage) -> None:
+        """The fault's part of the notification, then each appointment event, in the inbox's
+        transaction: all of it is applied or none."""
         notification = parse_notification(soap.unwrap(parse_xml(bytes(message.body))))
+        actor = Actor.partner(notification.message_id)
         fault_apply_supplier_report(
-            fault_id=message.fault_id,
-            report=notification_to_report(notification),
-            actor=Actor.partner(notification.message_id),
+            fault_id=message.fault_id, report=notification_to_report(notification), actor=actor
         )
+        for event in notification_to_appointment_events(notification):
+            appointment_apply_supplier_event(fault_id=message.fault_id, event=event, actor=actor)

@@ -1,6 +1,13 @@
-"""From the supplier's notification to the domain's SupplierReport: the only place that knows
-both vocabularies."""
+"""From the supplier's notification to the domain's SupplierReport and SupplierAppointmentEvents:
+the only place that knows both vocabularies.
 
+Appointment news (confirmed or failed, cancelled, completed with a closure code, missed with its
+flags) goes to the appointments service as events, which records it on the appointment and on the
+fault's timeline; the report keeps only the closure code among the fault's details."""
+
+from datetime import time
+
+from appointments.events import MissedFlags, SupplierAppointmentEvent
 from faults.services import CommentEntry, LateRepair, SupplierReport
 from integrations.cityfibre.messages import (
     MissedAppointment,
@@ -8,58 +15,59 @@ from integrations.cityfibre.messages import (
     NotifiedAppointment,
 )
 
-MISSED_FLAGS = {
-    "seller_missed": "seller missed",
-    "end_user_missed": "end user missed",
-    "mborc": "MBORC",
-    "amended": "amended",
-    "cancelled": "cancelled",
-    "end_user_pre_agreed": "end user pre-agreed",
-}
+
+def _hhmm(value: time | None) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
 
 
-def _slot(appointment: NotifiedAppointment | MissedAppointment) -> str:
-    day = appointment.date.isoformat() if appointment.date else "?"
-    start = appointment.start_time.strftime("%H:%M") if appointment.start_time else "?"
-    end = appointment.end_time.strftime("%H:%M") if appointment.end_time else "?"
-    return f"{day} {start}-{end} (key {appointment.reservation_key or '?'})"
+def _appointment_event(
+    appointment: NotifiedAppointment, notification: Notification
+) -> SupplierAppointmentEvent:
+    return SupplierAppointmentEvent(
+        reservation_key=appointment.reservation_key,
+        date=appointment.date,
+        start_time=_hhmm(appointment.start_time),
+        end_time=_hhmm(appointment.end_time),
+        confirmation_status=appointment.confirmation_status or "",
+        cancelled=bool(appointment.cancelled),
+        closure_code=appointment.closure_code,
+        sent_at=notification.as_of,
+        message_ref=notification.message_id,
+    )
 
 
-def _appointment_note(appointment: NotifiedAppointment) -> tuple[str, dict]:
-    if appointment.closure_code:
-        what = f"Appointment completed, closure code {appointment.closure_code}"
-    elif appointment.cancelled:
-        what = "Appointment cancelled"
-    elif appointment.confirmation_status:
-        what = f"Appointment {appointment.confirmation_status.lower()}"
-    else:
-        what = "Appointment"
-    data = {
-        "appointment": {
-            "reservation_key": appointment.reservation_key,
-            "date": appointment.date.isoformat() if appointment.date else None,
-            "start_time": appointment.start_time.strftime("%H:%M")
-            if appointment.start_time
-            else None,
-            "end_time": appointment.end_time.strftime("%H:%M") if appointment.end_time else None,
-            "confirmation_status": appointment.confirmation_status,
-            "cancelled": appointment.cancelled,
-            "closure_code": appointment.closure_code,
-        }
-    }
-    return f"{what}: {_slot(appointment)}", data
+def _missed_event(
+    missed: MissedAppointment, notification: Notification
+) -> SupplierAppointmentEvent:
+    """The supplier's Y/N flags; one it sent unreadably (already a problem of the message) is
+    taken as N."""
+    return SupplierAppointmentEvent(
+        reservation_key=missed.reservation_key,
+        date=missed.date,
+        start_time=_hhmm(missed.start_time),
+        end_time=_hhmm(missed.end_time),
+        missed=MissedFlags(
+            seller_missed=bool(missed.seller_missed),
+            amended=bool(missed.amended),
+            cancelled=bool(missed.cancelled),
+            end_user_missed=bool(missed.end_user_missed),
+            end_user_pre_agreed=bool(missed.end_user_pre_agreed),
+            mborc=bool(missed.mborc),
+        ),
+        sent_at=notification.as_of,
+        message_ref=notification.message_id,
+    )
 
 
-def _missed_note(missed: MissedAppointment) -> tuple[str, dict]:
-    flags = [label for name, label in MISSED_FLAGS.items() if getattr(missed, name)]
-    data = {
-        "missed_appointment": {
-            "reservation_key": missed.reservation_key,
-            "date": missed.date.isoformat() if missed.date else None,
-            **{name: getattr(missed, name) for name in MISSED_FLAGS},
-        }
-    }
-    return f"Missed appointment {_slot(missed)}: {', '.join(flags) or 'no side given'}", data
+def notification_to_appointment_events(
+    notification: Notification,
+) -> list[SupplierAppointmentEvent]:
+    """Each appointment the notification lists (confirmation, cancellation, completion with a
+    closure code), in its order, then its missed appointment."""
+    events = [_appointment_event(a, notification) for a in notification.appointments]
+    if notification.missed_appointment is not None:
+        events.append(_missed_event(notification.missed_appointment, notification))
+    return events
 
 
 def _maintainer_reference(value: str) -> str:
@@ -72,9 +80,6 @@ def _maintainer_reference(value: str) -> str:
 def notification_to_report(notification: Notification) -> SupplierReport:
     details = notification.details
     closure_codes = [a.closure_code for a in notification.appointments if a.closure_code]
-    notes = [_appointment_note(a) for a in notification.appointments]
-    if notification.missed_appointment is not None:
-        notes.append(_missed_note(notification.missed_appointment))
     # An unreadable value (an unknown status, a placeholder instead of a date) is an anomaly:
     # the supplier sent something outside its own vocabulary and a person should see it.
     anomalies = []
@@ -121,6 +126,5 @@ def notification_to_report(notification: Notification) -> SupplierReport:
             if late
             else None
         ),
-        timeline_notes=tuple(notes),
         anomalies=tuple(anomalies),
     )

@@ -390,17 +390,21 @@ def test_service_outage_without_a_reservation_key_is_rejected_403(
     assert sim.state()["faults"] == {}
 
 
-def test_service_outage_with_a_reservation_key_is_taken(sim: CityFibreSimulator) -> None:
+def test_service_outage_with_a_key_the_supplier_never_issued_is_rejected_403(
+    sim: CityFibreSimulator,
+) -> None:
+    # A key this simulator reserved is taken: see test_simulator_appointments.py.
     fault = make_fault(fault_type="Service Outage")
     appointment = OutboundAppointment(
         reservation_key="EI7PBRU6TL8KN1YNGO8I", date=date(2024, 3, 2), start_time=dtime(8)
     )
 
-    answer = raise_fault(sim, fault, appointment=appointment)
+    response = post(sim, "addFaultReport", add_body(fault, appointment))
 
-    assert answer.findtext("status") == "pending"
-    held = sim.state()["faults"][fault.buyer_fault_reference]
-    assert held["appointment_reservation_key"] == "EI7PBRU6TL8KN1YNGO8I"
+    answer = _refused(response, 403)
+    assert answer.findtext("status") == "rejected"
+    assert "Appointment reservation key unknown" in answer.findtext("errorMessage")
+    assert sim.state()["faults"] == {}
 
 
 def test_other_fault_types_with_a_reservation_key_are_rejected_403(

@@ -8,11 +8,13 @@ keeps its own in-memory state (never the Django database), which a test reads th
 `CityFibreSimulator.state()` or `GET /_sim/state`.
 
 Modules: `server` (HTTP, control API, `CityFibreSimulator`), `dispatch` (the table of operations
-by root element, which the appointments work extends), `fault_reports` (the four fault-report
-operations), `validation` (the documents' rules), `lifecycle` (scenarios, timers, transitions),
-`notifier` (delivery of notifications, in order per fault, with retries), `messages` (XML),
-`state` (the records). Nothing here needs Django; the management command `simulate_cityfibre`
-runs it in the foreground.
+by root element), `fault_reports` (the four fault-report operations), `appointments` (the NICC ALA
+availability and reservation operations, and the reservation-key rule on Service Outage faults),
+`slots` (the diary: slots, which are full, reservations), `ala_messages` (ALA XML), `validation`
+(the documents' rules), `scenarios` (the lives a fault can lead, appointments included),
+`lifecycle` (timers, transitions), `notifier` (delivery of notifications, in order per fault, with
+retries), `messages` (fault-report XML), `state` (the records). Nothing here needs Django; the
+management command `simulate_cityfibre` runs it in the foreground.
 """
 
 from integrations.cityfibre.simulator.scenarios import Scenario

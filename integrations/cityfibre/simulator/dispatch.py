@@ -2,10 +2,14 @@
 envelope, the table of operations by root element, the XSD, the buyer identifier, repeats, and the
 record of every request.
 
-Operations are looked up by the request's root element, and by the path when the caller POSTs to
-`/<operation>` as our adapter does. `register` is the extension point: the appointment messages
-(queryAppointmentAvailability, reserveAppointment) will register themselves here beside the
-fault-report operations of `fault_reports`.
+Operations are looked up by the request's root element (its local name), and by the path when the
+caller POSTs to `/<operation>` as our adapter does. `register` is the extension point: the
+fault-report operations of `fault_reports` and the NICC ALA appointment messages of `appointments`
+(queryAppointmentAvailability, reserveAppointment) register themselves here.
+
+An operation without a schema (`xsd=False`: the ALA messages) checks its request itself, and what
+goes wrong before its handler runs (an outage, broken XML, the wrong message) is answered with a
+SOAP Fault: no element of the fault-report XSD fits its answers.
 """
 
 import hashlib
@@ -17,6 +21,7 @@ from lxml import etree
 
 from integrations.cityfibre import soap
 from integrations.cityfibre.schema import schema_deviations
+from integrations.cityfibre.simulator.ala_messages import header_text
 from integrations.cityfibre.simulator.lifecycle import Lifecycle
 from integrations.cityfibre.simulator.messages import (
     fault_response,
@@ -46,6 +51,7 @@ class Operation:
     handler: Handler
     with_status: bool  # answered in receivedFaultReportType (with a status) or genericResponseType
     xsd: bool = True  # validated against the fault-report XSD and its buyer identifier checked
+    broken_xml_status: int = 500  # seed 004: "500 Internal Server Error (Broken XML)"
 
 
 _BY_ROOT: dict[str, Operation] = {}
@@ -84,11 +90,11 @@ class Request:
 
     @property
     def message_id(self) -> str:
-        return self.text("messageId")
+        return header_text(self.element, "messageId")
 
     @property
     def buyer_identifier(self) -> str:
-        return self.text("buyerIdentifier")
+        return header_text(self.element, "buyerIdentifier")
 
     @property
     def buyer_fault_reference(self) -> str:
@@ -148,8 +154,8 @@ def _fault_reply(http_status: int, code: str, text: str) -> Reply:
 
 def _error(operation: Operation | None, http_status: int, text: str) -> Reply:
     """An answer before the request could be read: the path's operation's answer if the path
-    named one, else a SOAP Fault (no element of the XSD fits)."""
-    if operation is None:
+    named one with an XSD answer, else a SOAP Fault (no element of the XSD fits)."""
+    if operation is None or not operation.xsd:
         return _fault_reply(http_status, "Server" if http_status >= 500 else "Client", text)
     return respond(operation, http_status=http_status, error=text)
 
@@ -165,7 +171,7 @@ class _Seen:
     def text(self, name: str) -> str:
         if self.element is None:
             return ""
-        return (self.element.findtext(name) or "").strip()
+        return header_text(self.element, name)
 
 
 def _read(body: bytes) -> tuple[_Seen, str]:
@@ -197,7 +203,8 @@ def handle_request(life: Lifecycle, path: str, body: bytes, *, soap_action: str 
     elif (outage := state.take_outage()) is not None:
         reply = _error(by_path, outage, "Service temporarily unavailable (simulated outage)")
     elif unreadable:
-        reply = _error(by_path, 500 if unreadable.startswith("Broken") else 400, unreadable)
+        broken = by_path.broken_xml_status if by_path is not None else 500
+        reply = _error(by_path, broken if unreadable.startswith("Broken") else 400, unreadable)
     elif (operation := _BY_ROOT.get(seen.operation)) is None:
         reply = _error(by_path, 400, f"Unsupported message {seen.operation[:60]!r}")
     elif by_path is not None and operation is not by_path:
@@ -205,8 +212,8 @@ def handle_request(life: Lifecycle, path: str, body: bytes, *, soap_action: str 
         reply = _error(by_path, 400, error_text(message=text))
     else:
         assert seen.element is not None
-        xsd_errors = schema_deviations(seen.element) if operation.xsd else []
-        request = Request(operation, seen.element, body, xsd_errors)
+        xsd_errors = schema_deviations(seen.element) if operation.xsd else None
+        request = Request(operation, seen.element, body, xsd_errors or [])
         key = (operation.name, request.message_id, hashlib.sha256(body).hexdigest())
         with state.lock:
             previous = state.answered.get(key)

@@ -4,6 +4,10 @@ resolveResponse, requestFaultReportUpdate. Each registers itself in the dispatch
 By the time a handler runs, the request is well-formed, valid against the XSD and from a known
 buyer identifier (`dispatch`). What a handler changes it changes under the state lock; the
 notifications it causes wait until its answer has been sent (`hold`).
+
+A `Service Outage` raise spends the reservation key it carries; an amendment carrying another key
+re-appoints the fault (`appointments`: the key must be valid, the appointment moves, and the
+appointment's life starts again).
 """
 
 import copy
@@ -14,6 +18,12 @@ from functools import partial
 
 from lxml import etree
 
+from integrations.cityfibre.simulator.appointments import (
+    move_reservation,
+    reservation_key,
+    reservation_refusal,
+    use_reservation,
+)
 from integrations.cityfibre.simulator.dispatch import Operation, Reply, Request, register
 from integrations.cityfibre.simulator.lifecycle import Lifecycle
 from integrations.cityfibre.simulator.messages import merge_amendment, notification_errors
@@ -128,7 +138,12 @@ def add_fault_report(request: Request, life: Lifecycle) -> Reply:
             return request.respond(
                 400, error=error_text(serviceAffected=f"Service '{service[:60]}' is not valid")
             )
+        key = reservation_key(element)
         refusal = check_appointment_rule(element)
+        if refusal is None and key:  # a Service Outage: the key must be this supplier's, unspent
+            refusal = reservation_refusal(
+                state, key, buyer_identifier=request.buyer_identifier, fault_reference=reference
+            )
         if refusal is not None:
             return request.respond(refusal.http_status, error=refusal.error)
         if reference in state.faults:
@@ -149,6 +164,8 @@ def add_fault_report(request: Request, life: Lifecycle) -> Reply:
             updates=_buyer_updates(element),
             comment=_comment(element),
         )
+        if key:
+            use_reservation(state, key, reference)
         reply = request.respond(201, status="pending")
         reply.after.append(partial(life.start, reference, fault.epoch))
         return reply
@@ -171,11 +188,22 @@ def amend_fault_report(request: Request, life: Lifecycle) -> Reply:
         refusal = check_appointment_rule(merged) or xsd_refusal(
             notification_errors(dataclasses.replace(fault, report=merged))
         )
+        old_key, new_key = reservation_key(fault.report), reservation_key(merged)
+        moving = new_key != old_key and bool(new_key)  # a re-appointment
+        if refusal is None and moving:
+            refusal = reservation_refusal(
+                state,
+                new_key,
+                buyer_identifier=request.buyer_identifier,
+                fault_reference=fault.buyer_fault_reference,
+            )
         if refusal is not None:
             # The amendment is refused, the fault goes on: the answer carries its status.
             return request.respond(refusal.http_status, status=fault.status, error=refusal.error)
 
         fault.report = merged
+        if moving:
+            move_reservation(state, old_key, new_key, fault.buyer_fault_reference)
         known = {(u.description, u.updated_by, u.updated_time) for u in fault.updates}
         for update in _buyer_updates(element):
             if (update.description, update.updated_by, update.updated_time) not in known:
@@ -188,6 +216,8 @@ def amend_fault_report(request: Request, life: Lifecycle) -> Reply:
             life.cancel(fault, reason=reason, hold=hold)
         else:
             life.send_full_update(fault, hold=hold, cause="amended by the buyer")
+            if moving:
+                life.reappoint(fault)
         return _released(request.respond(200, status=fault.status), hold)
 
 

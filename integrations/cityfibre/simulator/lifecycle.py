@@ -4,7 +4,11 @@ transition sends.
 Every change happens under the state lock and writes its notification (a snapshot of the fault at
 that moment) into the fault's delivery lane in the same breath, so notifications leave in the order
 the changes happened. Timed steps carry the fault's epoch; a change of plan (cancel, our answer to
-a resolution) renews the epoch and the older timers lapse when they fire.
+a resolution, a re-appointment) renews the epoch and the older timers lapse when they fire.
+
+A plan mixes status steps and appointment steps (`scenarios.plan_for`); an appointment step acts
+on the reservation the fault's report currently carries, so a re-appointment made while a plan
+runs is what the next appointment step speaks of.
 """
 
 import heapq
@@ -18,17 +22,24 @@ from functools import partial
 from lxml import etree
 
 from integrations.cityfibre import soap
-from integrations.cityfibre.simulator.messages import build_notification
+from integrations.cityfibre.simulator.messages import (
+    build_appointment_notification,
+    build_notification,
+)
 from integrations.cityfibre.simulator.notifier import Notifier, Outgoing
 from integrations.cityfibre.simulator.scenarios import (
     AUTO_CLOSE,
     CANCEL,
     CLOSE_ACCEPTED,
-    PLANS,
     REOPEN_PLAN,
+    AnyStep,
+    AppointmentStep,
     Scenario,
     Step,
+    plan_for,
+    reappointment_plan,
 )
+from integrations.cityfibre.simulator.slots import SimReservation
 from integrations.cityfibre.simulator.state import (
     SentRecord,
     SimComment,
@@ -140,7 +151,8 @@ class Lifecycle:
             fault = self._current(key, epoch)
             if fault is None:
                 return
-            plan = PLANS[Scenario(fault.scenario)]
+            with_appointment = self._appointment(fault) is not None
+            plan = plan_for(Scenario(fault.scenario), with_appointment=with_appointment)
             if plan:
                 self._schedule(key, epoch, plan, 0)
 
@@ -175,23 +187,43 @@ class Lifecycle:
         )
         self._notify(fault, hold)
 
+    def reappoint(self, fault: SimFault) -> None:
+        """The fault's appointment has moved (its report carries the new key): once the fault is
+        accepted, its plan starts again from the new appointment. Before that, the plan that runs
+        confirms whichever appointment the fault has when it gets there."""
+        if fault.status == "pending":
+            return
+        fault.epoch = self.state.new_epoch()
+        plan = reappointment_plan(fault.status)
+        self._schedule(fault.buyer_fault_reference, fault.epoch, plan, 0)
+
     # --- timers ------------------------------------------------------------------------------
     def _current(self, key: str, epoch: int) -> SimFault | None:
         fault = self.state.faults.get(key)
         return fault if fault is not None and fault.epoch == epoch else None
 
-    def _schedule(self, key: str, epoch: int, plan: Sequence[Step], index: int) -> None:
+    def _appointment(self, fault: SimFault) -> SimReservation | None:
+        return self.state.reservations.get(fault.text("appointment/appointmentReservationKey"))
+
+    def _schedule(self, key: str, epoch: int, plan: Sequence[AnyStep], index: int) -> None:
         delay = self.state.config.step_delay
         self.scheduler.call_later(delay, partial(self._run_step, key, epoch, tuple(plan), index))
 
-    def _run_step(self, key: str, epoch: int, plan: tuple[Step, ...], index: int) -> None:
+    def _run_step(self, key: str, epoch: int, plan: tuple[AnyStep, ...], index: int) -> None:
         with self.state.lock:
             fault = self._current(key, epoch)
             if fault is None:
                 return
             fault.resolve_accepted = None
-            self._apply(fault, plan[index], cause=f"scenario {fault.scenario}")
-            self._notify(fault)
+            step = plan[index]
+            if isinstance(step, AppointmentStep):
+                reservation = self._appointment(fault)
+                if reservation is not None:
+                    self._apply_appointment(fault, reservation, step)
+                    self._notify(fault, appointment=(reservation, step.event))
+            else:
+                self._apply(fault, step, cause=f"scenario {fault.scenario}")
+                self._notify(fault)
             if index + 1 < len(plan):
                 self._schedule(key, epoch, plan, index + 1)
             elif fault.status == "resolved":
@@ -234,18 +266,84 @@ class Lifecycle:
             f": {fault.status_reason}" if fault.status_reason else "",
         )
 
-    def _notify(self, fault: SimFault, hold: threading.Event | None = None) -> None:
+    def _apply_appointment(
+        self, fault: SimFault, reservation: SimReservation, step: AppointmentStep
+    ) -> None:
+        now = utc_now()
+        reservation.confirmation_status = step.confirmation_status
+        reservation.cancelled = step.event == "cancelled"
+        reservation.closure_code = step.closure_code or reservation.closure_code
+        reservation.missed = dict(step.missed)
+        event = {"at": now.isoformat(), "event": step.event, "closure_code": step.closure_code}
+        if step.missed:
+            event["missed"] = dict(step.missed)
+        reservation.events.append(event)
+        fault.updates.append(SimUpdate(step.update, "seller", now))
+        fault.history.append(
+            {
+                "at": now.isoformat(),
+                "status": fault.status,
+                "reason": fault.status_reason,
+                "cause": f"appointment {step.event}",
+                "appointment": reservation.key,
+            }
+        )
+        logger.info(
+            "   fault %s appointment %s %s%s",
+            fault.buyer_fault_reference,
+            reservation.key,
+            step.event,
+            f" {step.closure_code}" if step.closure_code else "",
+        )
+
+    def _notify(
+        self,
+        fault: SimFault,
+        hold: threading.Event | None = None,
+        *,
+        appointment: tuple[SimReservation, str] | None = None,
+    ) -> None:
         if fault.scenario == Scenario.SILENT:
             return  # "never answer": the supplier keeps its changes to itself
         now = utc_now()
         message_id = self.state.new_message_id()
-        body = soap.wrap(build_notification(fault, message_id=message_id, sent_at=now))
+        deviations: list[str] = []
+        summary = None
+        if appointment is None:
+            element = build_notification(fault, message_id=message_id, sent_at=now)
+        else:
+            reservation, event = appointment
+            element, deviations = build_appointment_notification(
+                fault,
+                reservation,
+                event=event,
+                shape=self.state.config.appointment_shape,
+                message_id=message_id,
+                sent_at=now,
+            )
+            summary = {
+                "event": event,
+                "reservation_key": reservation.key,
+                **reservation.slot.as_json(),
+                "confirmation_status": reservation.confirmation_status,
+                "cancelled": reservation.cancelled,
+                "closure_code": reservation.closure_code,
+                "missed": dict(reservation.missed),
+            }
+        body = soap.wrap(element)
         record = SentRecord(
             message_id=message_id,
             buyer_fault_reference=fault.buyer_fault_reference,
             status=fault.status,
             body=body.decode("utf-8"),
             created_at=now,
+            kind="status" if summary is None else _kind(summary["event"]),
+            appointment=summary,
+            xsd_deviations=deviations,
         )
         self.state.sent.append(record)
         self.notifier.enqueue(fault.buyer_fault_reference, Outgoing(record, body, hold))
+
+
+def _kind(event: str) -> str:
+    return "missed-appointment" if event == "missed" else "appointment"

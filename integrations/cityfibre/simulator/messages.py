@@ -2,6 +2,11 @@
 against the supplier's XSD before it leaves (a simulator that sends what the real supplier could
 not would prove nothing). Elements are unqualified and ordered like the supplier's samples.
 
+The one exception is deliberate: appointment notifications mirror samples 26/28/30, whose
+`<appointments><appointment>` wrapper the XSD does not allow (real traffic looks like them). The
+rest of such a notification is checked strictly; the wrapper's deviation is returned, to be
+recorded with the notification. (`appointment_shape="xsd"` writes one `<appointment>` instead.)
+
 Django-free on purpose: the project's builders need model instances; these work from the
 simulator's own records.
 """
@@ -14,10 +19,12 @@ from lxml import etree
 
 from integrations.cityfibre import soap
 from integrations.cityfibre.schema import schema_deviations, validate_outbound
+from integrations.cityfibre.simulator.slots import SimReservation
 from integrations.cityfibre.simulator.state import SimFault
 
 __all__ = [
     "API_VERSION",
+    "build_appointment_notification",
     "build_notification",
     "fault_response",
     "format_datetime",
@@ -219,6 +226,67 @@ def build_notification(fault: SimFault, *, message_id: str, sent_at: datetime) -
     root = _build(fault, message_id=message_id, sent_at=sent_at)
     validate_outbound(root)
     return root
+
+
+def _appointment(reservation: SimReservation, event: str) -> etree._Element:
+    """appointmentType, children in the samples' order (26, 28, 30)."""
+    element = etree.Element("appointment")
+    _sub(element, "appointmentReservationKey", reservation.key)
+    _sub(element, "appointmentDate", reservation.slot.date.isoformat())
+    _sub(element, "appointmentStartTime", reservation.slot.start_time)
+    _sub(element, "appointmentEndTime", reservation.slot.end_time)
+    _sub(element, "appointmentConfirmationStatus", reservation.confirmation_status)
+    if reservation.closure_code:
+        _sub(element, "appointmentClosureCode", reservation.closure_code)
+    if event in ("completed", "cancelled"):
+        _sub(element, "appointmentCancelled", "true" if reservation.cancelled else "false")
+    return element
+
+
+def _missed_appointment(reservation: SimReservation) -> etree._Element:
+    """missedAppointmentType, as sample 32."""
+    element = etree.Element("missedAppointment")
+    _sub(element, "appointmentReservationKey", reservation.key)
+    _sub(element, "appointmentDate", reservation.slot.date.isoformat())
+    _sub(element, "appointmentStartTime", reservation.slot.start_time)
+    _sub(element, "appointmentEndTime", reservation.slot.end_time)
+    for name, value in reservation.missed.items():
+        _sub(element, name, value)
+    return element
+
+
+def build_appointment_notification(
+    fault: SimFault,
+    reservation: SimReservation,
+    *,
+    event: str,
+    shape: str,
+    message_id: str,
+    sent_at: datetime,
+) -> tuple[etree._Element, list[str]]:
+    """notifyFaultReportUpdate about the fault's appointment: the full report, and either
+    `faultDetails/missedAppointment` (a miss) or the appointment after the updates. Returns the
+    element and how it deviates from the XSD (only ever the samples' wrapper)."""
+    root = _build(fault, message_id=message_id, sent_at=sent_at)
+    if event == "missed":
+        details = root.find("faultDetails")
+        assert details is not None  # a raise without one is refused
+        details.append(_missed_appointment(reservation))
+        validate_outbound(root)
+        return root, []
+    appointment = _appointment(reservation, event)
+    anchor = root.find("updates")
+    anchor = root.find("faultDetails") if anchor is None else anchor
+    assert anchor is not None
+    if shape == "xsd":
+        anchor.addnext(appointment)
+        validate_outbound(root)
+        return root, []
+    validate_outbound(root)  # all of it but the wrapper, strictly
+    wrapper = etree.Element("appointments")
+    wrapper.append(appointment)
+    anchor.addnext(wrapper)
+    return root, schema_deviations(root)
 
 
 def notification_errors(fault: SimFault) -> list[str]:

@@ -2,13 +2,16 @@
 the management command use.
 
 Supplier API: `POST /<operation>` (as our adapter calls it) or `POST /` (dispatched by the root
-element), XML bare or in a SOAP 1.1 envelope.
+element), XML bare or in a SOAP 1.1 envelope: the fault-report operations (addFaultReport,
+amendFaultReport, resolveResponse, requestFaultReportUpdate) and the NICC ALA appointment ones
+(queryAppointmentAvailability, reserveAppointment).
 
 Control API (JSON), for tests and the demo:
-- `GET  /_sim/state`  — config, faults by buyer reference, every request received, every
-  notification sent (with what our endpoint answered);
+- `GET  /_sim/state`  — config, faults by buyer reference (each with its appointment), the
+  reservations issued, every request received, every notification sent (with what our endpoint
+  answered);
 - `POST /_sim/config` — e.g. `{"scenario": "on-hold", "step_delay": 0.5, "fail_next": 3,
-  "fail_status": 503, "fail_for_seconds": 10}`;
+  "fail_status": 503, "fail_for_seconds": 10, "reservation_ttl": 60, "appointment_shape": "xsd"}`;
 - `POST /_sim/reset`  — forget everything and go back to the starting configuration.
 
 With a demo PKI it serves HTTPS and requires a client certificate signed by the demo CA (mutual
@@ -30,12 +33,12 @@ from urllib.parse import urlsplit
 from integrations.certs import DemoPki, Identity
 
 # Importing the operations registers them in the dispatch table.
-from integrations.cityfibre.simulator import fault_reports  # noqa: F401
+from integrations.cityfibre.simulator import appointments, fault_reports  # noqa: F401
 from integrations.cityfibre.simulator.dispatch import Reply, handle_request
 from integrations.cityfibre.simulator.lifecycle import Lifecycle, Scheduler
 from integrations.cityfibre.simulator.notifier import Notifier
 from integrations.cityfibre.simulator.scenarios import Scenario
-from integrations.cityfibre.simulator.state import ConfigError, SimConfig, SimState
+from integrations.cityfibre.simulator.state import ConfigError, SimConfig, SimState, configured
 
 __all__ = ["CityFibreSimulator"]
 
@@ -172,6 +175,8 @@ class CityFibreSimulator:
 
     `tls` serves HTTPS with mutual TLS from the demo PKI; `supplier_client_cert` is the identity
     the notifications carry in `X-SSL-Client-Cert` (and present, when `notify_url` is https).
+    `reservation_ttl` is how long, in seconds, a reservation key stays valid; `appointment_shape`
+    writes appointment notifications as the samples do ("samples") or as the XSD allows ("xsd").
     """
 
     def __init__(
@@ -191,6 +196,8 @@ class CityFibreSimulator:
         notify_attempts: int = 5,
         notify_backoff: float = 1.0,
         notify_timeout: tuple[float, float] = (3.0, 10.0),
+        reservation_ttl: float = 1800.0,
+        appointment_shape: str = "samples",
     ) -> None:
         config = SimConfig(
             notify_url=notify_url,
@@ -199,6 +206,10 @@ class CityFibreSimulator:
             step_delay=step_delay,
             auto_close_after=auto_close_after,
             unavailable_count=unavailable_count,
+        )
+        # Checked as the control API checks them.
+        config = configured(
+            config, {"reservation_ttl": reservation_ttl, "appointment_shape": appointment_shape}
         )
         self.host = host
         self.port = port

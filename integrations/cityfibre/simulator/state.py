@@ -1,6 +1,7 @@
-"""The simulator's memory: its configuration, the faults it holds, every request it received and
-every notification it sent. One lock guards all of it; `SimState.snapshot` is the JSON view that
-`GET /_sim/state` and `CityFibreSimulator.state()` return.
+"""The simulator's memory: its configuration, the faults it holds, the appointment reservations it
+issued, every request it received and every notification it sent. One lock guards all of it;
+`SimState.snapshot` is the JSON view that `GET /_sim/state` and `CityFibreSimulator.state()`
+return.
 """
 
 import itertools
@@ -16,8 +17,10 @@ from typing import Any
 from lxml import etree
 
 from integrations.cityfibre.simulator.scenarios import Scenario
+from integrations.cityfibre.simulator.slots import SimReservation
 
 __all__ = [
+    "APPOINTMENT_SHAPES",
     "CONFIG_KEYS",
     "ConfigError",
     "SentRecord",
@@ -26,11 +29,16 @@ __all__ = [
     "SimFault",
     "SimState",
     "SimUpdate",
+    "configured",
     "utc_now",
 ]
 
 # A long demo run must not grow without bound: the oldest records are dropped past this.
 HISTORY_LIMIT = 5000
+# How appointment notifications are written: as the supplier's samples 26/28/30 do
+# (`<appointments><appointment>`, which its XSD does not allow), or as its XSD allows (one
+# `<appointment>`). Missed appointments are `faultDetails/missedAppointment` either way.
+APPOINTMENT_SHAPES = frozenset({"samples", "xsd"})
 
 
 def utc_now() -> datetime:
@@ -58,6 +66,8 @@ class SimConfig:
     fail_next: int = 0  # answer this many of the next requests with `fail_status`
     fail_status: int = 503
     fail_until: float = 0.0  # time.monotonic() until which every request fails
+    reservation_ttl: float = 1800.0  # seconds a reservation key stays valid
+    appointment_shape: str = "samples"  # see APPOINTMENT_SHAPES
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +80,8 @@ class SimConfig:
             "fail_next": self.fail_next,
             "fail_status": self.fail_status,
             "fail_for_seconds": round(max(0.0, self.fail_until - time.monotonic()), 3),
+            "reservation_ttl": self.reservation_ttl,
+            "appointment_shape": self.appointment_shape,
         }
 
 
@@ -84,6 +96,8 @@ CONFIG_KEYS = frozenset(
         "fail_next",
         "fail_status",
         "fail_for_seconds",
+        "reservation_ttl",
+        "appointment_shape",
     }
 )
 
@@ -173,6 +187,10 @@ class SentRecord:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     delivered: bool = False
     done: bool = False  # delivered, given up on, or dropped (silent scenario, stop)
+    kind: str = "status"  # status, appointment or missed-appointment
+    appointment: dict[str, Any] | None = None  # what an appointment notification said
+    # How the notification deviates from the XSD: only ever the samples' `appointments` wrapper.
+    xsd_deviations: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         last = self.attempts[-1] if self.attempts else {}
@@ -185,6 +203,9 @@ class SentRecord:
             "attempts": [dict(attempt) for attempt in self.attempts],
             "delivered": self.delivered,
             "done": self.done,
+            "kind": self.kind,
+            "appointment": None if self.appointment is None else dict(self.appointment),
+            "xsd_deviations": list(self.xsd_deviations),
             "body": self.body,
         }
 
@@ -197,6 +218,7 @@ class SimState:
         self.initial_config = config
         self.config = _copy_config(config)
         self.faults: dict[str, SimFault] = {}
+        self.reservations: dict[str, SimReservation] = {}
         self.received: deque[dict[str, Any]] = deque(maxlen=HISTORY_LIMIT)
         self.sent: deque[SentRecord] = deque(maxlen=HISTORY_LIMIT)
         # (operation, message id, body hash) -> (HTTP status, body): a repeated request is
@@ -212,6 +234,7 @@ class SimState:
         with self.lock:
             self.config = _copy_config(self.initial_config)
             self.faults.clear()
+            self.reservations.clear()
             self.received.clear()
             self.sent.clear()
             self.answered.clear()
@@ -253,27 +276,40 @@ class SimState:
 
     def configure(self, values: dict[str, Any]) -> SimConfig:
         """Apply control-API style settings (validated first: nothing changes on an error)."""
-        if "default_scenario" in values:  # the brief's name for it, accepted too
-            values = {**values, "scenario": values["default_scenario"]}
-            del values["default_scenario"]
-        unknown = sorted(set(values) - CONFIG_KEYS)
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
         with self.lock:
-            config = _copy_config(self.config)
-            for key, value in values.items():
-                _apply_setting(config, key, value)
-            self.config = config
-            return config
+            self.config = configured(self.config, values)
+            return self.config
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
+            now = utc_now()
+            faults = {}
+            for reference, fault in self.faults.items():
+                faults[reference] = held = fault.as_json()
+                reservation = self.reservations.get(held["appointment_reservation_key"])
+                held["appointment"] = reservation.as_json(now) if reservation else None
             return {
                 "config": self.config.as_json(),
-                "faults": {ref: fault.as_json() for ref, fault in self.faults.items()},
+                "faults": faults,
+                "reservations": {key: item.as_json(now) for key, item in self.reservations.items()},
                 "received": [dict(entry) for entry in self.received],
                 "sent": [record.as_json() for record in self.sent],
             }
+
+
+def configured(config: SimConfig, values: dict[str, Any]) -> SimConfig:
+    """A copy of `config` with control-API style settings applied; `config` is left as it was.
+    Raises ConfigError for an unknown setting or a value that cannot be used."""
+    if "default_scenario" in values:  # the brief's name for it, accepted too
+        values = {**values, "scenario": values["default_scenario"]}
+        del values["default_scenario"]
+    unknown = sorted(set(values) - CONFIG_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+    config = _copy_config(config)
+    for key, value in values.items():
+        _apply_setting(config, key, value)
+    return config
 
 
 def _copy_config(config: SimConfig) -> SimConfig:
@@ -315,5 +351,9 @@ def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
         config.fail_until = time.monotonic() + _number(key, value)
     elif key in ("fail_next", "unavailable_count"):
         setattr(config, key, int(_number(key, value)))
-    else:  # step_delay, auto_close_after
+    elif key == "appointment_shape":
+        if value not in APPOINTMENT_SHAPES:
+            raise ConfigError(f"appointment_shape: one of {', '.join(sorted(APPOINTMENT_SHAPES))}")
+        config.appointment_shape = value
+    else:  # step_delay, auto_close_after, reservation_ttl
         setattr(config, key, _number(key, value))

@@ -5,7 +5,8 @@
   fault report without `faultDetails` is "missing mandatory information"), HTTP 400;
 - a known buyer identifier, HTTP 400;
 - the appointment validator (seed 001 step 3c): a `Service Outage` (TLOS) fault must carry an
-  appointment reservation key and any other type must not, HTTP 403.
+  appointment reservation key and any other type must not, HTTP 403; and the key must be one this
+  supplier issued, unexpired and unspent (`appointments.reservation_refusal`), HTTP 403.
 
 Error messages are JSON objects keyed by field, in the style of the documents' only example
 (`{"maintainerFaultReference": "No workflow found with that reference"}`).

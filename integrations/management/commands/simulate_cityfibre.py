@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.certs import ensure_demo_pki
 from integrations.cityfibre.simulator import CityFibreSimulator, Scenario
+from integrations.cityfibre.simulator.state import APPOINTMENT_SHAPES
 
 DEFAULT_NOTIFY_URL = "http://127.0.0.1:8000/integrations/cityfibre/demo-supplier/notify/"
 DEFAULT_BUYER_IDENTIFIER = "SPDEV1"
@@ -82,12 +83,30 @@ class Command(BaseCommand):
             default=5,
             help="Attempts per notification until our endpoint answers 200 (5).",
         )
+        parser.add_argument(
+            "--reservation-ttl",
+            type=float,
+            default=1800.0,
+            help="Seconds an appointment reservation key stays valid (1800).",
+        )
+        parser.add_argument(
+            "--appointment-shape",
+            choices=sorted(APPOINTMENT_SHAPES),
+            default="samples",
+            help=(
+                "Appointment notifications as the supplier's samples write them (samples: "
+                "<appointments><appointment>, which its XSD does not allow) or as the XSD "
+                "allows (xsd: one <appointment>)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             scenario = Scenario.parse(options["scenario"]).value
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        if options["reservation_ttl"] < 0:
+            raise CommandError("--reservation-ttl: must be at least 0")
         tls = ensure_demo_pki(options["tls_dir"]) if options["tls_dir"] else None
         pki = tls or (ensure_demo_pki(options["pki_dir"]) if options["pki_dir"] else None)
         self._log_to_stdout()
@@ -103,6 +122,8 @@ class Command(BaseCommand):
             tls=tls,
             forwarded_for=options["forwarded_for"],
             notify_attempts=options["notify_attempts"],
+            reservation_ttl=options["reservation_ttl"],
+            appointment_shape=options["appointment_shape"],
         )
         try:
             simulator.start()

@@ -1,0 +1,19 @@
+"""The appointment services: every change to an appointment goes through one of these."""
+
+from appointments.services.booking import (
+    appointment_attach,
+    appointment_reserve,
+    appointment_slots_query,
+)
+from appointments.services.changes import appointment_cancel, appointment_reappoint
+from appointments.services.supplier import appointment_apply_supplier_event, missed_side
+
+__all__ = [
+    "appointment_apply_supplier_event",
+    "appointment_attach",
+    "appointment_cancel",
+    "appointment_reappoint",
+    "appointment_reserve",
+    "appointment_slots_query",
+    "missed_side",
+]
