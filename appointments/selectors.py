@@ -4,7 +4,6 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from appointments.choices import ACTIVE_STATES
 from appointments.exceptions import AppointmentNotFound
 from appointments.models import Appointment, AppointmentEvent
 from faults.models import Fault
@@ -28,10 +27,6 @@ def appointment_get(*, appointment_id: int) -> Appointment:
 def fault_appointments(*, fault: Fault) -> QuerySet[Appointment]:
     """Every appointment the fault has had, the current one first."""
     return appointment_queryset().filter(fault=fault).order_by("-created_at", "-id")
-
-
-def fault_current_appointment(*, fault: Fault) -> Appointment | None:
-    return Appointment.objects.filter(fault=fault, state__in=ACTIVE_STATES).first()
 
 
 def appointment_query_defaults(*, fault: Fault) -> dict[str, str]:

@@ -125,3 +125,17 @@ def admin_user(db):
     """Overrides pytest-django's superuser: a staff user whose rights come from the admin group,
     so permission tests exercise the role (pytest-django's `admin_client` logs in as this one)."""
     return _user_in_role("test-admin", ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def agent_api(agent_user):
+    from tests.helpers import client_for
+
+    return client_for(agent_user)
+
+
+@pytest.fixture
+def manager_api(manager_user):
+    from tests.helpers import client_for
+
+    return client_for(manager_user)

@@ -1,8 +1,10 @@
-"""Test helpers that drive faults through the services, the way production does."""
+"""Test helpers that drive faults through the services, the way production does, and an API
+client logged in as a given user."""
 
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from faults.models import Fault, FaultEvent
 from faults.services import Actor, fault_apply_supplier_status, fault_submit
@@ -46,3 +48,11 @@ def bring_to(fault: Fault, status: str, *, start: datetime | None = None) -> Fau
 
 def events(fault: Fault, kind: str) -> list[FaultEvent]:
     return list(FaultEvent.objects.filter(fault=fault, kind=kind).order_by("at", "id"))
+
+
+def client_for(user=None) -> APIClient:
+    """An API client authenticated as `user` (anonymous without one)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client

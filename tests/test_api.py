@@ -16,7 +16,7 @@ from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import Actor, UpdateEntry, fault_apply_supplier_status
 from tests.conftest import TEST_PASSWORD
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
-from tests.helpers import SUPPLIER, bring_to, events
+from tests.helpers import SUPPLIER, bring_to, client_for, events
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +27,14 @@ def detail_url(fault: Fault, suffix: str = "") -> str:
     return f"{FAULTS}{fault.buyer_fault_reference}/{suffix}"
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+@pytest.fixture
+def agent(agent_api) -> APIClient:
+    return agent_api
 
 
 @pytest.fixture
-def agent(agent_user) -> APIClient:
-    return client_for(agent_user)
-
-
-@pytest.fixture
-def manager(manager_user) -> APIClient:
-    return client_for(manager_user)
+def manager(manager_api) -> APIClient:
+    return manager_api
 
 
 @pytest.fixture

@@ -26,10 +26,8 @@ ACTIONS = ["submit/", "cancel/", "accept-resolution/", "reject-resolution/", "re
 
 
 @pytest.fixture
-def agent(agent_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(agent_user)
-    return client
+def agent(agent_api) -> APIClient:
+    return agent_api
 
 
 @pytest.fixture

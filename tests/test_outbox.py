@@ -31,8 +31,11 @@ HEAD = b"""<receivedFaultReport><apiVersion>1.0</apiVersion>
 <buyerIdentifier>SPTEST1</buyerIdentifier><sentAt>2026-11-23T12:00:00Z</sentAt>
 <messageId>m</messageId><buyerFaultReference>r</buyerFaultReference>"""
 PENDING = HEAD + b"<status>pending</status><responseCode>201</responseCode></receivedFaultReport>"
-REJECTED = HEAD + b"""<status>rejected</status><responseCode>400</responseCode>
+REJECTED = (
+    HEAD
+    + b"""<status>rejected</status><responseCode>400</responseCode>
 <errorMessage>Service ID not valid</errorMessage></receivedFaultReport>"""
+)
 
 
 @pytest.fixture

@@ -50,8 +50,6 @@ class SupplierReport:
     comments: tuple[CommentEntry, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     late_repair: LateRepair | None = None
-    # Appointment news, kept on the timeline (the appointments app gives them a model).
-    timeline_notes: tuple[tuple[str, dict[str, Any]], ...] = ()
     # What the message carried that could not be read or used (e.g. a status outside the
     # vocabulary): recorded as anomalies, which are shown to people, not as plain notes.
     anomalies: tuple[tuple[str, dict[str, Any]], ...] = ()
@@ -86,15 +84,6 @@ def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor:
     _apply_details(fault, report.details, actor, at)
     if report.late_repair is not None:
         _apply_late_repair(fault, report.late_repair, actor, at)
-    for message, data in report.timeline_notes:
-        fault_event_record(
-            fault=fault,
-            kind=EventKind.SUPPLIER_DATA,
-            actor=actor,
-            at=at,
-            message=message,
-            data=data,
-        )
     for message, data in report.anomalies:
         _anomaly(fault, actor, at, message, **data)
     if report.status:

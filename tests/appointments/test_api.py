@@ -32,21 +32,14 @@ RESERVATIONS = "/api/v1/appointments/reservations/"
 APPOINTMENTS = "/api/v1/appointments/"
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+@pytest.fixture
+def agent(agent_api) -> APIClient:
+    return agent_api
 
 
 @pytest.fixture
-def agent(agent_user) -> APIClient:
-    return client_for(agent_user)
-
-
-@pytest.fixture
-def manager(manager_user) -> APIClient:
-    return client_for(manager_user)
+def manager(manager_api) -> APIClient:
+    return manager_api
 
 
 def slot_params(of, **extra) -> dict:
