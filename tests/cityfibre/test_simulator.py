@@ -771,6 +771,9 @@ def test_control_api_state_config_and_reset(sim: CityFibreSimulator, receiver: R
     body = add_body(fault)
     raise_fault_response = post(sim, "addFaultReport", body)
     receiver.wait_for_statuses(fault.buyer_fault_reference, HAPPY)
+    # The receiver has answered the last notification; the simulator records that answer a
+    # moment later.
+    sim.wait_for(lambda st: len(st["sent"]) == len(HAPPY) and all(s["done"] for s in st["sent"]))
 
     state = requests.get(f"{sim.url}/_sim/state", timeout=5).json()
 
