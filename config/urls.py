@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
-    # Until the NOC screens exist, the admin is the product's front page.
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", include("faults.ui.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("appointments/", include("appointments.ui.urls")),
+    path("integrations/", include("integrations.ui.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("faults.api.urls")),
     path("api/v1/", include("appointments.api.urls")),

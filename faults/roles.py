@@ -2,7 +2,7 @@
 
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 
 AGENT = "agent"
 MANAGER = "manager"
@@ -15,6 +15,44 @@ _FAULT_WORK_MODELS = ("fault", "faultcomment", "faultattachment")
 _FAULT_CONTEXT_MODELS = ("faultupdate", "faultevent", "slapause", "slapolicy")
 _PARTNER_MODELS = ("partner", "buyeridentifier")
 _ADMIN_APPS = ("faults", "integrations", "appointments")
+
+
+READER_ROLES = frozenset({AGENT, MANAGER, ADMIN})
+ACTOR_ROLES = frozenset({AGENT, ADMIN})
+DASHBOARD_ROLES = frozenset({MANAGER, ADMIN})
+
+_ROLES_CACHE = "_fault_roles"
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """The role groups the user is in (read once per request and kept on the user object)."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles = getattr(user, _ROLES_CACHE, None)
+    if roles is None:
+        names = user.groups.filter(name__in=READER_ROLES).values_list("name", flat=True)
+        roles = frozenset(names)
+        setattr(user, _ROLES_CACHE, roles)
+    return roles
+
+
+def can_read_faults(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or user_roles(user) & READER_ROLES)
+
+
+def can_act_on_faults(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or user_roles(user) & ACTOR_ROLES)
+
+
+def can_see_dashboards(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """SLA dashboards are for managers (and admins)."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or user_roles(user) & DASHBOARD_ROLES)
 
 
 def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:

@@ -531,7 +531,11 @@ def test_attachments_upload_list_and_download(agent, draft, settings, tmp_path):
 
 
 # --- schema and docs -------------------------------------------------------------------------
-def test_openapi_schema_and_docs_are_served(client):
+def test_openapi_schema_and_docs_are_served_to_users_only(client, agent_user):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/api/docs/").status_code in (401, 403)
+
+    client.force_login(agent_user)
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     text = schema.content.decode()

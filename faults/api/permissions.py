@@ -6,41 +6,13 @@ the roles is refused (403). Superusers may do everything.
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from faults.roles import ADMIN, AGENT, MANAGER
+from faults.roles import can_act_on_faults, can_read_faults
 
-READER_ROLES = frozenset({AGENT, MANAGER, ADMIN})
-ACTOR_ROLES = frozenset({AGENT, ADMIN})
-
-_ROLES_CACHE = "_fault_api_roles"
-
-
-def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
-    """The role groups the user is in (read once per request and kept on the user object)."""
-    if not user.is_authenticated:
-        return frozenset()
-    roles = getattr(user, _ROLES_CACHE, None)
-    if roles is None:
-        names = user.groups.filter(name__in=READER_ROLES).values_list("name", flat=True)
-        roles = frozenset(names)
-        setattr(user, _ROLES_CACHE, roles)
-    return roles
-
-
-def can_read_faults(user: AbstractBaseUser | AnonymousUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    return bool(user.is_superuser or user_roles(user) & READER_ROLES)
-
-
-def can_act_on_faults(user: AbstractBaseUser | AnonymousUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    return bool(user.is_superuser or user_roles(user) & ACTOR_ROLES)
+__all__ = ["FaultRolePermission", "can_act_on_faults", "can_read_faults"]
 
 
 class FaultRolePermission(BasePermission):

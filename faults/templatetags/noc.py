@@ -1,0 +1,64 @@
+"""Template helpers shared by the NOC pages: status and SLA badges, durations, countdowns."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from faults.choices import STATUS_COLOURS, FaultStatus, SlaState
+
+register = template.Library()
+
+SLA_COLOURS = {
+    SlaState.NONE: "grey",
+    SlaState.RUNNING: "blue",
+    SlaState.PAUSED: "amber",
+    SlaState.AT_RISK: "orange",
+    SlaState.BREACHED: "red",
+    SlaState.MET: "green",
+    SlaState.MISSED: "red",
+}
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    label = FaultStatus(status).label if status in FaultStatus.values else status
+    colour = STATUS_COLOURS.get(status, "grey")
+    return format_html('<span class="badge badge-{}">{}</span>', colour, label)
+
+
+@register.simple_tag
+def sla_badge(state: str) -> str:
+    label = SlaState(state).label if state in SlaState.values else state
+    colour = SLA_COLOURS.get(state, "grey")
+    return format_html('<span class="badge badge-{} sla-{}">{}</span>', colour, state, label)
+
+
+@register.filter
+def duration(value: int | float | timedelta | None) -> str:
+    """Seconds (or a timedelta) as '2 d 3 h', '3 h 12 m' or '45 m'; '—' for nothing."""
+    if value is None or value == "":
+        return "—"
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{sign}{days} d {hours} h"
+    if hours:
+        return f"{sign}{hours} h {minutes} m"
+    return f"{sign}{minutes} m"
+
+
+@register.filter
+def time_left(deadline: datetime | None) -> str:
+    """Time from now until `deadline` ('overdue 5 m' once it has passed)."""
+    if deadline is None:
+        return "—"
+    left = deadline - timezone.now()
+    if left.total_seconds() < 0:
+        return f"overdue {duration(-left)}"
+    return duration(left)

@@ -1,0 +1,44 @@
+"""The navigation each role sees (a template context processor)."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from faults.roles import can_act_on_faults, can_read_faults, can_see_dashboards
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def _items(request: HttpRequest) -> list[tuple[str, str]]:
+    user = request.user
+    items: list[tuple[str, str]] = []
+    if can_act_on_faults(user):
+        items += [("My queue", "queue"), ("Faults", "fault-list"), ("Raise a fault", "fault-raise")]
+    elif can_read_faults(user):
+        items += [("Faults", "fault-list")]
+    if can_see_dashboards(user):
+        items += [("SLA dashboard", "sla-dashboard")]
+    if can_read_faults(user):
+        items += [("Integration health", "integration-health"), ("Wallboard", "wallboard")]
+    if user.is_staff:
+        items += [("Admin", "admin:index")]
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    nav = []
+    for label, name in _items(request):
+        url = reverse(name)
+        # The longest matching prefix wins, so /faults/new/ marks "Raise", not "Faults".
+        nav.append((label, url))
+    best = max((url for _, url in nav if path.startswith(url) and url != "/"), key=len, default="")
+    return {"nav_items": [NavItem(label, url, url == best) for label, url in nav]}

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from faults.ui.reports import views
+
+urlpatterns = [
+    path("dashboard/", views.sla_dashboard, name="sla-dashboard"),
+]
