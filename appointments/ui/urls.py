@@ -1,3 +1,4 @@
-from django.urls import path
+from django.urls import URLPattern
 
-urlpatterns: list = []
+# The appointment screens (slot picker, reservation) are added by the fault work.
+urlpatterns: list[URLPattern] = []
