@@ -1,11 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("faults.ui.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Log in and out, and change one's own password; no reset by e-mail (admins reset passwords).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url="/"),
+        name="password_change",
+    ),
     path("appointments/", include("appointments.ui.urls")),
     path("integrations/", include("integrations.ui.urls")),
     path("admin/", admin.site.urls),

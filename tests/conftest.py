@@ -1,7 +1,8 @@
 """Shared fixtures, and the gate for tests that need real PostgreSQL or Redis.
 
-A test marked `postgres` or `redis` is skipped, with the reason, when the service is not
-configured; with REQUIRE_SERVICES=1 (CI) it fails instead, so nothing is silently skipped.
+A test marked `postgres`, `redis` or `browser` is skipped, with the reason, when the service (or
+Chromium) is not there; with REQUIRE_SERVICES=1 (CI) it fails instead, so nothing is silently
+skipped.
 """
 
 import os
@@ -18,6 +19,7 @@ from tests.factories import BuyerIdentifierFactory, PartnerFactory, SlaPolicyFac
 
 NEEDS_POSTGRES = "needs DATABASE_URL pointing at PostgreSQL"
 NEEDS_REDIS = "needs CELERY_BROKER_URL pointing at Redis"
+NEEDS_CHROMIUM = "needs Chromium at /usr/bin/chromium (apt-get install chromium)"
 TEST_PASSWORD = "test-password-123"
 
 
@@ -27,6 +29,14 @@ def _uses_postgres() -> bool:
 
 def _uses_redis() -> bool:
     return django_settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+
+
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _has_chromium() -> bool:
+    return os.access(chromium_path(), os.X_OK)
 
 
 def _services_required() -> bool:
@@ -39,6 +49,7 @@ def _missing_services(item: pytest.Item) -> list[str]:
         for marker, available, reason in (
             ("postgres", _uses_postgres, NEEDS_POSTGRES),
             ("redis", _uses_redis, NEEDS_REDIS),
+            ("browser", _has_chromium, NEEDS_CHROMIUM),
         )
         if item.get_closest_marker(marker) and not available()
     ]
