@@ -80,20 +80,34 @@ def e2e_partner(transactional_db, pki, settings) -> Partner:
 
 
 @pytest.fixture
-def simulator(e2e_partner, live_server, pki):
+def start_simulator(e2e_partner, live_server, pki):
+    """`start_simulator(step_delay=…)`: the supplier simulator over mutual TLS, pointed at our
+    webhook, with the partner pointed at it."""
     from integrations.cityfibre.simulator import CityFibreSimulator
 
-    sim = CityFibreSimulator(
-        port=0,
-        notify_url=f"{live_server.url}/integrations/cityfibre/{SLUG}/notify/",
-        buyer_identifiers={"SPDEV1"},
-        step_delay=0.3,
-        supplier_client_cert=pki.supplier_client,
-        tls=pki,
-    ).start()
-    Partner.objects.filter(pk=e2e_partner.pk).update(base_url=sim.url)
-    yield sim
-    sim.stop()
+    started = []
+
+    def start(*, step_delay: float = 0.3):
+        sim = CityFibreSimulator(
+            port=0,
+            notify_url=f"{live_server.url}/integrations/cityfibre/{SLUG}/notify/",
+            buyer_identifiers={"SPDEV1"},
+            step_delay=step_delay,
+            supplier_client_cert=pki.supplier_client,
+            tls=pki,
+        ).start()
+        started.append(sim)
+        Partner.objects.filter(pk=e2e_partner.pk).update(base_url=sim.url)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+@pytest.fixture
+def simulator(start_simulator):
+    return start_simulator()
 
 
 @pytest.fixture
@@ -190,3 +204,67 @@ def notify(live_server, pki) -> Callable[[bytes], requests.Response]:
         return response
 
     return post
+
+
+# --- the browser (Playwright driving Debian's Chromium) ----------------------------------------
+SCREENSHOTS = django_settings.BASE_DIR / "var" / "screenshots"
+DESKTOP = {"width": 1440, "height": 900}
+# As the machine notes say: without the background-networking flags Chromium keeps trying to
+# reach Google's hosts, which this closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import chromium_path
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, one at a time.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_as(chromium, live_server):
+    """`browser_as(user)`: a new browser window logged in as `user` through the login form."""
+    from tests.conftest import TEST_PASSWORD
+
+    contexts = []
+
+    def open_as(user, *, color_scheme: str = "light"):
+        context = chromium.new_context(
+            viewport=DESKTOP, base_url=live_server.url, color_scheme=color_scheme
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(user.get_username())
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page screenshot at desktop size, kept under var/screenshots/ as a CI artifact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
