@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from faults.choices import (
@@ -124,6 +125,30 @@ class Fault(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["sla_state", "sla_due_at"], name="fault_sla_state_due"),
             models.Index(fields=["status", "auto_close_due_at"], name="fault_status_autoclose"),
             models.Index(fields=["supplier", "priority", "created_at"], name="fault_supplier_prio"),
+            # The fault list's default order (Meta.ordering), newest first.
+            models.Index(fields=["-created_at", "-id"], name="fault_created_desc"),
+            # The SLA dashboard (faults.reports): period figures by milestone time, and the
+            # "open now" figures over a partial index that stays small as history grows.
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(submitted_at__isnull=False),
+                name="fault_submitted_at",
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                condition=Q(resolved_at__isnull=False),
+                name="fault_resolved_at",
+            ),
+            models.Index(
+                fields=["rejected_at"],
+                condition=Q(rejected_at__isnull=False),
+                name="fault_rejected_at",
+            ),
+            models.Index(
+                fields=["supplier", "priority", "status"],
+                condition=Q(status__in=sorted(NON_TERMINAL_STATUSES)),
+                name="fault_open_now",
+            ),
         ]
         permissions = [("act_on_fault", "Can raise and work faults")]
 
