@@ -1,9 +1,10 @@
 from django.urls import path
 
-from faults.ui.worklists import views
+from faults.ui.worklists import export, fault_list, queue, wallboard
 
 urlpatterns = [
-    path("queue/", views.queue, name="queue"),
-    path("faults/", views.fault_list, name="fault-list"),
-    path("wallboard/", views.wallboard, name="wallboard"),
+    path("queue/", queue.queue, name="queue"),
+    path("faults/", fault_list.fault_list, name="fault-list"),
+    path("faults/export.csv", export.fault_export, name="fault-export"),
+    path("wallboard/", wallboard.wallboard, name="wallboard"),
 ]

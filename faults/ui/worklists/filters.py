@@ -1,0 +1,99 @@
+"""The fault list's filter form: it reads the query string, says what is wrong with it, and
+turns what is right into the selector's criteria."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from faults.choices import FaultStatus, FaultType, SlaState
+from faults.models import Fault
+from faults.worklists import Family, FaultListCriteria
+from integrations.models import Partner
+
+PRIORITY_CHOICES = [("", "Any")] + [(str(n), str(n)) for n in range(1, 6)]
+REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
+SEARCH_MAX = 200
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class FaultFilterForm(forms.Form):
+    """Every field is optional; an empty one does not narrow the list."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=SEARCH_MAX,
+        help_text="Buyer or maintainer reference, service id, location or description.",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference, service…"}),
+    )
+    status = forms.MultipleChoiceField(
+        label="Status",
+        required=False,
+        choices=FaultStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    supplier = forms.ModelChoiceField(
+        label="Supplier",
+        required=False,
+        queryset=Partner.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label="Any",
+    )
+    priority = forms.TypedChoiceField(
+        label="Priority", required=False, choices=PRIORITY_CHOICES, coerce=int, empty_value=None
+    )
+    fault_type = forms.CharField(
+        label="Fault type",
+        required=False,
+        max_length=Fault._meta.get_field("fault_type").max_length,
+        widget=forms.TextInput(attrs={"list": "fault-type-options"}),
+    )
+    sla_state = forms.MultipleChoiceField(
+        label="SLA state",
+        required=False,
+        choices=SlaState.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    created_from = forms.DateField(label="Created from", required=False, widget=DateInput)
+    created_to = forms.DateField(label="Created to", required=False, widget=DateInput)
+    parent = forms.CharField(label="Parent reference", required=False, max_length=REFERENCE_MAX)
+    family = forms.ChoiceField(
+        label="Parents and children",
+        required=False,
+        choices=[("", "Any"), *Family.CHOICES],
+    )
+    mine = forms.BooleanField(label="Only faults I raised", required=False)
+
+    fault_type_options = FaultType.values
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("created_from"), cleaned.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", "The end date is before the start date.")
+        return cleaned
+
+    def criteria(
+        self, *, user: AbstractBaseUser | AnonymousUser, ordering: tuple[str, ...]
+    ) -> FaultListCriteria:
+        """The selector's criteria; call only after is_valid()."""
+        data = self.cleaned_data
+        supplier = data.get("supplier")
+        return FaultListCriteria(
+            statuses=tuple(data.get("status") or ()),
+            supplier_id=supplier.pk if supplier else None,
+            priority=data.get("priority"),
+            fault_type=data.get("fault_type", "").strip(),
+            sla_states=tuple(data.get("sla_state") or ()),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            parent_reference=data.get("parent", "").strip(),
+            family=data.get("family", ""),
+            created_by_id=user.pk if data.get("mine") else None,
+            text=data.get("q", ""),
+            ordering=ordering,
+        )

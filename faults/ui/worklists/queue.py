@@ -1,0 +1,60 @@
+"""My queue: what needs an agent now, in sections that reload themselves every 15 s."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from faults.choices import FaultStatus, SlaState
+from faults.ui.access import agent_required
+from faults.ui.worklists.rendering import render_page_or_fragment
+from faults.worklists import QueueSection, queue_sections
+
+REFRESH_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    """A queue section with how the page shows it: the table's template and where 'N more'
+    leads (the fault list with the matching filter, or the integration health page)."""
+
+    section: QueueSection
+    table_template: str
+    more_url: str
+
+
+def _fault_list(**params: object) -> str:
+    return f"{reverse('fault-list')}?{urlencode(params, doseq=True)}"
+
+
+def _more_urls() -> dict[str, str]:
+    return {
+        "rejected": _fault_list(status=FaultStatus.REJECTED),
+        "resolved": _fault_list(status=FaultStatus.RESOLVED),
+        "on-hold": _fault_list(status=FaultStatus.ON_HOLD),
+        "dead": reverse("integration-health"),
+        "sla": _fault_list(sla_state=[SlaState.AT_RISK, SlaState.BREACHED], sort="sla"),
+        "drafts": _fault_list(status=FaultStatus.DRAFT, mine="on"),
+    }
+
+
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    more_urls = _more_urls()
+    sections = [
+        ShownSection(
+            section=section,
+            table_template=f"faults/worklists/queue/_{section.key}.html",
+            more_url=more_urls[section.key],
+        )
+        for section in queue_sections(user=request.user, now=now)
+    ]
+    return render_page_or_fragment(
+        request,
+        page="faults/worklists/queue.html",
+        fragment="faults/worklists/_queue_panel.html",
+        context={"sections": sections, "refreshed_at": now, "refresh_seconds": REFRESH_SECONDS},
+    )

@@ -1,0 +1,291 @@
+"""Read queries for the agent's worklists: the queue, the filtered fault list and the wallboard.
+
+Every query here is bounded (a LIMIT, or a count capped by a sliced subquery) so that the pages
+cost the same at ten thousand and at a million faults. Services write; these only read.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.models import Fault
+from faults.selectors import fault_list_queryset, fault_text_search
+from integrations.choices import OutboundStatus
+from integrations.models import OutboundMessage
+
+REJECTED_WITHIN = timedelta(days=7)
+SLA_ALERT_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
+# The statuses of a fault that is with the supplier and not finished (drafts are ours alone).
+OPEN_STATUSES = tuple(
+    s for s in FaultStatus.values if s not in TERMINAL_STATUSES and s != FaultStatus.DRAFT
+)
+
+
+def queue_section_limit() -> int:
+    return getattr(settings, "QUEUE_SECTION_LIMIT", 10)
+
+
+def fault_list_count_cap() -> int:
+    return getattr(settings, "FAULT_LIST_COUNT_CAP", 10_000)
+
+
+# --- counting without COUNT(*) over the whole table ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """How many rows, counted up to `cap`; `exceeded` when there are more than `cap`."""
+
+    value: int
+    cap: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.value > self.cap
+
+    @property
+    def shown(self) -> int:
+        return min(self.value, self.cap)
+
+    def __str__(self) -> str:
+        text = f"{self.shown:,}".replace(",", "\N{NO-BREAK SPACE}")
+        return f"{text}+" if self.exceeded else text
+
+
+def capped_count(queryset: QuerySet, *, cap: int) -> CappedCount:
+    """Count at most cap + 1 rows: SELECT COUNT(*) FROM (SELECT id ... LIMIT cap + 1)."""
+    return CappedCount(queryset.order_by().values("pk")[: cap + 1].count(), cap)
+
+
+# --- the fault list ---------------------------------------------------------------------------
+
+
+class Family:
+    """Where a fault sits in a mass incident (a parent with child faults)."""
+
+    PARENTS = "parents"
+    CHILDREN = "children"
+    STANDALONE = "standalone"
+    CHOICES = (
+        (PARENTS, "Only parents"),
+        (CHILDREN, "Only children"),
+        (STANDALONE, "Neither parent nor child"),
+    )
+
+
+@dataclass(frozen=True)
+class FaultListCriteria:
+    """What the fault list is narrowed by; empty values do not narrow."""
+
+    statuses: tuple[str, ...] = ()
+    supplier_id: int | None = None
+    priority: int | None = None
+    fault_type: str = ""
+    sla_states: tuple[str, ...] = ()
+    created_from: date | None = None
+    created_to: date | None = None
+    parent_reference: str = ""
+    family: str = ""
+    created_by_id: int | None = None
+    text: str = ""
+    ordering: tuple[str, ...] = field(default=("-created_at", "-id"))
+
+
+def _start_of_day(day: date) -> datetime:
+    """Midnight at the start of `day` in the NOC's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _has_children() -> Exists:
+    return Exists(Fault.objects.filter(parent_id=OuterRef("pk")))
+
+
+def _family_filter(family: str) -> Q:
+    if family == Family.PARENTS:
+        return Q(_has_children())
+    if family == Family.CHILDREN:
+        return Q(parent__isnull=False)
+    if family == Family.STANDALONE:
+        return Q(parent__isnull=True) & ~Q(_has_children())
+    return Q()
+
+
+def faults_matching(criteria: FaultListCriteria) -> QuerySet[Fault]:
+    """The faults the list shows for these criteria, with what a row needs, in list order."""
+    filters = Q()
+    if criteria.statuses:
+        filters &= Q(status__in=criteria.statuses)
+    if criteria.supplier_id is not None:
+        filters &= Q(supplier_id=criteria.supplier_id)
+    if criteria.priority is not None:
+        filters &= Q(priority=criteria.priority)
+    if criteria.fault_type:
+        filters &= Q(fault_type__iexact=criteria.fault_type)
+    if criteria.sla_states:
+        filters &= Q(sla_state__in=criteria.sla_states)
+    if criteria.created_from:
+        filters &= Q(created_at__gte=_start_of_day(criteria.created_from))
+    if criteria.created_to:
+        filters &= Q(created_at__lt=_start_of_day(criteria.created_to + timedelta(days=1)))
+    if criteria.parent_reference:
+        filters &= Q(parent__buyer_fault_reference=criteria.parent_reference)
+    if criteria.created_by_id is not None:
+        filters &= Q(created_by_id=criteria.created_by_id)
+    filters &= _family_filter(criteria.family)
+    queryset = fault_list_queryset().filter(filters)
+    queryset = fault_text_search(queryset, criteria.text)
+    return queryset.order_by(*criteria.ordering)
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """One kind of work in the agent's queue: the first rows and how many there are."""
+
+    key: str
+    title: str
+    rows: list
+    count: CappedCount
+
+    @property
+    def more(self) -> int:
+        """How many are not shown (at least; when the count is capped)."""
+        return max(self.count.shown - len(self.rows), 0)
+
+
+def _section(key: str, title: str, queryset: QuerySet, *, limit: int) -> QueueSection:
+    rows = list(queryset[:limit])
+    if len(rows) < limit:
+        count = CappedCount(len(rows), fault_list_count_cap())
+    else:
+        count = capped_count(queryset, cap=fault_list_count_cap())
+    return QueueSection(key=key, title=title, rows=rows, count=count)
+
+
+def rejected_recently(*, now: datetime) -> QuerySet[Fault]:
+    return (
+        fault_list_queryset()
+        .filter(status=FaultStatus.REJECTED, rejected_at__gte=now - REJECTED_WITHIN)
+        .order_by("-rejected_at", "-id")
+    )
+
+
+def resolved_awaiting_answer() -> QuerySet[Fault]:
+    return (
+        fault_list_queryset()
+        .filter(status=FaultStatus.RESOLVED)
+        .order_by(F("auto_close_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def on_hold() -> QuerySet[Fault]:
+    return fault_list_queryset().filter(status=FaultStatus.ON_HOLD).order_by("updated_at", "id")
+
+
+def sla_alerts() -> QuerySet[Fault]:
+    """Unfinished faults whose SLA is at risk or breached, the soonest due first."""
+    return (
+        fault_list_queryset()
+        .filter(sla_state__in=SLA_ALERT_STATES)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .order_by(F("sla_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
+    return (
+        fault_list_queryset()
+        .filter(status=FaultStatus.DRAFT, created_by_id=user.pk)
+        .order_by("-created_at", "-id")
+    )
+
+
+def dead_outbound_messages() -> QuerySet[OutboundMessage]:
+    return (
+        OutboundMessage.objects.filter(status=OutboundStatus.DEAD)
+        .select_related("partner", "fault")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> list[QueueSection]:
+    """What needs an agent now, most urgent kinds first; each section bounded."""
+    now = now or timezone.now()
+    limit = queue_section_limit()
+    sources: list[tuple[str, str, Callable[[], QuerySet]]] = [
+        ("rejected", "Rejected in the last 7 days", lambda: rejected_recently(now=now)),
+        ("resolved", "Resolved, awaiting our answer", resolved_awaiting_answer),
+        ("on-hold", "On hold, waiting for our information", on_hold),
+        ("dead", "Messages that could not be delivered", dead_outbound_messages),
+        ("sla", "SLA at risk or breached", sla_alerts),
+        ("drafts", "My drafts", lambda: drafts_of(user)),
+    ]
+    return [_section(key, title, source(), limit=limit) for key, title, source in sources]
+
+
+# --- the wallboard ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WallboardFigures:
+    open_by_status: list[StatusCount]
+    at_risk: int
+    breached: int
+    resolved_awaiting_answer: int
+    dead_messages: int
+    raised_today: int
+    alerts: list[Fault]
+
+    @property
+    def open_total(self) -> int:
+        return sum(item.count for item in self.open_by_status)
+
+
+def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 20) -> WallboardFigures:
+    """The wallboard's figures in five queries, each over an index."""
+    now = now or timezone.now()
+    by_status = dict(
+        Fault.objects.filter(status__in=OPEN_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    open_by_status = [
+        StatusCount(status, FaultStatus(status).label, by_status.get(status, 0))
+        for status in OPEN_STATUSES
+    ]
+    by_sla = dict(
+        Fault.objects.filter(sla_state__in=SLA_ALERT_STATES)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .values_list("sla_state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    midnight = _start_of_day(timezone.localdate(now))
+    raised_today = (
+        Fault.objects.filter(created_at__gte=midnight).exclude(status=FaultStatus.DRAFT).count()
+    )
+    return WallboardFigures(
+        open_by_status=open_by_status,
+        at_risk=by_sla.get(SlaState.AT_RISK, 0),
+        breached=by_sla.get(SlaState.BREACHED, 0),
+        resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
+        dead_messages=OutboundMessage.objects.filter(status=OutboundStatus.DEAD).count(),
+        raised_today=raised_today,
+        alerts=list(sla_alerts()[:alert_limit]),
+    )
