@@ -1,6 +1,82 @@
-# PLACEHOLDER: replaced by the reports work (SLA dashboard).
-from django.http import HttpResponse
+"""The SLA dashboard and its CSV export (managers and admins). The figures come from
+`faults.reports`; these views only read the filters and render."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from faults.reports.dashboard import sla_dashboard as dashboard_figures
+from faults.reports.export import dashboard_csv_lines
+from faults.reports.filters import (
+    PRESET_DAYS,
+    DashboardFilterForm,
+    DashboardFilters,
+    filters_from,
+)
+from faults.reports.trends import trend_series
+from faults.ui.access import manager_required
 
 
-def sla_dashboard(request):
-    return HttpResponse("dashboard")
+def _filters(request: HttpRequest) -> DashboardFilters:
+    """The filters the query string asks for; what cannot be used is reported and replaced by
+    its default (never a 500)."""
+    form = DashboardFilterForm(request.GET)
+    filters = filters_from(form)
+    for field, errors in form.errors.items():
+        prefix = f"{form.fields[field].label}: " if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{prefix}{error} The default is used instead.")
+    return filters
+
+
+def _preset_links(request: HttpRequest) -> list[tuple[int, str]]:
+    """The preset periods as links that keep the supplier and priority chosen."""
+    links = []
+    for days in PRESET_DAYS:
+        query = request.GET.copy()
+        for key in ("date_from", "date_to"):
+            query.pop(key, None)
+        query["days"] = str(days)
+        links.append((days, query.urlencode()))
+    return links
+
+
+def _form_for(filters: DashboardFilters) -> DashboardFilterForm:
+    """An unbound form showing the filters actually in use."""
+    return DashboardFilterForm(
+        initial={
+            "date_from": filters.date_from,
+            "date_to": filters.date_to,
+            "supplier": filters.supplier,
+            "priority": filters.priority,
+        }
+    )
+
+
+@manager_required
+@require_GET
+def sla_dashboard(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    dashboard = dashboard_figures(filters)
+    context = {
+        "dashboard": dashboard,
+        "form": _form_for(filters),
+        "presets": _preset_links(request),
+        "query": request.GET.urlencode(),
+        "chart_data": trend_series(dashboard.trends),
+    }
+    return render(request, "faults/reports/dashboard.html", context)
+
+
+@manager_required
+@require_GET
+def sla_dashboard_export(request: HttpRequest) -> StreamingHttpResponse:
+    filters = _filters(request)
+    dashboard = dashboard_figures(filters)
+    response = StreamingHttpResponse(
+        dashboard_csv_lines(dashboard), content_type="text/csv; charset=utf-8"
+    )
+    name = f"sla-dashboard-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,215 @@
+"""The SLA dashboard's figures (faults.reports), from faults moved through the real services.
+
+The SLA seconds and milestone times are then set to known values with a queryset update, so
+that every expected figure can be worked out by hand (in the comments). The same tests run on
+SQLite (window-function percentiles) and, marked `postgres`, on PostgreSQL (percentile_cont).
+"""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from appointments.choices import AppointmentState, MissedSide
+from appointments.models import Appointment
+from faults.choices import SlaState
+from faults.models import Fault
+from faults.reports.dashboard import DashboardRow, sla_dashboard
+from faults.reports.filters import DashboardFilters, default_period
+from tests.factories import FaultFactory, PartnerFactory
+from tests.helpers import bring_to
+
+pytestmark = pytest.mark.django_db
+
+# Resolved in the period by `partner` at P2: (elapsed, paused) seconds.
+#   without on-hold, sorted: 3600, 7200, 10800, 36000
+#     mean   = 57600 / 4 = 14400
+#     median = position 0.5·3 = 1.5 → 7200 + 0.5·(10800-7200) = 9000
+#     p90    = position 0.9·3 = 2.7 → 10800 + 0.7·(36000-10800) = 28440
+#   with on-hold (elapsed + paused), sorted: 3600, 9000, 10800, 39600
+#     mean   = 63000 / 4 = 15750
+#     median = 9000 + 0.5·(10800-9000) = 9900
+#     p90    = 10800 + 0.7·(39600-10800) = 30960
+#   on-hold share = 5400 / 63000 = 8.571 %
+RESOLVED_P2 = [
+    (3600, 0, "resolved"),
+    (7200, 1800, "closed"),
+    (10800, 0, "resolved"),
+    (36000, 3600, "closed"),
+]
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def make(partner, status: str, *, priority: int = 2, **figures) -> Fault:
+    """A fault brought to `status` by the services, then given known SLA figures/times."""
+    fault = bring_to(FaultFactory(supplier=partner, priority=priority), status)
+    if figures:
+        Fault.objects.filter(pk=fault.pk).update(**figures)
+    return fault
+
+
+def row(dashboard, partner, priority) -> DashboardRow:
+    (found,) = [r for r in dashboard.rows if r.supplier_id == partner.pk and r.priority == priority]
+    return found
+
+
+def missed(partner, fault, side: str, day: date) -> None:
+    Appointment.objects.create(
+        partner=partner,
+        fault=fault,
+        reservation_key=f"K-{fault.pk}-{side}",
+        appointment_date=day,
+        state=AppointmentState.MISSED,
+        missed=True,
+        missed_side=side,
+    )
+
+
+@pytest.fixture
+def other_partner():
+    return PartnerFactory(slug="other-supplier", name="Other Supplier")
+
+
+@pytest.fixture
+def figures(partner, other_partner, sla_policy):
+    """Given: resolved, open, rejected faults and missed appointments over two suppliers."""
+    today = timezone.localdate()
+    for elapsed, paused, status in RESOLVED_P2:
+        make(partner, status, sla_elapsed_seconds=elapsed, sla_paused_seconds=paused)
+    # Resolved before the period: not in time to repair.
+    make(partner, "closed", resolved_at=at(today - timedelta(days=40)), sla_elapsed_seconds=99999)
+    # Open now at P1: one at risk, one breached, one on hold, one pending.
+    make(partner, "in-progress", priority=1, sla_state=SlaState.AT_RISK)
+    make(partner, "in-progress", priority=1, sla_state=SlaState.BREACHED)
+    make(partner, "on-hold", priority=1)
+    make(partner, "pending", priority=1)
+    make(partner, "draft", priority=1)  # not raised: not open
+    # The other supplier: open at P3, a rejected raise now and one long ago.
+    accepted = make(other_partner, "accepted", priority=3)
+    make(other_partner, "rejected", priority=3)
+    make(other_partner, "rejected", priority=3, rejected_at=at(today - timedelta(days=60)))
+    # Missed appointments by side, one outside the period.
+    p1_fault = Fault.objects.filter(supplier=partner, priority=1).first()
+    missed(partner, p1_fault, MissedSide.SELLER, today)
+    missed(other_partner, accepted, MissedSide.END_USER, today)
+    seller_again = make(partner, "in-progress", priority=4)
+    missed(partner, seller_again, MissedSide.SELLER, today - timedelta(days=1))
+    other = make(partner, "in-progress", priority=4)
+    missed(partner, other, MissedSide.MBORC, today - timedelta(days=2))
+    gone = make(partner, "in-progress", priority=4)
+    missed(partner, gone, MissedSide.NONE, today - timedelta(days=100))
+
+
+def last_28_days(**kwargs) -> DashboardFilters:
+    date_from, date_to = default_period()
+    return DashboardFilters(date_from=date_from, date_to=date_to, **kwargs)
+
+
+def assert_the_hand_worked_figures(dashboard, partner, other_partner) -> None:
+    p2 = row(dashboard, partner, 2)
+    assert p2.resolved == 4
+    assert p2.repair.mean == pytest.approx(14400)
+    assert p2.repair.median == pytest.approx(9000)
+    assert p2.repair.p90 == pytest.approx(28440)
+    assert p2.repair_with_hold.mean == pytest.approx(15750)
+    assert p2.repair_with_hold.median == pytest.approx(9900)
+    assert p2.repair_with_hold.p90 == pytest.approx(30960)
+    assert p2.on_hold_percent == pytest.approx(100 * 5400 / 63000)
+    assert p2.open_by_status == {"resolved": 2}  # resolved waits for our answer: still open
+
+    p1 = row(dashboard, partner, 1)
+    assert p1.open_by_status == {"in-progress": 2, "on-hold": 1, "pending": 1}
+    assert (p1.open_total, p1.at_risk, p1.breached) == (4, 1, 1)
+    assert p1.missed == {"seller": 1, "end-user": 0, "other": 0}
+
+    p3 = row(dashboard, other_partner, 3)
+    assert p3.open_by_status == {"accepted": 1}
+    assert p3.rejected == 1
+    assert p3.missed == {"seller": 0, "end-user": 1, "other": 0}
+
+    p4 = row(dashboard, partner, 4)
+    assert p4.missed == {"seller": 1, "end-user": 0, "other": 1}
+
+    total = dashboard.total
+    # open: P1 4, P2 2 resolved (awaiting our answer), P3 1, P4 3
+    assert (total.open_total, total.at_risk, total.breached, total.rejected) == (10, 1, 1, 1)
+    assert total.resolved == 4
+    assert total.repair.median == pytest.approx(9000)
+    assert total.missed == {"seller": 2, "end-user": 1, "other": 1}
+
+
+def test_the_figures_per_supplier_and_priority(figures, partner, other_partner):
+    dashboard = sla_dashboard(last_28_days())
+
+    assert_the_hand_worked_figures(dashboard, partner, other_partner)
+
+
+@pytest.mark.postgres
+def test_the_figures_are_the_same_on_postgresql(figures, partner, other_partner):
+    dashboard = sla_dashboard(last_28_days())
+
+    assert_the_hand_worked_figures(dashboard, partner, other_partner)
+
+
+def test_the_total_percentiles_span_every_supplier_and_priority(partner, other_partner):
+    # without on-hold 100, 200, 300 (partner P2) and 1000 (other P5):
+    #   median = 200 + 0.5·100 = 250; p90 = position 2.7 → 300 + 0.7·700 = 790
+    for elapsed in (100, 200, 300):
+        make(partner, "resolved", sla_elapsed_seconds=elapsed)
+    make(other_partner, "resolved", priority=5, sla_elapsed_seconds=1000)
+
+    total = sla_dashboard(last_28_days()).total
+
+    assert total.repair.median == pytest.approx(250)
+    assert total.repair.p90 == pytest.approx(790)
+    assert total.repair.mean == pytest.approx(400)
+
+
+def test_the_filters_narrow_every_figure(figures, partner, other_partner):
+    dashboard = sla_dashboard(last_28_days(supplier=other_partner))
+
+    assert [(r.supplier_id, r.priority) for r in dashboard.rows] == [(other_partner.pk, 3)]
+    assert dashboard.total.resolved == 0
+    assert dashboard.total.repair.median is None
+
+    only_p1 = sla_dashboard(last_28_days(priority=1))
+    assert {r.priority for r in only_p1.rows} == {1}
+    assert only_p1.total.open_total == 4
+
+
+def test_weekly_trends_bucket_by_iso_week(partner):
+    # Given a period of two ISO weeks, Monday 2 March to Sunday 15 March 2026 (W10, W11).
+    monday = date(2026, 3, 2)
+    period = DashboardFilters(date_from=monday, date_to=monday + timedelta(days=13))
+    week1, week2 = at(monday + timedelta(days=1)), at(monday + timedelta(days=8))
+    make(partner, "closed", submitted_at=week1, resolved_at=week2)
+    make(partner, "pending", submitted_at=week1)
+    make(partner, "in-progress", submitted_at=week2, sla_state=SlaState.BREACHED, sla_due_at=week2)
+    make(partner, "closed", sla_state=SlaState.MISSED, sla_due_at=week1, resolved_at=week1)
+    # Outside the period on both sides (raised the day before, resolved the day after).
+    make(
+        partner,
+        "resolved",
+        submitted_at=at(monday - timedelta(days=1)),
+        resolved_at=at(monday + timedelta(days=14)),
+    )
+
+    trends = sla_dashboard(period).trends
+
+    assert [(w.label, w.raised, w.resolved, w.breached) for w in trends] == [
+        ("2026-W10", 2, 1, 1),
+        ("2026-W11", 1, 1, 1),
+    ]
+
+
+def test_a_period_without_faults_has_empty_rows_and_zero_weeks(db):
+    dashboard = sla_dashboard(last_28_days())
+
+    assert dashboard.rows == []
+    assert dashboard.total.open_total == 0
+    assert dashboard.total.repair.mean is None
+    assert len(dashboard.trends) in (4, 5)  # 28 days touch four or five ISO weeks
+    assert all(w.raised == w.resolved == w.breached == 0 for w in dashboard.trends)
