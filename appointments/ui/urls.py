@@ -1,4 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
 
-# The appointment screens (slot picker, reservation) are added by the fault work.
-urlpatterns: list[URLPattern] = []
+from appointments.ui import views
+
+urlpatterns = [
+    path("slots/", views.appointment_slots, name="appointment-slots"),
+    path("reserve/", views.appointment_reserve_view, name="appointment-reserve"),
+    path(
+        "reappoint/<str:reference>/",
+        views.appointment_reappoint_view,
+        name="appointment-reappoint",
+    ),
+]

@@ -1,0 +1,199 @@
+"""A fault's one timeline, newest first: audit events, the supplier-shared updates, comments,
+attachments, appointment history and the messages exchanged with the supplier.
+
+Read-only. Each source is read with one query (seven in all, whatever the number of rows), and
+message bodies are never loaded: the page shows what happened to a message, not its XML.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from appointments.models import AppointmentEvent
+from faults.choices import EventKind, PartnerOperation, Party
+from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
+from integrations.choices import InboundStatus, OutboundStatus
+from integrations.models import InboundMessage, OutboundMessage
+
+# Audit rows that duplicate a row shown from its own table (the comment, the attachment).
+SHOWN_FROM_THEIR_OWN_TABLE = frozenset({EventKind.COMMENT, EventKind.ATTACHMENT})
+
+# Delivery states as the page words them, with a badge colour.
+DELIVERY_COLOURS = {
+    OutboundStatus.PENDING: "blue",
+    OutboundStatus.SENDING: "cyan",
+    OutboundStatus.DELIVERED: "green",
+    OutboundStatus.REFUSED: "red",
+    OutboundStatus.DEAD: "red",
+    InboundStatus.RECEIVED: "blue",
+    InboundStatus.APPLIED: "green",
+    InboundStatus.FAILED: "red",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the timeline. `kind` is a stable key (also a CSS class); `label` says it in
+    words. `delivery` is set for partner messages only."""
+
+    kind: str
+    label: str
+    at: datetime
+    who: str
+    text: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    delivery: str = ""
+    delivery_label: str = ""
+    attempts: int | None = None
+    last_error: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    order: int = 0  # ties on `at` keep the order rows were written in
+
+    @property
+    def delivery_colour(self) -> str:
+        return DELIVERY_COLOURS.get(self.delivery, "grey")
+
+
+def _event_entry(event: FaultEvent) -> TimelineEntry:
+    text = event.message
+    if event.kind == EventKind.AMENDED and not text:
+        changed = sorted((event.data or {}).get("changes", {}))
+        text = "Changed " + ", ".join(name.replace("_", " ") for name in changed) if changed else ""
+    return TimelineEntry(
+        kind=event.kind,
+        label=event.get_kind_display(),
+        at=event.at,
+        who=event.actor_display,
+        text=text,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        order=event.pk,
+    )
+
+
+def _party(value: str) -> str:
+    return Party(value).label if value in Party.values else value
+
+
+def _update_entry(update: FaultUpdate) -> TimelineEntry:
+    return TimelineEntry(
+        kind="update",
+        label="Update",
+        at=update.updated_time or update.created_at,
+        who=_party(update.updated_by) or "—",
+        text=update.description,
+        order=update.pk,
+    )
+
+
+def _comment_entry(comment: FaultComment) -> TimelineEntry:
+    who = comment.author.get_username() if comment.author_id else _party(comment.commented_by)
+    return TimelineEntry(
+        kind="comment",
+        label="Comment",
+        at=comment.commented_time,
+        who=who,
+        text=comment.text,
+        order=comment.pk,
+    )
+
+
+def _attachment_entry(attachment: FaultAttachment) -> TimelineEntry:
+    who = attachment.added_by.get_username() if attachment.added_by_id else "Supplier"
+    return TimelineEntry(
+        kind="attachment",
+        label="Attachment",
+        at=attachment.created_at,
+        who=who,
+        text=attachment.filename,
+        details={"size_bytes": attachment.size_bytes, "uploaded": attachment.uploaded},
+        order=attachment.pk,
+    )
+
+
+def _appointment_entry(event: AppointmentEvent) -> TimelineEntry:
+    appointment = event.appointment
+    return TimelineEntry(
+        kind="appointment",
+        label=f"Appointment {event.get_kind_display().lower()}",
+        at=event.at,
+        who=f"{event.get_actor_kind_display()} {event.actor_ref}".strip(),
+        text=event.message,
+        details={"reservation_key": appointment.reservation_key, "slot": appointment.slot_display},
+        order=event.pk,
+    )
+
+
+def _operation_label(operation: str) -> str:
+    return PartnerOperation(operation).label if operation in PartnerOperation.values else operation
+
+
+def _outbound_entry(message: OutboundMessage, supplier: str) -> TimelineEntry:
+    return TimelineEntry(
+        kind="outbound",
+        label="Sent to supplier",
+        at=message.created_at,
+        who=f"Us → {supplier}",
+        text=f"{_operation_label(message.operation)} ({message.message_type})",
+        delivery=message.status,
+        delivery_label=message.get_status_display(),
+        attempts=message.attempts,
+        last_error=message.last_error,
+        details={"response_code": message.response_code, "delivered_at": message.delivered_at},
+        order=message.pk,
+    )
+
+
+def _inbound_entry(message: InboundMessage, supplier: str) -> TimelineEntry:
+    return TimelineEntry(
+        kind="inbound",
+        label="Received from supplier",
+        at=message.sent_at or message.received_at,
+        who=supplier,
+        text=message.message_type,
+        delivery=message.status,
+        delivery_label=message.get_status_display(),
+        attempts=message.attempts,
+        last_error=message.last_error,
+        details={"duplicates": message.duplicates_received},
+        order=message.pk,
+    )
+
+
+def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
+    """Every entry of the fault's timeline, newest first, in seven queries."""
+    supplier = str(fault.supplier)
+    events = (
+        FaultEvent.objects.filter(fault_id=fault.pk)
+        .exclude(kind__in=SHOWN_FROM_THEIR_OWN_TABLE)
+        .select_related("actor_user")
+    )
+    entries = [_event_entry(event) for event in events]
+    entries += [_update_entry(u) for u in FaultUpdate.objects.filter(fault_id=fault.pk)]
+    entries += [
+        _comment_entry(c)
+        for c in FaultComment.objects.filter(fault_id=fault.pk).select_related("author")
+    ]
+    entries += [
+        _attachment_entry(a)
+        for a in FaultAttachment.objects.filter(fault_id=fault.pk).select_related("added_by")
+    ]
+    entries += [
+        _appointment_entry(e)
+        for e in AppointmentEvent.objects.filter(appointment__fault_id=fault.pk).select_related(
+            "appointment"
+        )
+    ]
+    entries += [
+        _outbound_entry(m, supplier)
+        for m in OutboundMessage.objects.filter(fault_id=fault.pk).defer(
+            "body", "payload", "response_body"
+        )
+    ]
+    entries += [
+        _inbound_entry(m, supplier)
+        for m in InboundMessage.objects.filter(fault_id=fault.pk).defer("body", "deviations")
+    ]
+    entries.sort(key=lambda entry: (entry.at, entry.order), reverse=True)
+    return entries

@@ -1,0 +1,191 @@
+"""The fault detail page and the fragments htmx refreshes on it (header, timeline, actions)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from appointments.selectors import appointment_query_defaults, fault_appointments
+from appointments.ui.forms import ReappointForm
+from faults.choices import (
+    AMENDABLE_STATUSES,
+    SLA_ACTIVE_STATES,
+    TERMINAL_STATUSES,
+    FaultStatus,
+)
+from faults.exceptions import FaultNotFound
+from faults.models import Fault
+from faults.roles import can_act_on_faults
+from faults.selectors import fault_get, fault_list_queryset
+from faults.services import fault_allowed_transitions
+from faults.timeline import fault_timeline
+from faults.ui.access import reader_required
+from faults.ui.fault.forms import (
+    AmendForm,
+    AttachmentForm,
+    CancelForm,
+    CommentForm,
+    NoInputForm,
+    RejectResolutionForm,
+)
+
+TEMPLATE = "faults/fault/detail.html"
+STATUS_CHANGED_EVENT = "fault-status-changed"
+
+
+def fault_page_queryset() -> QuerySet[Fault]:
+    return (
+        fault_list_queryset()
+        .select_related("sla_policy")
+        .prefetch_related(
+            Prefetch(
+                "children",
+                queryset=Fault.objects.only(
+                    "id", "parent_id", "buyer_fault_reference", "status", "service_id"
+                ).order_by("id"),
+            )
+        )
+    )
+
+
+def fault_or_404(reference: str) -> Fault:
+    try:
+        return fault_get(reference=reference, queryset=fault_page_queryset())
+    except FaultNotFound as error:
+        raise Http404(error.message) from None
+
+
+@dataclass(frozen=True)
+class Offered:
+    """The actions the page offers: what the state machine and the services' rules allow, and
+    nothing to a user who may only read."""
+
+    submit: bool = False
+    edit_draft: bool = False
+    amend: bool = False
+    comment: bool = False
+    attach: bool = False
+    request_update: bool = False
+    accept_resolution: bool = False
+    reject_resolution: bool = False
+    reappoint: bool = False
+    cancel: bool = False
+    raise_child: bool = False
+
+    @property
+    def any(self) -> bool:
+        return any(vars(self).values())
+
+
+def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Offered:
+    if not can_act_on_faults(user):
+        return Offered()
+    allowed = set(fault_allowed_transitions(fault=fault))
+    unfinished = fault.status not in TERMINAL_STATUSES
+    raised = unfinished and fault.status != FaultStatus.DRAFT
+    return Offered(
+        submit="submit" in allowed,
+        edit_draft=fault.status == FaultStatus.DRAFT,
+        amend=fault.status in AMENDABLE_STATUSES,
+        comment=unfinished,
+        attach=unfinished,
+        request_update=raised and bool(fault.maintainer_fault_reference),
+        accept_resolution="accept_resolution" in allowed,
+        reject_resolution="reject_resolution" in allowed,
+        reappoint=fault.status in AMENDABLE_STATUSES and fault.is_tlos,
+        cancel="cancel" in allowed,
+        raise_child=unfinished and fault.parent_id is None,
+    )
+
+
+def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:
+    """A blank form per action, except those given (bound, with their errors)."""
+    blank = {
+        "submit": NoInputForm(prefix="submit"),
+        "amend": AmendForm(instance=fault),
+        "comment": CommentForm(),
+        "attach": AttachmentForm(),
+        "request_update": NoInputForm(prefix="request_update"),
+        "accept_resolution": NoInputForm(prefix="accept_resolution"),
+        "reject_resolution": RejectResolutionForm(),
+        "cancel": CancelForm(),
+    }
+    return {**blank, **bound}
+
+
+def header_context(fault: Fault) -> dict[str, Any]:
+    return {
+        "fault": fault,
+        "children": list(fault.children.all()),
+        "appointment": fault_appointments(fault=fault).first() if fault.is_tlos else None,
+        "sla_active": fault.sla_state in SLA_ACTIVE_STATES,
+        "statuses": FaultStatus,
+    }
+
+
+def actions_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> dict[str, Any]:
+    offered = offered_actions(fault, request.user)
+    context: dict[str, Any] = {"fault": fault, "offered": offered}
+    if offered.reappoint and "reappoint" not in bound:
+        defaults = {**appointment_query_defaults(fault=fault), "from_date": timezone.localdate()}
+        bound["reappoint"] = ReappointForm(initial=defaults)
+    if offered.any:
+        context["forms"] = action_forms(fault, **bound)
+    return context
+
+
+def detail_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> dict[str, Any]:
+    return {
+        **header_context(fault),
+        **actions_context(request, fault, **bound),
+        "timeline": fault_timeline(fault=fault),
+        "fragment": bool(getattr(request, "htmx", False)),
+    }
+
+
+def render_detail(
+    request: HttpRequest, fault: Fault, *, status: int = 200, **bound: forms.Form
+) -> HttpResponse:
+    """The whole page, or for htmx the panel (header, actions, timeline) it swaps in place."""
+    context = detail_context(request, fault, **bound)
+    template = "faults/fault/_panel.html" if context["fragment"] else TEMPLATE
+    return render(request, template, context, status=status)
+
+
+@reader_required
+@require_GET
+def fault_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return render_detail(request, fault_or_404(reference))
+
+
+@reader_required
+@require_GET
+def fault_header(request: HttpRequest, reference: str) -> HttpResponse:
+    """The header, polled every 10 s. When the status differs from the one the page shows, the
+    page is told (HX-Trigger) so that it refreshes the actions the new status allows."""
+    fault = fault_or_404(reference)
+    response = render(request, "faults/fault/_header.html", header_context(fault))
+    if request.GET.get("seen") and request.GET["seen"] != fault.status:
+        response["HX-Trigger"] = STATUS_CHANGED_EVENT
+    return response
+
+
+@reader_required
+@require_GET
+def fault_timeline_fragment(request: HttpRequest, reference: str) -> HttpResponse:
+    fault = fault_or_404(reference)
+    context = {"fault": fault, "timeline": fault_timeline(fault=fault)}
+    return render(request, "faults/fault/_timeline.html", context)
+
+
+@reader_required
+@require_GET
+def fault_actions_fragment(request: HttpRequest, reference: str) -> HttpResponse:
+    fault = fault_or_404(reference)
+    return render(request, "faults/fault/_actions.html", actions_context(request, fault))

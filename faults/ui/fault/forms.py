@@ -1,0 +1,256 @@
+"""The fault page forms. Like the API's input serializers they check the shape of the input
+(types, lengths, known references) and leave the domain rules to the services, whose
+FaultValidationError is then shown next to the fields (`add_service_errors`)."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxLengthValidator
+
+from appointments.models import Appointment
+from faults.choices import FaultType
+from faults.exceptions import FaultError, FaultNotFound
+from faults.models import Fault
+from faults.models.fault import TEXT_MAX
+from faults.selectors import fault_get
+from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
+from faults.services.validation import REQUIRED_FOR_SUBMIT
+from integrations.models import BuyerIdentifier, Partner
+
+PRIORITY_CHOICES = [(1, "1 (highest)"), (2, "2"), (3, "3"), (4, "4"), (5, "5 (lowest)")]
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+# The detail fields in the order the form shows them.
+DETAIL_FIELDS = [
+    "service_id",
+    "fault_type",
+    "address_key",
+    "product_name",
+    "priority",
+    "description",
+    "fault_start_time",
+    "fault_location",
+    "site_access_details",
+    "site_access_contact_name",
+    "site_access_contact_phone",
+    "site_access_contact_email",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+    "end_user_name",
+    "end_user_phone",
+    "end_user_email",
+    "triage_complete",
+    "triage_findings",
+]
+assert set(DETAIL_FIELDS) == AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS
+AMEND_FIELDS = [name for name in DETAIL_FIELDS if name in AMENDABLE_FIELDS]
+
+LABELS = {
+    "service_id": "Service ID",
+    "address_key": "Address key (UPRN)",
+    "fault_start_time": "Fault start time",
+    "triage_complete": "Triage complete",
+}
+HELP = {
+    "service_id": "The supplier's identifier of the affected service.",
+    "address_key": "Needed to query engineer appointments (Service Outage).",
+    "product_name": "e.g. ftthl2r; needed to query engineer appointments.",
+}
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+WIDGETS = {
+    "description": forms.Textarea(attrs={"rows": 6, "data-counter": "description-count"}),
+    "fault_location": _textarea(),
+    "site_access_details": _textarea(),
+    "triage_findings": _textarea(),
+    "fault_start_time": forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format=DATETIME_LOCAL
+    ),
+}
+
+
+class ServiceErrorsMixin:
+    """Put a service's per-field errors next to the fields; the rest at the top of the form."""
+
+    def add_service_errors(self, error: FaultError) -> None:
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        placed = False
+        for name, messages in error.errors.items():
+            target = name if name in form.fields else None
+            for message in messages:
+                form.add_error(target, message if target else f"{_label(name)}: {message}")
+                placed = True
+        if not placed:
+            form.add_error(None, error.message)
+
+
+def _max_length(name: str) -> int | None:
+    """A text field's limit as the model states it (a max_length or a MaxLengthValidator)."""
+    try:
+        model_field = Fault._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    for validator in model_field.validators:
+        if isinstance(validator, MaxLengthValidator):
+            return validator.limit_value
+    return getattr(model_field, "max_length", None)
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
+    """The fault's detail fields, built from the model (so lengths and HTML `maxlength` follow
+    it). The model is not validated here: the services validate, and their errors are shown."""
+
+    priority = forms.TypedChoiceField(choices=PRIORITY_CHOICES, coerce=int, initial=3)
+
+    class Meta:
+        model = Fault
+        fields = DETAIL_FIELDS
+        labels = LABELS
+        help_texts = HELP
+        widgets = WIDGETS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in REQUIRED_FOR_SUBMIT:
+            # Required by the supplier before a raise, not for a draft: the browser asks for
+            # them on "Submit to supplier"; "Save draft" skips the browser's check.
+            if name in self.fields:
+                self.fields[name].widget.attrs["required"] = True
+        for name, form_field in self.fields.items():
+            limit = _max_length(name)
+            if limit is not None:
+                form_field.widget.attrs.setdefault("maxlength", limit)
+
+    def _post_clean(self) -> None:
+        """No model validation here (the services do it); nothing is written to an instance."""
+
+    def details(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+
+
+class FaultRaiseForm(_DetailsForm):
+    """Raise a fault (or edit a draft): what the API's FaultCreateSerializer takes, and the
+    reserved appointment to attach to a Service Outage fault."""
+
+    supplier = forms.ModelChoiceField(
+        queryset=Partner.objects.filter(is_active=True).order_by("name"),
+        label="Supplier",
+        empty_label=None,
+    )
+    buyer_identifier = forms.ModelChoiceField(
+        queryset=BuyerIdentifier.objects.filter(is_active=True).select_related("partner"),
+        label="Buyer identifier",
+        required=False,
+        empty_label="The supplier's default",
+    )
+    parent = forms.CharField(
+        label="Parent fault reference",
+        required=False,
+        max_length=36,
+        help_text="For a mass incident: the parent fault's buyer reference.",
+    )
+    fault_type = forms.ChoiceField(choices=FaultType.choices, label="Fault type")
+    appointment = forms.ModelChoiceField(
+        queryset=Appointment.objects.select_related("partner"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    field_order = ["supplier", "buyer_identifier", "parent", *DETAIL_FIELDS]
+
+    def __init__(self, *args: Any, draft: Fault | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.draft = draft
+        if draft is not None:
+            # The supplier, buyer identifier and parent are fixed once the draft exists.
+            for name in ("supplier", "buyer_identifier", "parent"):
+                del self.fields[name]
+        self.fields["service_id"].widget.attrs["required"] = True
+
+    def clean_parent(self) -> Fault | None:
+        reference = self.cleaned_data.get("parent", "").strip()
+        if not reference:
+            return None
+        try:
+            return fault_get(reference=reference)
+        except FaultNotFound:
+            raise forms.ValidationError(f"No fault with buyer reference {reference}.") from None
+
+    def raise_data(self) -> dict[str, Any]:
+        """The keyword arguments of `fault_raise`."""
+        data = self.details()
+        data["supplier"] = self.cleaned_data["supplier"]
+        if self.cleaned_data.get("buyer_identifier") is not None:
+            data["buyer_identifier"] = self.cleaned_data["buyer_identifier"]
+        if self.cleaned_data.get("parent") is not None:
+            data["parent"] = self.cleaned_data["parent"]
+        return data
+
+    @property
+    def supplier_value(self) -> Partner | None:
+        """The chosen supplier (bound or initial), for the appointment panel."""
+        if self.draft is not None:
+            return self.draft.supplier
+        value = self["supplier"].value()
+        field = self.fields["supplier"]
+        try:
+            return field.to_python(value)
+        except forms.ValidationError:
+            return None
+
+
+class AmendForm(_DetailsForm):
+    """The fields an agent may change once the supplier has the fault; only changed values are
+    sent (`changes`)."""
+
+    class Meta(_DetailsForm.Meta):
+        fields = AMEND_FIELDS
+
+    def changes(self, fault: Fault) -> dict[str, Any]:
+        return {
+            name: value for name, value in self.details().items() if getattr(fault, name) != value
+        }
+
+
+class CommentForm(ServiceErrorsMixin, forms.Form):
+    text = forms.CharField(label="Comment", max_length=TEXT_MAX, widget=_textarea())
+
+
+class AttachmentForm(ServiceErrorsMixin, forms.Form):
+    file = forms.FileField(label="File", max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        extensions = settings.ATTACHMENT_ALLOWED_EXTENSIONS
+        self.fields["file"].help_text = (
+            f"Accepted: {', '.join(f'.{ext}' for ext in extensions)}; "
+            f"at most {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."
+        )
+        self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in extensions)
+
+
+class RejectResolutionForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for rejecting the resolution", max_length=TEXT_MAX, widget=_textarea()
+    )
+
+
+class CancelForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for cancelling", max_length=TEXT_MAX, required=False, widget=_textarea(2)
+    )
+
+
+class NoInputForm(ServiceErrorsMixin, forms.Form):
+    """Submit, request an update, accept a resolution: a button, no fields."""

@@ -1,0 +1,162 @@
+"""Raise a fault, or edit a draft: one form, two buttons ("Save draft", "Submit to supplier"),
+and a validate endpoint that htmx calls as the agent types."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from faults.choices import FaultStatus
+from faults.exceptions import FaultError, FaultNotFound
+from faults.models import Fault
+from faults.selectors import fault_get, fault_list_queryset
+from faults.services import Actor
+from faults.ui.access import agent_required
+from faults.ui.fault.detail_views import fault_or_404, render_detail
+from faults.ui.fault.forms import FaultRaiseForm
+from faults.ui.fault.workflow import raise_fault, update_draft
+
+TEMPLATE = "faults/fault/raise.html"
+ERRORS_TEMPLATE = "faults/fault/_form_errors.html"
+SUBMIT = "submit"
+
+
+def _parent_initial(request: HttpRequest) -> dict[str, Any]:
+    """`?parent=<ref>`: a child fault of a mass incident starts from its parent's details."""
+    reference = request.GET.get("parent", "").strip()
+    if not reference:
+        return {}
+    try:
+        parent = fault_get(reference=reference, queryset=fault_list_queryset())
+    except FaultNotFound:
+        messages.warning(request, f"No fault with buyer reference {reference} to raise under.")
+        return {}
+    return {
+        "parent": parent.buyer_fault_reference,
+        "supplier": parent.supplier_id,
+        "buyer_identifier": parent.buyer_identifier_id,
+        "fault_type": parent.fault_type,
+        "priority": parent.priority,
+        "fault_start_time": parent.fault_start_time,
+        "fault_location": parent.fault_location,
+        "product_name": parent.product_name,
+        "description": parent.description,
+    }
+
+
+def _save(request: HttpRequest, form: FaultRaiseForm, *, dry_run: bool = False) -> Fault:
+    """Run the services behind the form; FaultError when they refuse."""
+    actor = Actor.for_user(request.user)
+    appointment = form.cleaned_data.get("appointment")
+    submit = dry_run or request.POST.get("intent") == SUBMIT
+    if form.draft is None:
+        return raise_fault(
+            actor=actor,
+            data=form.raise_data(),
+            appointment=appointment,
+            submit=submit,
+            dry_run=dry_run,
+        )
+    changes = {
+        name: value for name, value in form.details().items() if getattr(form.draft, name) != value
+    }
+    return update_draft(
+        actor=actor,
+        fault=form.draft,
+        changes=changes,
+        appointment=appointment,
+        submit=submit,
+        dry_run=dry_run,
+    )
+
+
+def _form_page(
+    request: HttpRequest, form: FaultRaiseForm, *, draft: Fault | None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "draft": draft,
+        "tlos_selected": _tlos_selected(form),
+        "reserved": getattr(form, "cleaned_data", {}).get("appointment"),
+    }
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _tlos_selected(form: FaultRaiseForm) -> bool:
+    return str(form["fault_type"].value() or "").strip().lower() == "service outage"
+
+
+def _handle(request: HttpRequest, *, draft: Fault | None) -> HttpResponse:
+    if request.method != "POST":
+        form = FaultRaiseForm(
+            instance=draft, draft=draft, initial=_parent_initial(request) if draft is None else {}
+        )
+        return _form_page(request, form, draft=draft)
+    form = FaultRaiseForm(request.POST, instance=draft, draft=draft)
+    if form.is_valid():
+        try:
+            fault = _save(request, form)
+        except FaultError as error:
+            form.add_service_errors(error)
+        else:
+            submitted = fault.status != FaultStatus.DRAFT
+            messages.success(
+                request,
+                f"Fault {fault} submitted to {fault.supplier}."
+                if submitted
+                else f"Draft {fault} saved.",
+            )
+            return redirect("fault-detail", reference=fault.buyer_fault_reference)
+    messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    return _form_page(request, form, draft=draft, status=400)
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def fault_raise(request: HttpRequest) -> HttpResponse:
+    return _handle(request, draft=None)
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def fault_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    fault = fault_or_404(reference)
+    if fault.status != FaultStatus.DRAFT:
+        messages.error(request, f"Fault {fault} is {fault.status}: only a draft is edited here.")
+        return render_detail(request, fault, status=409)
+    return _handle(request, draft=fault)
+
+
+def _validate(request: HttpRequest, *, draft: Fault | None) -> HttpResponse:
+    form = FaultRaiseForm(request.POST, instance=draft, draft=draft)
+    if form.is_valid():
+        try:
+            _save(request, form, dry_run=True)
+        except FaultError as error:
+            form.add_service_errors(error)
+    tlos = _tlos_selected(form)
+    context = {
+        "form": form,
+        "draft": draft,
+        "tlos_selected": tlos,
+        # Swap the appointment panel in or out only when the fault type crosses TLOS.
+        "swap_panel": tlos != (request.POST.get("appointment_panel") == "shown"),
+    }
+    return render(request, ERRORS_TEMPLATE, context)
+
+
+@agent_required
+@require_POST
+def fault_raise_validate(request: HttpRequest) -> HttpResponse:
+    return _validate(request, draft=None)
+
+
+@agent_required
+@require_POST
+def fault_edit_validate(request: HttpRequest, reference: str) -> HttpResponse:
+    fault = fault_or_404(reference)
+    if fault.status != FaultStatus.DRAFT:
+        return HttpResponse(status=204)
+    return _validate(request, draft=fault)
