@@ -3,5 +3,15 @@ from django.urls import path
 from integrations.ui import views
 
 urlpatterns = [
-    path("health/", views.integration_health, name="integration-health"),
+    path("health/", views.integration_health_page, name="integration-health"),
+    path(
+        "health/outbound/<int:outbound_id>/retry/",
+        views.outbound_retry,
+        name="integration-outbound-retry",
+    ),
+    path(
+        "health/<slug:partner_slug>/retry-dead/",
+        views.partner_retry_dead,
+        name="integration-partner-retry-dead",
+    ),
 ]

@@ -1,0 +1,149 @@
+"""Integration health: per partner, what came in and went out, what failed, what is dead.
+
+A fixed number of grouped queries whatever the number of partners or messages: one per
+table for the counts by status (all time and the last 24 hours, with the latest time), one
+for the partners, one for the newest dead outbound messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from integrations.choices import InboundStatus, OutboundStatus
+from integrations.models import InboundMessage, OutboundMessage, Partner
+
+RECENT = timedelta(hours=24)
+DEAD_SHOWN = 200
+
+
+@dataclass
+class StatusCounts:
+    """Message counts by status value: all time and in the last 24 hours."""
+
+    statuses: tuple[str, ...]
+    all_time: dict[str, int] = field(default_factory=dict)
+    recent: dict[str, int] = field(default_factory=dict)
+    last_at: datetime | None = None
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        """(status, last 24 h, all time) for every status, in the choices' order."""
+        return [(s, self.recent.get(s, 0), self.all_time.get(s, 0)) for s in self.statuses]
+
+    @property
+    def total(self) -> int:
+        return sum(self.all_time.values())
+
+    @property
+    def total_recent(self) -> int:
+        return sum(self.recent.values())
+
+
+def _inbound() -> StatusCounts:
+    return StatusCounts(statuses=tuple(InboundStatus.values))
+
+
+def _outbound() -> StatusCounts:
+    return StatusCounts(statuses=tuple(OutboundStatus.values))
+
+
+@dataclass
+class PartnerHealth:
+    partner: Partner
+    inbound: StatusCounts = field(default_factory=_inbound)
+    outbound: StatusCounts = field(default_factory=_outbound)
+    last_delivered_at: datetime | None = None
+    dead: list[OutboundMessage] = field(default_factory=list)
+
+    @property
+    def credentials_broken(self) -> bool:
+        return self.partner.credentials_broken_at is not None
+
+    @property
+    def dead_count(self) -> int:
+        return self.outbound.all_time.get(OutboundStatus.DEAD, 0)
+
+    @property
+    def failures(self) -> int:
+        """Inbound messages that could not be applied plus outbound ones dead or refused."""
+        out = self.outbound.all_time
+        return (
+            self.inbound.all_time.get(InboundStatus.FAILED, 0)
+            + out.get(OutboundStatus.DEAD, 0)
+            + out.get(OutboundStatus.REFUSED, 0)
+        )
+
+    @property
+    def failures_recent(self) -> int:
+        out = self.outbound.recent
+        return (
+            self.inbound.recent.get(InboundStatus.FAILED, 0)
+            + out.get(OutboundStatus.DEAD, 0)
+            + out.get(OutboundStatus.REFUSED, 0)
+        )
+
+
+def _count_into(rows: Iterable[dict], pick: str, health: dict[int, PartnerHealth]) -> None:
+    for row in rows:
+        entry = health.get(row["partner_id"])
+        if entry is None:
+            continue
+        counts: StatusCounts = getattr(entry, pick)
+        counts.all_time[row["status"]] = row["total"]
+        counts.recent[row["status"]] = row["recent"]
+        if row["last"] and (counts.last_at is None or row["last"] > counts.last_at):
+            counts.last_at = row["last"]
+        if pick == "outbound" and row.get("delivered"):
+            entry.last_delivered_at = max(filter(None, (entry.last_delivered_at, row["delivered"])))
+
+
+def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
+    """Every partner's health, by name. Inbound messages count by when they were received and
+    outbound ones by when they were written; 'recent' is the last 24 hours. The dead list holds
+    the newest DEAD_SHOWN dead messages over all partners (each partner's full count is in its
+    counts)."""
+    since = (now or timezone.now()) - RECENT
+    health = {p.pk: PartnerHealth(partner=p) for p in Partner.objects.order_by("name")}
+    inbound = (
+        InboundMessage.objects.order_by()
+        .values("partner_id", "status")
+        .annotate(
+            total=Count("id"),
+            recent=Count("id", filter=Q(received_at__gte=since)),
+            last=Max("received_at"),
+        )
+    )
+    _count_into(inbound, "inbound", health)
+    outbound = (
+        OutboundMessage.objects.order_by()
+        .values("partner_id", "status")
+        .annotate(
+            total=Count("id"),
+            recent=Count("id", filter=Q(created_at__gte=since)),
+            last=Max("created_at"),
+            delivered=Max("delivered_at"),
+        )
+    )
+    _count_into(outbound, "outbound", health)
+    dead = (
+        OutboundMessage.objects.filter(status=OutboundStatus.DEAD)
+        .select_related("fault")
+        .defer("body", "payload", "response_body", "fault__description")
+        .order_by("-updated_at", "-id")[:DEAD_SHOWN]
+    )
+    for message in dead:
+        health[message.partner_id].dead.append(message)
+    return list(health.values())
+
+
+def dead_message_ids(*, partner: Partner) -> list[int]:
+    """Every dead outbound message of the partner (for "Retry all dead")."""
+    return list(
+        OutboundMessage.objects.filter(partner=partner, status=OutboundStatus.DEAD).values_list(
+            "id", flat=True
+        )
+    )
