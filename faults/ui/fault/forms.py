@@ -81,14 +81,11 @@ class ServiceErrorsMixin:
 
     def add_service_errors(self, error: FaultError) -> None:
         form: forms.BaseForm = self  # type: ignore[assignment]
-        placed = False
+        form.add_error(None, error.message)
         for name, messages in error.errors.items():
             target = name if name in form.fields else None
             for message in messages:
                 form.add_error(target, message if target else f"{_label(name)}: {message}")
-                placed = True
-        if not placed:
-            form.add_error(None, error.message)
 
 
 def _max_length(name: str) -> int | None:
