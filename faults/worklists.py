@@ -1,4 +1,4 @@
-"""Read queries for the agent's worklists: the queue, the filtered fault list and the wallboard.
+"""Read queries for the agent's worklists: the queue and the filtered fault list.
 
 Every query here is bounded (a LIMIT, or a count capped by a sliced subquery) so that the pages
 cost the same at ten thousand and at a million faults. Services write; these only read.
@@ -6,11 +6,11 @@ cost the same at ten thousand and at a million faults. Services write; these onl
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
@@ -97,7 +97,7 @@ class FaultListCriteria:
     ordering: tuple[str, ...] = field(default=("-created_at", "-id"))
 
 
-def _start_of_day(day: date) -> datetime:
+def start_of_day(day: date) -> datetime:
     """Midnight at the start of `day` in the NOC's time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -130,9 +130,9 @@ def faults_matching(criteria: FaultListCriteria) -> QuerySet[Fault]:
     if criteria.sla_states:
         filters &= Q(sla_state__in=criteria.sla_states)
     if criteria.created_from:
-        filters &= Q(created_at__gte=_start_of_day(criteria.created_from))
+        filters &= Q(created_at__gte=start_of_day(criteria.created_from))
     if criteria.created_to:
-        filters &= Q(created_at__lt=_start_of_day(criteria.created_to + timedelta(days=1)))
+        filters &= Q(created_at__lt=start_of_day(criteria.created_to + timedelta(days=1)))
     if criteria.parent_reference:
         filters &= Q(parent__buyer_fault_reference=criteria.parent_reference)
     if criteria.created_by_id is not None:
@@ -161,8 +161,21 @@ class QueueSection:
         return max(self.count.shown - len(self.rows), 0)
 
 
-def _section(key: str, title: str, queryset: QuerySet, *, limit: int) -> QueueSection:
-    rows = list(queryset[:limit])
+def first_rows(queryset: QuerySet, limit: int) -> list:
+    return list(queryset[:limit])
+
+
+def _section(
+    key: str,
+    title: str,
+    queryset: QuerySet,
+    *,
+    limit: int,
+    rows_of: Callable[[int], list] | None = None,
+) -> QueueSection:
+    """The first `limit` rows (by `rows_of` when slicing the queryset is not the fast way) and
+    the count, which is only run when the section is full."""
+    rows = rows_of(limit) if rows_of else first_rows(queryset, limit)
     if len(rows) < limit:
         count = CappedCount(len(rows), fault_list_count_cap())
     else:
@@ -187,17 +200,30 @@ def resolved_awaiting_answer() -> QuerySet[Fault]:
 
 
 def on_hold() -> QuerySet[Fault]:
-    return fault_list_queryset().filter(status=FaultStatus.ON_HOLD).order_by("updated_at", "id")
+    """In the fault list's own order (newest first), so 'N more' continues where this stops."""
+    return fault_list_queryset().filter(status=FaultStatus.ON_HOLD).order_by("-created_at", "-id")
 
 
-def sla_alerts() -> QuerySet[Fault]:
-    """Unfinished faults whose SLA is at risk or breached, the soonest due first."""
+def sla_alerts(*, state: str | None = None) -> QuerySet[Fault]:
+    """Unfinished faults whose SLA is at risk or breached (or in `state`), the soonest due
+    first."""
+    states = (state,) if state else SLA_ALERT_STATES
     return (
         fault_list_queryset()
-        .filter(sla_state__in=SLA_ALERT_STATES)
+        .filter(sla_state__in=states)
         .exclude(status__in=TERMINAL_STATUSES)
         .order_by(F("sla_due_at").asc(nulls_last=True), "id")
     )
+
+
+def sla_alerts_first(limit: int) -> list[Fault]:
+    """The first `limit` of `sla_alerts()`, read one SLA state at a time: each read walks the
+    (sla_state, sla_due_at) index and stops after `limit` rows, where the two states together
+    would be sorted in full. The two short lists are then merged."""
+    rows = [fault for state in SLA_ALERT_STATES for fault in sla_alerts(state=state)[:limit]]
+    far_future = datetime.max.replace(tzinfo=UTC)
+    rows.sort(key=lambda fault: (fault.sla_due_at or far_future, fault.pk))
+    return rows[:limit]
 
 
 def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
@@ -220,72 +246,19 @@ def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> li
     """What needs an agent now, most urgent kinds first; each section bounded."""
     now = now or timezone.now()
     limit = queue_section_limit()
-    sources: list[tuple[str, str, Callable[[], QuerySet]]] = [
-        ("rejected", "Rejected in the last 7 days", lambda: rejected_recently(now=now)),
-        ("resolved", "Resolved, awaiting our answer", resolved_awaiting_answer),
-        ("on-hold", "On hold, waiting for our information", on_hold),
-        ("dead", "Messages that could not be delivered", dead_outbound_messages),
-        ("sla", "SLA at risk or breached", sla_alerts),
-        ("drafts", "My drafts", lambda: drafts_of(user)),
+    return [
+        _section(
+            "rejected", "Rejected in the last 7 days", rejected_recently(now=now), limit=limit
+        ),
+        _section(
+            "resolved", "Resolved, awaiting our answer", resolved_awaiting_answer(), limit=limit
+        ),
+        _section("on-hold", "On hold, waiting for our information", on_hold(), limit=limit),
+        _section(
+            "dead", "Messages that could not be delivered", dead_outbound_messages(), limit=limit
+        ),
+        _section(
+            "sla", "SLA at risk or breached", sla_alerts(), limit=limit, rows_of=sla_alerts_first
+        ),
+        _section("drafts", "My drafts", drafts_of(user), limit=limit),
     ]
-    return [_section(key, title, source(), limit=limit) for key, title, source in sources]
-
-
-# --- the wallboard ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatusCount:
-    status: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class WallboardFigures:
-    open_by_status: list[StatusCount]
-    at_risk: int
-    breached: int
-    resolved_awaiting_answer: int
-    dead_messages: int
-    raised_today: int
-    alerts: list[Fault]
-
-    @property
-    def open_total(self) -> int:
-        return sum(item.count for item in self.open_by_status)
-
-
-def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 20) -> WallboardFigures:
-    """The wallboard's figures in five queries, each over an index."""
-    now = now or timezone.now()
-    by_status = dict(
-        Fault.objects.filter(status__in=OPEN_STATUSES)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    open_by_status = [
-        StatusCount(status, FaultStatus(status).label, by_status.get(status, 0))
-        for status in OPEN_STATUSES
-    ]
-    by_sla = dict(
-        Fault.objects.filter(sla_state__in=SLA_ALERT_STATES)
-        .exclude(status__in=TERMINAL_STATUSES)
-        .values_list("sla_state")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    midnight = _start_of_day(timezone.localdate(now))
-    raised_today = (
-        Fault.objects.filter(created_at__gte=midnight).exclude(status=FaultStatus.DRAFT).count()
-    )
-    return WallboardFigures(
-        open_by_status=open_by_status,
-        at_risk=by_sla.get(SlaState.AT_RISK, 0),
-        breached=by_sla.get(SlaState.BREACHED, 0),
-        resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
-        dead_messages=OutboundMessage.objects.filter(status=OutboundStatus.DEAD).count(),
-        raised_today=raised_today,
-        alerts=list(sla_alerts()[:alert_limit]),
-    )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from faults.ui.access import reader_required
 from faults.ui.worklists.rendering import render_page_or_fragment
-from faults.worklists import wallboard_figures
+from faults.wallboard import wallboard_figures
 
 REFRESH_SECONDS = 30
 

@@ -1,0 +1,73 @@
+"""Read queries for the wallboard: the NOC's figures for a screen across the room.
+
+Each figure is one query over an index; the list of SLA alerts is bounded like the queue's.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count
+from django.utils import timezone
+
+from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.models import Fault
+from faults.worklists import OPEN_STATUSES, SLA_ALERT_STATES, sla_alerts_first, start_of_day
+from integrations.choices import OutboundStatus
+from integrations.models import OutboundMessage
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WallboardFigures:
+    open_by_status: list[StatusCount]
+    at_risk: int
+    breached: int
+    resolved_awaiting_answer: int
+    dead_messages: int
+    raised_today: int
+    alerts: list[Fault]
+
+    @property
+    def open_total(self) -> int:
+        return sum(item.count for item in self.open_by_status)
+
+
+def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 20) -> WallboardFigures:
+    """The wallboard's figures in five queries, each over an index."""
+    now = now or timezone.now()
+    by_status = dict(
+        Fault.objects.filter(status__in=OPEN_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    open_by_status = [
+        StatusCount(status, FaultStatus(status).label, by_status.get(status, 0))
+        for status in OPEN_STATUSES
+    ]
+    by_sla = dict(
+        Fault.objects.filter(sla_state__in=SLA_ALERT_STATES)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .values_list("sla_state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    midnight = start_of_day(timezone.localdate(now))
+    raised_today = (
+        Fault.objects.filter(created_at__gte=midnight).exclude(status=FaultStatus.DRAFT).count()
+    )
+    return WallboardFigures(
+        open_by_status=open_by_status,
+        at_risk=by_sla.get(SlaState.AT_RISK, 0),
+        breached=by_sla.get(SlaState.BREACHED, 0),
+        resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
+        dead_messages=OutboundMessage.objects.filter(status=OutboundStatus.DEAD).count(),
+        raised_today=raised_today,
+        alerts=sla_alerts_first(alert_limit),
+    )
