@@ -76,6 +76,17 @@ def test_rows_take_a_constant_number_of_queries(agent_client, partner, make_faul
     assert queries() == few
 
 
+def test_the_list_never_counts_the_whole_table(agent_client, make_fault):
+    make_fault()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert agent_client.get("/faults/").status_code == 200
+
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the list shows how many faults there are"
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+
+
 # --- filters ------------------------------------------------------------------------------
 
 
