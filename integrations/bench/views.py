@@ -4,6 +4,7 @@ authentication, parsing or validation). Routed only when settings.BENCH_ENDPOINT
 import hashlib
 import uuid
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_POST
 from integrations.models import InboundMessage, Partner
 
 
+# Like the partner endpoints it stands for, it is not behind the pages' login.
+@login_not_required
 @csrf_exempt
 @require_POST
 def raw_insert(request: HttpRequest, partner_slug: str) -> HttpResponse:

@@ -1,0 +1,184 @@
+"""Time the manager's pages as the fault table grows (make bench, after the ingest figures).
+
+For each size the table is topped up to that many faults (faults/bench/generate.py), then the
+SLA dashboard (default period) and the fault list (page 1, default order) are fetched through
+Django's test client as a logged-in manager, against the real URLs: the median of `runs`
+requests after `warmups`. The goal is that a hundred times more history costs at most three
+times more time.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from faults.bench.generate import FAULTS_PER_DAY, generate_faults
+from faults.reports.dashboard import sla_dashboard
+from faults.reports.filters import DashboardFilters, default_period
+from faults.roles import MANAGER, ensure_role_groups
+from integrations.choices import Environment, Protocol
+from integrations.models import BuyerIdentifier, Partner
+
+_INDEX_SCAN = re.compile(r"(?:Index (?:Only )?Scan using|Bitmap Index Scan on) (\S+)")
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+GROWTH_GOAL = 3.0
+PARTNERS = ("bench-cityfibre", "bench-openreach", "bench-netomnia")
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    faults: int
+    generate_seconds: float
+    dashboard_ms: float
+    fault_list_ms: float
+
+
+def _partners() -> list[tuple[int, int]]:
+    pairs = []
+    for slug in PARTNERS:
+        partner, _ = Partner.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": slug.removeprefix("bench-").title(),
+                "protocol": Protocol.CITYFIBRE,
+                "environment": Environment.SIMULATOR,
+                "base_url": "http://127.0.0.1:9/",
+            },
+        )
+        identifier, _ = BuyerIdentifier.objects.get_or_create(
+            partner=partner, code=f"B-{slug[:30]}", defaults={"is_default": True}
+        )
+        pairs.append((partner.pk, identifier.pk))
+    return pairs
+
+
+def _manager_client() -> Client:
+    user, created = get_user_model().objects.get_or_create(username="bench-manager")
+    if created:
+        user.groups.add(ensure_role_groups()[MANAGER])
+    # SERVER_NAME: a host ALLOWED_HOSTS accepts without the test runner's environment.
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    return client
+
+
+def time_get(client: Client, url: str, *, runs: int, warmups: int) -> float:
+    """The median time of a GET in milliseconds (the response must be a 200)."""
+    timings = []
+    for attempt in range(warmups + runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        if attempt >= warmups:
+            timings.append(elapsed)
+    return statistics.median(timings)
+
+
+def _fault_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM faults_fault WHERE starts_with(buyer_fault_reference, 'BENCH-')"
+        )
+        return cursor.fetchone()[0]
+
+
+def explain_dashboard(out: TextIO) -> None:
+    """EXPLAIN ANALYZE every query the dashboard makes over faults or appointments, and say
+    whether it reads them through an index."""
+    date_from, date_to = default_period()
+    with CaptureQueriesContext(connection) as captured:
+        sla_dashboard(DashboardFilters(date_from=date_from, date_to=date_to))
+    out.write("\nDashboard queries at this size (EXPLAIN ANALYZE):\n")
+    for number, query in enumerate(captured.captured_queries, 1):
+        sql = query["sql"]
+        if "faults_fault" not in sql and "appointments_appointment" not in sql:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) {sql}")
+            plan = [row[0] for row in cursor.fetchall()]
+        text = "\n".join(plan)
+        full = [
+            t for t in ("faults_fault", "appointments_appointment") if f"Seq Scan on {t}" in text
+        ]
+        indexes = sorted({m.group(1) for line in plan if (m := _INDEX_SCAN.search(line))})
+        runtime = next(
+            (line.strip() for line in plan if line.strip().startswith("Execution Time")), ""
+        )
+        verdict = (
+            f"SEQ SCAN on {', '.join(full)}" if full else f"indexes: {', '.join(indexes) or '-'}"
+        )
+        out.write(f"  {number:2d}. {sql[:70]}…\n      {verdict}; {runtime}\n")
+
+
+def run(
+    out: TextIO,
+    *,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    runs: int = 7,
+    warmups: int = 2,
+    explain: bool = True,
+) -> list[SizeResult]:
+    if connection.vendor != "postgresql":
+        raise RuntimeError("bench_ui generates its data with PostgreSQL's generate_series.")
+    partners = _partners()
+    client = _manager_client()
+    dashboard_url, list_url = reverse("sla-dashboard"), reverse("fault-list")
+    now = timezone.now()
+    results = []
+    out.write(
+        f"\nUI benchmark: {', '.join(f'{s:,}' for s in sizes)} faults at "
+        f"~{FAULTS_PER_DAY} a day; median of {runs} GETs after {warmups} warm-ups, as a manager\n"
+    )
+    for size in sorted(sizes):
+        have = _fault_count()
+        started = time.perf_counter()
+        if size > have:
+            generate_faults(first=have + 1, last=size, partners=partners, now=now)
+        generated = time.perf_counter() - started
+        result = SizeResult(
+            faults=size,
+            generate_seconds=generated,
+            dashboard_ms=time_get(client, dashboard_url, runs=runs, warmups=warmups),
+            fault_list_ms=time_get(client, list_url, runs=runs, warmups=warmups),
+        )
+        results.append(result)
+        out.write(
+            f"  {size:>10,} faults generated in {generated:6.1f} s: dashboard "
+            f"{result.dashboard_ms:8.1f} ms, fault list {result.fault_list_ms:8.1f} ms\n"
+        )
+    _table(out, results)
+    if explain:
+        explain_dashboard(out)
+    return results
+
+
+def _table(out: TextIO, results: list[SizeResult]) -> None:
+    out.write(f"\n{'faults':>12} {'dashboard ms':>14} {'fault list ms':>14}\n")
+    for r in results:
+        out.write(f"{r.faults:>12,} {r.dashboard_ms:>14.1f} {r.fault_list_ms:>14.1f}\n")
+    if len(results) < 2:
+        return
+    first, last = results[0], results[-1]
+    for label, a, b in (
+        ("dashboard", first.dashboard_ms, last.dashboard_ms),
+        ("fault list", first.fault_list_ms, last.fault_list_ms),
+    ):
+        growth = b / a if a else float("inf")
+        verdict = "ok" if growth <= GROWTH_GOAL else f"OVER the {GROWTH_GOAL:g}x goal"
+        span = f"{first.faults:,} -> {last.faults:,} faults"
+        out.write(f"growth {span}, {label}: x{growth:.2f} ({verdict})\n")
