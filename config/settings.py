@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "faults.ui.navigation.navigation",
+                "faults.ui.navigation.live_refresh",
             ],
         },
     },
@@ -114,6 +115,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 LOGIN_URL = "login"
+# Seconds between reloads of a fault page's live header and timeline (the queue: 15 s, wallboard: 30 s).
+UI_REFRESH_SECONDS = env.int("UI_REFRESH_SECONDS", default=10)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

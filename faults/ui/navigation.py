@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -42,3 +43,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
         nav.append((label, url))
     best = max((url for _, url in nav if path.startswith(url) and url != "/"), key=len, default="")
     return {"nav_items": [NavItem(label, url, url == best) for label, url in nav]}
+
+
+def live_refresh(request: HttpRequest) -> dict[str, int]:
+    """How often live panels (fault header and timeline, the queue) reload themselves."""
+    return {"live_refresh_seconds": settings.UI_REFRESH_SECONDS}

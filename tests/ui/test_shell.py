@@ -96,3 +96,22 @@ def test_vendored_assets_are_served_by_the_app(agent_client, asset):
     from django.contrib.staticfiles import finders
 
     assert finders.find(asset), asset
+
+
+def test_a_live_panel_whose_session_expired_sends_the_window_to_the_login(client):
+    answer = client.get(
+        "/queue/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/faults/?status=open"},
+    )
+
+    assert answer.status_code == 204
+    assert answer["HX-Redirect"] == "/accounts/login/?next=/faults/%3Fstatus%3Dopen"
+    assert b"<html" not in answer.content
+
+
+def test_an_htmx_redirect_never_points_off_site(client):
+    answer = client.get(
+        "/queue/", headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"}
+    )
+
+    assert answer["HX-Redirect"] == "/accounts/login/?next=/"
