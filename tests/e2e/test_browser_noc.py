@@ -72,7 +72,14 @@ def _raise_service_outage(page: Page, service_id: str) -> None:
     page.wait_for_url(re.compile(r"/faults/[^/]+/$"))
 
 
-def test_agent_raises_a_service_outage_and_follows_it_to_closed(noc, browser_as, agent_user):
+def test_agent_raises_a_service_outage_and_follows_it_to_closed(
+    noc, browser_as, agent_user, manager_user
+):
+    dashboard = browser_as(manager_user)
+    dashboard.goto("/dashboard/")
+    supplier_row = dashboard.get_by_role("row").filter(has_text="E2E supplier")
+    expect(supplier_row).to_have_count(0)  # nothing raised with this supplier yet
+
     page = browser_as(agent_user)
 
     _raise_service_outage(page, "S-BROWSER-TLOS-1")
@@ -108,3 +115,16 @@ def test_agent_raises_a_service_outage_and_follows_it_to_closed(noc, browser_as,
     assert "not allowed" in forced.text()
     fault.refresh_from_db()
     assert fault.status == "closed"
+
+    # The manager's dashboard now counts the fault: resolved in the period, with a repair time.
+    dashboard.reload()
+    expect(supplier_row).to_have_count(1)
+    expect(supplier_row).to_contain_text("P2")
+    expect(supplier_row.locator('[data-label="Resolved"]')).to_have_text("1")
+    expect(supplier_row.locator('[data-label="Open total"]')).to_have_text("0")
+    expect(supplier_row.locator('[data-label="Mean time to repair"]')).not_to_have_text("—")
+    this_week = timezone.localdate().strftime("%G-W%V")
+    raised = dashboard.get_by_role("table", name="Raised and resolved per ISO week")
+    week_row = raised.get_by_role("row").filter(has_text=this_week)
+    expect(week_row.get_by_role("cell")).to_have_text(["1", "1"])  # raised, resolved
+    screenshot(dashboard, "sla-dashboard")

@@ -237,13 +237,26 @@ class AttachmentForm(ServiceErrorsMixin, forms.Form):
         self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in extensions)
 
 
-class RejectResolutionForm(ServiceErrorsMixin, forms.Form):
+class _OwnIdsMixin:
+    """Forms that share a page and a field name (`reason`) need their own element ids, or a
+    label would point at the other form's field."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+
+
+class RejectResolutionForm(_OwnIdsMixin, ServiceErrorsMixin, forms.Form):
+    id_prefix = "reject"
     reason = forms.CharField(
         label="Reason for rejecting the resolution", max_length=TEXT_MAX, widget=_textarea()
     )
 
 
-class CancelForm(ServiceErrorsMixin, forms.Form):
+class CancelForm(_OwnIdsMixin, ServiceErrorsMixin, forms.Form):
+    id_prefix = "cancel"
     reason = forms.CharField(
         label="Reason for cancelling", max_length=TEXT_MAX, required=False, widget=_textarea(2)
     )
