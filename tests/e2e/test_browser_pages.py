@@ -1,8 +1,10 @@
-"""Every main page in a real browser over the demo data, as the role that uses it: it renders
-without a script error or a missing asset, every control has an accessible name, and a desktop
-screenshot of it is kept under var/screenshots/ (CI artifacts)."""
+"""Every main page in a real browser over the demo data, as the role that uses it, in the light
+and the dark theme: it renders without a script error or a missing asset, every control has an
+accessible name, axe-core finds no WCAG 2 AA violation, and a desktop screenshot of it is kept
+under var/screenshots/ (CI artifacts)."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
@@ -12,6 +14,8 @@ from tests.e2e.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# axe-core's WCAG 2 A and AA rules (contrast, names, keyboard access to scrolling regions, …).
+WCAG_AA = ["wcag2a", "wcag2aa"]
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll(
     'input:not([type=hidden]), select, textarea, button')]
   .filter(el => el.offsetParent !== null)
@@ -43,6 +47,8 @@ def _check(page: Page, path: str, heading: str, problems: list[str]) -> None:
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
     assert page.evaluate(UNLABELLED_CONTROLS) == [], path
+    axe = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": WCAG_AA})
+    assert axe.violations_count == 0, f"{path}\n{axe.generate_report()}"
     assert [a for a in failed_assets if "favicon" not in a] == [], path
     assert problems == [], problems
 
