@@ -3,6 +3,8 @@ and the dark theme: it renders without a script error or a missing asset, every 
 accessible name, axe-core finds no WCAG 2 AA violation, and a desktop screenshot of it is kept
 under var/screenshots/ (CI artifacts)."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
@@ -88,3 +90,31 @@ def test_the_wallboard_is_dark_large_and_refreshes_itself(browser_as, demo):
     font_px = float(page.evaluate("getComputedStyle(document.body).fontSize").rstrip("px"))
     assert font_px >= 24
     screenshot(page, "wallboard")
+
+
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+def test_html_typed_into_a_description_and_a_comment_is_shown_as_text(browser_as, demo):
+    page = browser_as(demo["agent"])
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto("/faults/new/")
+    page.get_by_label("Service ID").fill("CFH-XSS-1")
+    page.get_by_label("Fault type").select_option("Impaired Service")
+    page.get_by_label("Description").fill(HOSTILE)
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(re.compile(r"/faults/NOC-[^/]+/$"))
+    page.get_by_label("Comment").fill(HOSTILE)
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.get_by_text("Comment added", exact=False)).to_be_visible()
+
+    # Shown literally, twice on the detail page (description and comment) and in the list.
+    expect(page.get_by_text(HOSTILE)).to_have_count(2)
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    page.goto("/faults/?q=CFH-XSS-1")
+    expect(page.get_by_role("link", name=re.compile("NOC-"))).to_have_count(1)
+    page.goto("/queue/")  # the draft is listed under "My drafts"
+    expect(page.get_by_text("CFH-XSS-1")).to_be_visible()
+    assert dialogs == []
