@@ -35,6 +35,7 @@ from faults.services import (
 )
 from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.choices import Environment, OutboundStatus, Protocol
+from integrations.demo_history import demo_history_load
 from integrations.models import BuyerIdentifier, OutboundMessage, Partner
 
 DEFAULT_DEMO_PASSWORD = "demo-password-123"
@@ -349,4 +350,6 @@ def demo_data_load(
     _sla_policies(partner, summary)
     users = _users(password, summary)
     _faults(partner, users["agent"], summary)
+    for _ in range(demo_history_load(partner=partner, agent=users["agent"])):
+        summary.count("history faults")
     return summary

@@ -1,13 +1,16 @@
 """The demo loader: what `make run` shows, and that loading it twice changes nothing."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db.models import Count, F
+from django.utils import timezone
 
-from faults.choices import FaultStatus
+from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, SlaState
 from faults.models import (
     Fault,
     FaultAttachment,
@@ -19,6 +22,7 @@ from faults.models import (
 )
 from integrations.choices import OutboundStatus
 from integrations.demo import DEMO_FAULTS, demo_data_load
+from integrations.demo_history import HISTORY_DAYS, HISTORY_FAULTS, REFERENCE_PREFIX
 from integrations.models import BuyerIdentifier, OutboundMessage, Partner
 
 pytestmark = pytest.mark.django_db
@@ -67,12 +71,31 @@ def test_loading_twice_changes_nothing():
 def test_demo_data_has_a_fault_in_each_listed_state():
     demo_data_load()
 
-    statuses = dict(Fault.objects.values_list("buyer_fault_reference", "status"))
+    demo = Fault.objects.filter(buyer_fault_reference__in=[s.reference for s in DEMO_FAULTS])
+    statuses = dict(demo.values_list("buyer_fault_reference", "status"))
     assert statuses == {spec.reference: spec.status for spec in DEMO_FAULTS}
     accepted = Fault.objects.get(buyer_fault_reference="DEMO-0003")
     assert accepted.maintainer_fault_reference == "CF-DEMO-0003"
-    resolved = Fault.objects.get(status=FaultStatus.RESOLVED)
+    resolved = demo.get(status=FaultStatus.RESOLVED)
     assert resolved.auto_close_due_at is not None
+
+
+def test_demo_history_gives_the_dashboard_figures_worth_reading():
+    demo_data_load()
+
+    history = Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX)
+    assert history.count() == HISTORY_FAULTS
+    oldest = history.order_by("submitted_at").first().submitted_at
+    assert timezone.now() - oldest > timedelta(days=HISTORY_DAYS - 2)
+    counts = dict(history.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    assert counts[FaultStatus.CLOSED] > 40 and counts[FaultStatus.REJECTED] >= 1
+    assert sum(counts.get(s, 0) for s in NON_TERMINAL_STATUSES) >= 3  # still being worked
+    closed = history.filter(status=FaultStatus.CLOSED)
+    assert closed.filter(sla_state=SlaState.MISSED).exists()  # some broke their SLA
+    assert closed.filter(sla_paused_seconds__gt=0).exists()  # some waited on hold
+    assert SlaPause.objects.filter(fault__in=history, ended_at__isnull=False).exists()
+    # Our answers came after the supplier's resolution, never before.
+    assert not closed.filter(closed_at__lt=F("resolved_at")).exists()
     assert SlaPause.objects.filter(fault__status=FaultStatus.ON_HOLD, ended_at=None).count() == 1
 
 
@@ -135,4 +158,4 @@ def test_command_refuses_with_debug_off_unless_forced(settings):
     assert not Partner.objects.exists()
 
     call_command("load_demo", "--force", stdout=StringIO())
-    assert Fault.objects.count() == len(DEMO_FAULTS)
+    assert Fault.objects.count() == len(DEMO_FAULTS) + HISTORY_FAULTS

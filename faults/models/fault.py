@@ -125,8 +125,13 @@ class Fault(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["sla_state", "sla_due_at"], name="fault_sla_state_due"),
             models.Index(fields=["status", "auto_close_due_at"], name="fault_status_autoclose"),
             models.Index(fields=["supplier", "priority", "created_at"], name="fault_supplier_prio"),
-            # The fault list's default order (Meta.ordering), newest first.
+            # The fault list's default order (Meta.ordering), newest first, and its sortable
+            # columns (each ends with the id, as faults.ui.worklists.sorting orders), so that a
+            # page of a sorted list is an index scan, not a sort of every fault.
             models.Index(fields=["-created_at", "-id"], name="fault_created_desc"),
+            models.Index(fields=["priority", "id"], name="fault_sort_priority"),
+            models.Index(fields=["status", "id"], name="fault_sort_status"),
+            models.Index(fields=["fault_type", "id"], name="fault_sort_type"),
             # The SLA dashboard (faults.reports): period figures by milestone time, and the
             # "open now" figures over a partial index that stays small as history grows.
             models.Index(

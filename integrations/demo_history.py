@@ -1,0 +1,168 @@
+"""Six weeks of finished and running faults for the demo, so that the SLA dashboard, the fault
+list and the wallboard of `make run` show figures worth reading: repair times with and without
+on-hold, breaches, rejected raises and weekly trends.
+
+Each fault is made through the services with back-dated times (the supplier's `sentAt`, our own
+actions' `at`), so its timeline, SLA pauses and SLA figures are the real ones. The choices come
+from a seeded random generator: every load makes the same history. Nothing is sent: the outbound
+messages are recorded as delivered, like the rest of the demo's past.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractUser
+from django.utils import timezone
+
+from faults.choices import FaultStatus, FaultType
+from faults.models import Fault
+from faults.services import (
+    Actor,
+    fault_accept_resolution,
+    fault_apply_supplier_status,
+    fault_create_draft,
+    fault_submit,
+)
+from integrations.choices import OutboundStatus
+from integrations.models import OutboundMessage, Partner
+
+HISTORY_DAYS = 42
+HISTORY_FAULTS = 60
+STILL_OPEN = 6
+REFERENCE_PREFIX = "DEMO-H"
+SEED = 20261123
+S = FaultStatus
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """When each step of one fault's life happens (None: it does not happen)."""
+
+    reference: str
+    fault_type: str
+    priority: int
+    submitted: datetime
+    rejected: datetime | None
+    accepted: datetime | None
+    started: datetime | None
+    hold: tuple[datetime, datetime | None] | None
+    resolved: datetime | None
+    answered: datetime | None
+
+
+def _plans(now: datetime) -> list[_Plan]:
+    rng = random.Random(SEED)
+    plans = []
+    for n in range(1, HISTORY_FAULTS + 1):
+        submitted = now - timedelta(days=HISTORY_DAYS * (1 - n / (HISTORY_FAULTS + 1)))
+        submitted -= timedelta(minutes=rng.randint(0, 600))
+        if n > HISTORY_FAULTS - STILL_OPEN:  # raised in the last day: still being worked
+            submitted = now - timedelta(hours=4 * (HISTORY_FAULTS - n) + 1)
+        # No Service Outage: raising one needs a reserved engineer appointment, which is the
+        # simulator's to give, live (DEMO-0001 shows that path).
+        fault_type = rng.choices(
+            [FaultType.IMPAIRED_SERVICE, FaultType.PERFORMANCE_ISSUE], weights=[3, 1]
+        )[0]
+        priority = rng.choices([1, 2, 3, 4], weights=[1, 3, 4, 2])[0]
+        reference = f"{REFERENCE_PREFIX}{n:03d}"
+        if rng.random() < 0.06:
+            plans.append(
+                _Plan(reference, fault_type, priority, submitted, submitted + timedelta(minutes=3),
+                      None, None, None, None, None)
+            )  # fmt: skip
+            continue
+        accepted = submitted + timedelta(minutes=rng.randint(5, 60))
+        started = accepted + timedelta(minutes=rng.randint(20, 180))
+        hold = None
+        repair = timedelta(hours=rng.lognormvariate(1.6, 0.7))
+        if rng.random() < 0.2:  # a hard one: days, not hours, and often past its SLA target
+            repair += timedelta(hours=rng.uniform(24, 80))
+        resolved: datetime | None = started + repair
+        if rng.random() < 0.3:
+            hold_start = started + repair / 2
+            hold = (hold_start, hold_start + timedelta(hours=rng.uniform(2, 30)))
+            resolved = resolved + (hold[1] - hold[0])
+        answered: datetime | None = resolved + timedelta(hours=rng.uniform(0.5, 6))
+        # The youngest faults are still being worked, or wait for our answer.
+        if resolved > now:
+            resolved = answered = None
+            if hold and hold[0] < now < hold[1]:
+                hold = (hold[0], None)
+            elif hold and hold[0] >= now:
+                hold = None
+        elif answered > now:
+            answered = None
+        plans.append(
+            _Plan(reference, fault_type, priority, submitted, None, accepted, started, hold,
+                  resolved, answered)
+        )  # fmt: skip
+    return plans
+
+
+def _details(plan: _Plan) -> dict[str, object]:
+    return {
+        "service_id": f"CFH-2{plan.reference[-3:]}",
+        "fault_type": plan.fault_type,
+        "priority": plan.priority,
+        "description": "Historic demo fault: the end user reported a loss or degradation.",
+        "fault_start_time": plan.submitted - timedelta(minutes=30),
+        "fault_location": "Street cabinet, Demo Road, Leeds",
+        "site_access_details": "Cabinet on the street; no access arrangements needed.",
+        "site_access_contact_phone": "0113 496 0001",
+        "triage_complete": True,
+        "triage_findings": "Remote tests point at the supplier's network.",
+    }
+
+
+def _supplier(fault: Fault, plan: _Plan, status: str, at: datetime, reason: str = "") -> None:
+    fault_apply_supplier_status(
+        fault_id=fault.pk,
+        status=status,
+        actor=Actor.partner(f"{plan.reference}-{status}"),
+        sent_at=at,
+        reason=reason,
+        maintainer_fault_reference=f"CF-{plan.reference}" if status == S.ACCEPTED else "",
+    )
+
+
+def _live(plan: _Plan, partner: Partner, agent: AbstractUser) -> None:
+    by_agent = Actor.for_user(agent)
+    fault = fault_create_draft(
+        actor=by_agent, supplier=partner, buyer_fault_reference=plan.reference, **_details(plan)
+    )
+    fault_submit(fault_id=fault.pk, actor=by_agent, at=plan.submitted)
+    if plan.rejected:
+        _supplier(fault, plan, S.REJECTED, plan.rejected, "Service ID not found on our network.")
+    else:
+        _supplier(fault, plan, S.ACCEPTED, plan.accepted)
+        _supplier(fault, plan, S.IN_PROGRESS, plan.started)
+        if plan.hold:
+            _supplier(fault, plan, S.ON_HOLD, plan.hold[0], "Waiting for access to the site.")
+            if plan.hold[1]:
+                _supplier(fault, plan, S.IN_PROGRESS, plan.hold[1])
+        if plan.resolved:
+            _supplier(fault, plan, S.RESOLVED, plan.resolved, "Fibre spliced; service restored.")
+        if plan.answered:
+            fault_accept_resolution(fault_id=fault.pk, actor=by_agent, at=plan.answered)
+    OutboundMessage.objects.filter(fault=fault).update(
+        status=OutboundStatus.DELIVERED,
+        delivered_at=plan.submitted,
+        last_error="demo history: recorded as delivered, never sent",
+    )
+
+
+def demo_history_load(*, partner: Partner, agent: AbstractUser) -> int:
+    """Create the history faults that do not exist yet; returns how many were created."""
+    plans = _plans(timezone.now())
+    existing = set(
+        Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX).values_list(
+            "buyer_fault_reference", flat=True
+        )
+    )
+    created = 0
+    for plan in plans:
+        if plan.reference not in existing:
+            _live(plan, partner, agent)
+            created += 1
+    return created
