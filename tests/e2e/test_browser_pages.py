@@ -25,6 +25,11 @@ UNLABELLED_CONTROLS = """() => [...document.querySelectorAll(
                 && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON'
                 && el.textContent.trim()))
   .map(el => el.outerHTML.slice(0, 120))"""
+# A text box or a list squeezed narrower than this is a broken layout, not a design.
+NARROW_CONTROLS = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea')]
+  .filter(el => el.offsetParent !== null && el.getBoundingClientRect().width < 120)
+  .map(el => (el.name || el.id) + ' ' + Math.round(el.getBoundingClientRect().width) + 'px')"""
 
 AGENT_PAGES = {
     "queue": ("/queue/", "My queue"),
@@ -49,6 +54,7 @@ def _check(page: Page, path: str, heading: str, problems: list[str]) -> None:
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
     assert page.evaluate(UNLABELLED_CONTROLS) == [], path
+    assert page.evaluate(NARROW_CONTROLS) == [], path
     axe = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": WCAG_AA})
     assert axe.violations_count == 0, f"{path}\n{axe.generate_report()}"
     assert [a for a in failed_assets if "favicon" not in a] == [], path
