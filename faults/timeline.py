@@ -107,7 +107,14 @@ def _attachment_entry(attachment: FaultAttachment) -> TimelineEntry:
         at=attachment.created_at,
         who=who,
         text=attachment.filename,
-        details={"size_bytes": attachment.size_bytes, "uploaded": attachment.uploaded},
+        details={
+            "size_bytes": attachment.size_bytes,
+            "uploaded": attachment.uploaded,
+            "attachment_id": attachment.pk,
+            "has_file": bool(attachment.file),
+            # Only a web address is a link; a supplier could send any text in its place.
+            "url": attachment.url if attachment.url.startswith(("https://", "http://")) else "",
+        },
         order=attachment.pk,
     )
 

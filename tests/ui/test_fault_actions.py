@@ -2,6 +2,8 @@
 does not it is absent from the page and refused (409) with nothing changed. Managers see no
 actions and are refused (403)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -142,6 +144,23 @@ def test_attach_a_file_from_the_allow_list(agent_client, make):
 
     assert answer.status_code == 302
     assert fault.attachments.get().filename == "trace.txt"
+    page = agent_client.get(answer["Location"]).content.decode()
+    link = re.search(r'<a href="([^"]+)" download>Download trace.txt</a>', page)
+    assert link, "the timeline links the file"
+    download = agent_client.get(link[1])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"ping 8.8.8.8"
+
+
+def test_a_suppliers_attachment_link_is_offered_only_when_it_is_a_web_address(agent_client, make):
+    fault = make("in-progress")
+    fault.attachments.create(filename="photo.jpg", url="https://supplier.example/p/1.jpg")
+    fault.attachments.create(filename="odd.jpg", url="javascript:alert(1)")
+
+    page = agent_client.get(f"/faults/{fault.buyer_fault_reference}/").content.decode()
+
+    assert 'href="https://supplier.example/p/1.jpg"' in page
+    assert "javascript:" not in page
 
 
 def test_a_file_outside_the_allow_list_is_refused(agent_client, make):
