@@ -33,6 +33,8 @@ $(STAMP): pyproject.toml
 
 run: export DEBUG ?= 1
 run: export DEMO_PASSWORD := $(DEMO_PASSWORD)
+# The simulator moves a demo fault every 5 s; the fault page follows closely enough to show each step.
+run: export UI_REFRESH_SECONDS ?= 3
 run: export PATH := $(abspath $(BIN)):$(PATH)
 run: venv
 	python manage.py migrate --noinput
