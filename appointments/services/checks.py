@@ -34,10 +34,12 @@ from appointments.models import (
     PRODUCT_NAME_MAX,
     RESERVATION_KEY_MAX,
 )
+from faults.validators import has_non_xml_character
 from integrations.models import Partner
 
 logger = logging.getLogger(__name__)
 HHMM = re.compile(HHMM_PATTERN)
+NOT_XML_MESSAGE = "The {what} contains a control character that cannot be sent to the supplier."
 T = TypeVar("T")
 
 
@@ -64,8 +66,8 @@ def check_query(query: SlotQuery, *, today: date | None = None) -> SlotQuery:
     address_key = query.address_key.strip() if isinstance(query.address_key, str) else ""
     if not address_key:
         errors["address_key"] = ["Give the address key (UPRN) of the site."]
-    elif "\x00" in address_key:
-        errors["address_key"] = ["The address key contains a NUL character."]
+    elif has_non_xml_character(address_key):
+        errors["address_key"] = [NOT_XML_MESSAGE.format(what="address key")]
     elif len(address_key) > ADDRESS_KEY_MAX:
         errors["address_key"] = [
             f"At most {ADDRESS_KEY_MAX} characters (it has {len(address_key)})."
@@ -80,8 +82,8 @@ def check_query(query: SlotQuery, *, today: date | None = None) -> SlotQuery:
     product_name = query.product_name.strip() if isinstance(query.product_name, str) else ""
     if not product_name:
         errors["product_name"] = ["Give the product name (e.g. ftthl2r)."]
-    elif "\x00" in product_name:
-        errors["product_name"] = ["The product name contains a NUL character."]
+    elif has_non_xml_character(product_name):
+        errors["product_name"] = [NOT_XML_MESSAGE.format(what="product name")]
     elif len(product_name) > PRODUCT_NAME_MAX:
         errors["product_name"] = [
             f"At most {PRODUCT_NAME_MAX} characters (it has {len(product_name)})."

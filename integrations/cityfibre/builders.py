@@ -8,13 +8,13 @@ our data or code, and it must fail loudly rather than reach the supplier.
 Builders return the message element; `soap.wrap` turns it into the bytes we POST.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from lxml import etree
 
 from faults.models import Fault, FaultAttachment, FaultComment
+from faults.validators import NOT_XML_CHARACTER
 from integrations.cityfibre.messages import OutboundAppointment
 from integrations.cityfibre.schema import OutboundMessageInvalid, validate_outbound
 
@@ -30,8 +30,6 @@ __all__ = [
 
 API_VERSION = "1.0"
 BUYER_IDENTIFIER_MAX = 36
-# Characters XML 1.0 cannot carry at all (control characters pasted into a text box): dropped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # amendFaultReport: fault field -> element, for the fields the message can carry.
 _TOP_FIELDS = {"service_id": "serviceAffected", "priority": "priorityLevel"}
@@ -71,7 +69,7 @@ def _text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return format_datetime(value)
-    return _NOT_XML.sub("", str(value))
+    return NOT_XML_CHARACTER.sub("", str(value))  # dropped: XML cannot carry them
 
 
 def _sub(parent: etree._Element, tag: str, value: object = None) -> etree._Element:

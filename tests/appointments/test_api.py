@@ -455,6 +455,7 @@ def test_garbage_query_parameters_are_never_a_500(agent, partner, supplier):
         {},
         {"partner": partner.slug, "from_date": "\x00"},
         {**slot_params(partner), "address_key": "\x00" * 70},
+        {**slot_params(partner), "address_key": "1\x012"},
         {"closure_code": "\x00", "fault": "\x00"},
     ):
         for url in (SLOTS, APPOINTMENTS, f"{APPOINTMENTS}missed-summary/"):
