@@ -98,7 +98,15 @@ def test_bad_filters_are_a_message_not_a_500(manager_client, params):
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
     assert messages and all("default is used" in m for m in messages)
-    assert manager_client.get(EXPORT, params).status_code == 200
+
+
+def test_an_export_with_bad_filters_is_refused_and_leaves_no_message_behind(manager_client):
+    export = manager_client.get(EXPORT, {"priority": "9"})
+    next_page = manager_client.get("/faults/")
+
+    assert export.status_code == 400
+    assert "Priority" in export.content.decode()
+    assert list(next_page.context["messages"]) == []
 
 
 def test_bad_dates_fall_back_to_the_last_28_days(manager_client):

@@ -18,16 +18,16 @@ from faults.reports.trends import trend_series
 from faults.ui.access import manager_required
 
 
-def _filters(request: HttpRequest) -> DashboardFilters:
-    """The filters the query string asks for; what cannot be used is reported and replaced by
-    its default (never a 500)."""
+def _filters(request: HttpRequest) -> tuple[DashboardFilters, list[str]]:
+    """The filters the query string asks for, with their defaults where a value cannot be used,
+    and what was wrong with the query string (never a 500)."""
     form = DashboardFilterForm(request.GET)
-    filters = filters_from(form)
-    for field, errors in form.errors.items():
-        prefix = f"{form.fields[field].label}: " if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{prefix}{error} The default is used instead.")
-    return filters
+    problems = [
+        f"{form.fields[field].label + ': ' if field in form.fields else ''}{error}"
+        for field, errors in form.errors.items()
+        for error in errors
+    ]
+    return filters_from(form), problems
 
 
 def _preset_links(request: HttpRequest) -> list[tuple[int, str]]:
@@ -57,7 +57,9 @@ def _form_for(filters: DashboardFilters) -> DashboardFilterForm:
 @manager_required
 @require_GET
 def sla_dashboard(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    filters, problems = _filters(request)
+    for problem in problems:
+        messages.error(request, f"{problem} The default is used instead.")
     dashboard = dashboard_figures(filters)
     context = {
         "dashboard": dashboard,
@@ -71,8 +73,13 @@ def sla_dashboard(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 @require_GET
-def sla_dashboard_export(request: HttpRequest) -> StreamingHttpResponse:
-    filters = _filters(request)
+def sla_dashboard_export(request: HttpRequest) -> HttpResponse:
+    filters, problems = _filters(request)
+    if problems:
+        # A download cannot show a message; exporting other figures than asked for would mislead.
+        return HttpResponse(
+            "\n".join(problems), status=400, content_type="text/plain; charset=utf-8"
+        )
     dashboard = dashboard_figures(filters)
     response = StreamingHttpResponse(
         dashboard_csv_lines(dashboard), content_type="text/csv; charset=utf-8"
