@@ -174,7 +174,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Broadcast exchanges (remote control); the default is ./control in the working dir.
         "control_folder": str(_broker_dir / "control"),
         # A worker with prefetch 1 takes one message per poll and process: at kombu's default
-        # 1 s a backlog drains at 2 messages/s (a fresh demo queues ~130 no-op deliveries).
+        # 1 s every task waits up to a second and a burst drains at 2 messages/s.
         "polling_interval": 0.1,
         "store_processed": False,
     }

@@ -34,9 +34,10 @@ from faults.services import (
     fault_submit,
 )
 from integrations.certs import DemoPki, ensure_demo_pki
-from integrations.choices import Environment, OutboundStatus, Protocol
+from integrations.choices import Environment, Protocol
 from integrations.demo_history import demo_history_load
-from integrations.models import BuyerIdentifier, OutboundMessage, Partner
+from integrations.models import BuyerIdentifier, Partner
+from integrations.outbox import outbox_recording_history
 
 DEFAULT_DEMO_PASSWORD = "demo-password-123"
 DEMO_PARTNER_SLUG = "demo-supplier"
@@ -300,7 +301,7 @@ def _fault(spec: DemoFault, partner: Partner, agent: AbstractUser) -> Fault:
         return fault
     fault_submit(fault_id=fault.pk, actor=by_agent)
     if spec.status == FaultStatus.PENDING:
-        return fault  # its raise goes to the simulator for real
+        return fault
     for n, status in enumerate(SUPPLIER_STEPS[spec.status], start=1):
         fault_apply_supplier_status(
             fault_id=fault.pk,
@@ -319,11 +320,6 @@ def _fault(spec: DemoFault, partner: Partner, agent: AbstractUser) -> Fault:
         fault_accept_resolution(fault_id=fault.pk, actor=by_agent)
     elif spec.status == FaultStatus.CANCELLED:
         fault_cancel(fault_id=fault.pk, actor=by_agent, reason="Raised in error.")
-    OutboundMessage.objects.filter(fault=fault).update(
-        status=OutboundStatus.DELIVERED,
-        delivered_at=timezone.now(),
-        last_error="demo history: recorded as delivered, never sent",
-    )
     return fault
 
 
@@ -334,9 +330,14 @@ def _faults(partner: Partner, agent: AbstractUser, summary: DemoSummary) -> None
         ).values_list("buyer_fault_reference", flat=True)
     )
     for spec in DEMO_FAULTS:
-        if spec.reference not in existing:
-            _fault(spec, partner, agent)
-            summary.count("faults")
+        if spec.reference in existing:
+            continue
+        if spec.status == FaultStatus.PENDING:
+            _fault(spec, partner, agent)  # its raise goes to the simulator for real
+        else:
+            with outbox_recording_history():  # the rest already happened: nothing is sent
+                _fault(spec, partner, agent)
+        summary.count("faults")
 
 
 @transaction.atomic
@@ -350,6 +351,8 @@ def demo_data_load(
     _sla_policies(partner, summary)
     users = _users(password, summary)
     _faults(partner, users["agent"], summary)
-    for _ in range(demo_history_load(partner=partner, agent=users["agent"])):
+    with outbox_recording_history():
+        history = demo_history_load(partner=partner, agent=users["agent"])
+    for _ in range(history):
         summary.count("history faults")
     return summary

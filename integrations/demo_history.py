@@ -24,8 +24,7 @@ from faults.services import (
     fault_create_draft,
     fault_submit,
 )
-from integrations.choices import OutboundStatus
-from integrations.models import OutboundMessage, Partner
+from integrations.models import Partner
 
 HISTORY_DAYS = 42
 HISTORY_FAULTS = 60
@@ -145,11 +144,6 @@ def _live(plan: _Plan, partner: Partner, agent: AbstractUser) -> None:
             _supplier(fault, plan, S.RESOLVED, plan.resolved, "Fibre spliced; service restored.")
         if plan.answered:
             fault_accept_resolution(fault_id=fault.pk, actor=by_agent, at=plan.answered)
-    OutboundMessage.objects.filter(fault=fault).update(
-        status=OutboundStatus.DELIVERED,
-        delivered_at=plan.submitted,
-        last_error="demo history: recorded as delivered, never sent",
-    )
 
 
 def demo_history_load(*, partner: Partner, agent: AbstractUser) -> int:

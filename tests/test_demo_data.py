@@ -111,9 +111,13 @@ def test_demo_partner_and_its_default_buyer_identifier():
     assert partner.sla_policies.filter(fault_type="", priority=None).exists()
 
 
-def test_only_the_pending_faults_raise_is_left_for_the_simulator():
-    demo_data_load()
+def test_only_the_pending_faults_raise_is_left_for_the_simulator(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as published:
+        demo_data_load()
 
+    assert len(published) == 1  # one delivery task, not one per message of the demo's past
     waiting = OutboundMessage.objects.exclude(status=OutboundStatus.DELIVERED)
     assert list(waiting.values_list("fault__buyer_fault_reference", "message_type")) == [
         ("DEMO-0002", "addFaultReport")
