@@ -415,6 +415,18 @@ class TestFaultSlaRecompute:
         fault_sla_recompute(fault, now=at(3))
         assert (fault.sla_state, fault.sla_elapsed_seconds) == (SlaState.RUNNING, 3 * HOUR)
 
+    def test_a_status_stamped_before_the_previous_one_starts_when_that_one_did(
+        self, supplier, policy
+    ):
+        # We submitted at 0; the supplier's clock is 2 s behind and stamps "accepted" at -2 s.
+        # Applied in that order, the clock runs from 0, not "accepted then pending".
+        fault = make_fault(
+            supplier=supplier,
+            statuses=[(S.PENDING, at(0)), (S.ACCEPTED, at(0) - timedelta(seconds=2))],
+        )
+        fault_sla_recompute(fault, now=at(1))
+        assert (fault.sla_state, fault.sla_elapsed_seconds) == (SlaState.RUNNING, HOUR)
+
     def test_policy_once_set_is_kept(self, supplier, policy):
         fault = make_fault(supplier=supplier, statuses=[(S.ACCEPTED, at(0))])
         fault_sla_recompute(fault, now=at(1))

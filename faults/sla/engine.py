@@ -49,9 +49,14 @@ class _Interval:
 
 
 def _intervals(timeline: Sequence[tuple[str, datetime]], now: datetime) -> list[_Interval]:
-    """Each status with the span it lasted. Statuses taking effect after `now` have not happened
-    yet and are left out, so the last interval is the status current at `now`."""
-    happened = [(status, started_at) for status, started_at in timeline if started_at <= now]
+    """Each status with the span it lasted. The timeline is in the order the statuses were
+    applied; a status stamped earlier than the one before it (another party's clock) starts when
+    that one did. Statuses taking effect after `now` have not happened yet and are left out, so
+    the last interval is the status current at `now`."""
+    ordered: list[tuple[str, datetime]] = []
+    for status, started_at in timeline:
+        ordered.append((status, max(started_at, ordered[-1][1]) if ordered else started_at))
+    happened = [(status, started_at) for status, started_at in ordered if started_at <= now]
     ends = [started_at for _, started_at in happened[1:]] + [now]
     return [
         _Interval(status, started_at, max(end, started_at))

@@ -50,16 +50,6 @@ def sla_policy_for(*, partner_id: int, fault_type: str, priority: int | None) ->
     return min(candidates, key=rank, default=None)
 
 
-def _status_timeline(fault: Fault) -> list[tuple[str, datetime]]:
-    if fault.pk is None:
-        return []
-    return list(
-        fault.events.filter(kind=EventKind.STATUS)
-        .order_by("at", "id")
-        .values_list("to_status", "at")
-    )
-
-
 def _apply(fault: Fault, *, timeline: Timeline, now: datetime) -> None:
     if fault.sla_policy_id is None:
         fault.sla_policy = sla_policy_for(
@@ -93,15 +83,18 @@ def fault_sla_recompute(fault: Fault, *, now: datetime) -> None:
     a fault was taken on under; clear `sla_policy` to look it up again (e.g. after an amend
     changes the type or priority). A fault without status events has not started its clock.
     """
-    _apply(fault, timeline=_status_timeline(fault), now=now)
+    timeline = _timelines([fault.pk])[fault.pk] if fault.pk is not None else []
+    _apply(fault, timeline=timeline, now=now)
 
 
 def _timelines(fault_ids: list[int]) -> dict[int, list[tuple[str, datetime]]]:
-    """The status timelines of a batch of faults in one query."""
+    """The status timelines of a batch of faults in one query, in the order the statuses were
+    applied. Not by `at`: that is our clock for our actions and the supplier's `sentAt` for its
+    own, and the two drift (a supplier's "accepted" stamped 2 s before our submit)."""
     timelines: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     rows = (
         FaultEvent.objects.filter(fault_id__in=fault_ids, kind=EventKind.STATUS)
-        .order_by("fault_id", "at", "id")
+        .order_by("fault_id", "id")
         .values_list("fault_id", "to_status", "at")
     )
     for fault_id, status, at in rows:
