@@ -12,8 +12,11 @@ from faults.exceptions import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
 from faults.services import (
     Actor,
+    CommentEntry,
+    SupplierReport,
     fault_accept_resolution,
     fault_amend,
+    fault_apply_supplier_report,
     fault_attachment_add,
     fault_cancel,
     fault_comment_add,
@@ -274,6 +277,23 @@ def test_a_comment_is_stored_audited_and_sent(draft, agent, agent_user):
     assert (comment.commented_by, comment.author) == ("buyer", agent_user)
     assert events(fault, EventKind.COMMENT)[0].actor_user == agent_user
     assert partner_calls(fault)[-1] == (PartnerOperation.COMMENT, {"comment_id": comment.pk})
+
+
+def test_an_undated_supplier_comment_repeated_in_every_notification_is_stored_once(draft):
+    fault = bring_to(draft, FaultStatus.IN_PROGRESS)
+    comment = CommentEntry(text="Engineer booked for tomorrow.", commented_by="seller")
+    first = timezone.now()
+
+    for n in range(3):
+        fault_apply_supplier_report(
+            fault_id=fault.pk,
+            report=SupplierReport(sent_at=first + timedelta(minutes=n), comments=(comment,)),
+            actor=Actor.partner(f"MSG-{n}"),
+        )
+
+    stored = FaultComment.objects.filter(fault=fault)
+    assert [c.text for c in stored] == ["Engineer booked for tomorrow."]
+    assert len(events(fault, EventKind.COMMENT)) == 1
 
 
 @pytest.mark.parametrize("text", ["", "   ", "c" * 4001])

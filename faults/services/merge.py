@@ -67,8 +67,9 @@ def fault_comments_merge(
         if not entry.text or not entry.text.strip():
             continue
         by = party(entry.commented_by) or Party.SELLER
-        when = entry.commented_time or received_at
-        fingerprint = content_fingerprint(entry.text, by, when)
+        # The key is what the supplier sends: an undated comment it repeats in every
+        # notification is the same comment, whenever it arrives (shown at its first arrival).
+        fingerprint = content_fingerprint(entry.text, by, entry.commented_time)
         if fingerprint in known:
             continue
         known.add(fingerprint)
@@ -77,7 +78,7 @@ def fault_comments_merge(
                 fault=fault,
                 text=entry.text.strip()[:4000],
                 commented_by=by,
-                commented_time=when,
+                commented_time=entry.commented_time or received_at,
                 fingerprint=fingerprint,
             )
         )
