@@ -22,7 +22,7 @@ class PartnerEdge:
     default_buyer_code: str
 
 
-_cache: dict[tuple[str, str], tuple[float, PartnerEdge | None]] = {}
+_cache: dict[tuple[str, str], tuple[float, PartnerEdge]] = {}
 
 
 def partner_edge(*, slug: str, protocol: str) -> PartnerEdge | None:
@@ -46,7 +46,9 @@ def partner_edge(*, slug: str, protocol: str) -> PartnerEdge | None:
             default_buyer_code=next((code for code, default in codes if default), ""),
         )
     ttl = settings.PARTNER_CACHE_SECONDS
-    if ttl > 0:
+    if ttl > 0 and edge is not None:
+        # Only partners are kept: the slug comes from the URL before anyone is authenticated,
+        # so caching misses would let any caller grow this dict without bound.
         _cache[key] = (now + ttl, edge)
     return edge
 
