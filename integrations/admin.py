@@ -3,7 +3,6 @@ inbox rows, read-only, with the few actions an admin needs (retry, resume, apply
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -13,8 +12,7 @@ from django.utils.text import Truncator
 
 from faults.choices import NON_TERMINAL_STATUSES, FaultStatus
 from faults.models import Fault
-from integrations.choices import InboundStatus
-from integrations.inbox import enqueue_apply
+from integrations.inbox import inbox_retry
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 from integrations.outbox import outbox_retry, partner_credentials_restored
 from integrations.xml import XmlRejected, parse_xml
@@ -395,20 +393,9 @@ class InboundMessageAdmin(MessageRowAdmin):
     @admin.action(description="Apply again", permissions=["act"])
     def apply_again(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
         selected = list(queryset.values_list("id", flat=True))
-        with transaction.atomic():
-            ids = list(
-                InboundMessage.objects.select_for_update()
-                .filter(pk__in=selected, status=InboundStatus.FAILED)
-                .values_list("id", flat=True)
-            )
-            # A fresh set of attempts; the row's last error stays until an attempt succeeds.
-            InboundMessage.objects.filter(pk__in=ids).update(
-                status=InboundStatus.RECEIVED, attempts=0
-            )
-            for inbound_id in ids:
-                transaction.on_commit(lambda inbound_id=inbound_id: enqueue_apply(inbound_id))
-        skipped = len(selected) - len(ids)
-        text = f"{len(ids)} failed message(s) queued to be applied again."
+        queued = inbox_retry(inbound_ids=selected)
+        skipped = len(selected) - queued
+        text = f"{queued} failed message(s) queued to be applied again."
         if skipped:
             text += f" {skipped} had not failed, left as they were."
-        self.message_user(request, text, messages.SUCCESS if ids else messages.WARNING)
+        self.message_user(request, text, messages.SUCCESS if queued else messages.WARNING)

@@ -155,3 +155,19 @@ def inbox_sweep(
     for inbound_id in stuck:
         enqueue_apply(inbound_id)
     return len(stuck)
+
+
+@transaction.atomic
+def inbox_retry(*, inbound_ids: list[int]) -> int:
+    """Give failed messages a fresh set of attempts (the admin's "Apply again"); the others are
+    left as they are. Returns how many were queued. The row's last error stays until an attempt
+    succeeds."""
+    ids = list(
+        InboundMessage.objects.select_for_update()
+        .filter(pk__in=inbound_ids, status=InboundStatus.FAILED)
+        .values_list("id", flat=True)
+    )
+    InboundMessage.objects.filter(pk__in=ids).update(status=InboundStatus.RECEIVED, attempts=0)
+    for inbound_id in ids:
+        transaction.on_commit(lambda inbound_id=inbound_id: enqueue_apply(inbound_id))
+    return len(ids)
