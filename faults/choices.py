@@ -21,6 +21,8 @@ class FaultStatus(models.TextChoices):
 
 TERMINAL_STATUSES = frozenset({FaultStatus.REJECTED, FaultStatus.CLOSED, FaultStatus.CANCELLED})
 NON_TERMINAL_STATUSES = tuple(s for s in FaultStatus.values if s not in TERMINAL_STATUSES)
+# With the supplier and not finished (a draft is ours alone): "open" on every page and report.
+OPEN_STATUSES = tuple(s for s in NON_TERMINAL_STATUSES if s != FaultStatus.DRAFT)
 # The SLA clock runs in these, is paused in on-hold and stops everywhere else (design §5).
 SLA_RUNNING_STATUSES = frozenset(
     {FaultStatus.ACCEPTED, FaultStatus.OPEN, FaultStatus.IN_PROGRESS, FaultStatus.REOPENED}

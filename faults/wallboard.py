@@ -9,9 +9,9 @@ from datetime import datetime
 from django.db.models import Count
 from django.utils import timezone
 
-from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.choices import OPEN_STATUSES, TERMINAL_STATUSES, FaultStatus, SlaState
 from faults.models import Fault
-from faults.worklists import OPEN_STATUSES, SLA_ALERT_STATES, sla_alerts_first, start_of_day
+from faults.worklists import SLA_ALERT_STATES, sla_alerts_first, start_of_day
 from integrations.choices import OutboundStatus
 from integrations.models import OutboundMessage
 

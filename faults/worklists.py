@@ -21,10 +21,6 @@ from integrations.models import OutboundMessage
 
 REJECTED_WITHIN = timedelta(days=7)
 SLA_ALERT_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
-# The statuses of a fault that is with the supplier and not finished (drafts are ours alone).
-OPEN_STATUSES = tuple(
-    s for s in FaultStatus.values if s not in TERMINAL_STATUSES and s != FaultStatus.DRAFT
-)
 
 
 def queue_section_limit() -> int:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from faults.choices import NON_TERMINAL_STATUSES, FaultStatus
+from faults.choices import OPEN_STATUSES
 from faults.models import Fault
 from integrations.inbox import inbox_retry
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
@@ -108,9 +108,7 @@ class PartnerAdmin(admin.ModelAdmin):
     actions = ("resume_sending",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partner]:
-        raised_and_unfinished = Q(faults__status__in=NON_TERMINAL_STATUSES) & ~Q(
-            faults__status=FaultStatus.DRAFT
-        )
+        raised_and_unfinished = Q(faults__status__in=OPEN_STATUSES)
         return (
             super()
             .get_queryset(request)

@@ -8,7 +8,7 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from faults.choices import TERMINAL_STATUSES, FaultStatus, PartnerOperation
+from faults.choices import OPEN_STATUSES, PartnerOperation
 from faults.exceptions import FaultError
 from faults.models import Fault
 from faults.services import Actor, fault_request_update
@@ -34,7 +34,7 @@ def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 2
         )
     )
     silent = (
-        Fault.objects.exclude(status__in=[FaultStatus.DRAFT, *TERMINAL_STATUSES])
+        Fault.objects.filter(status__in=OPEN_STATUSES)
         .exclude(maintainer_fault_reference="")
         .filter(supplier__is_active=True)
         .annotate(heard_at=Coalesce("last_supplier_message_at", "submitted_at"))

@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from appointments.choices import MissedSide
 from appointments.models import Appointment
-from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
 from faults.models import Fault
 from faults.reports.aggregates import GroupKey, group_percentiles
 from faults.reports.filters import DashboardFilters
@@ -29,7 +29,6 @@ from faults.reports.trends import WeekTrend, weekly_trends
 from integrations.models import Partner
 
 # Faults with the supplier and not finished (a draft has not been raised yet).
-OPEN_STATUSES = tuple(s for s in NON_TERMINAL_STATUSES if s != FaultStatus.DRAFT)
 RESOLVED_STATUSES = (FaultStatus.RESOLVED, FaultStatus.CLOSED)
 MEDIAN, P90 = 0.5, 0.9
 GROUP = ("supplier_id", "priority")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
-from faults.reports.dashboard import MISSED_SIDES, OPEN_STATUSES, Dashboard, DashboardRow
+from faults.choices import OPEN_STATUSES
+from faults.reports.dashboard import MISSED_SIDES, Dashboard, DashboardRow
 
 
 class _Echo:
