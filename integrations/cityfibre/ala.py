@@ -18,12 +18,14 @@ and an optional `availability` (true/false, Y/N, available/full, or a count of f
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from lxml import etree
 
 from appointments.gateways import GatewayError, Reservation, ReservationRefused, Slot, SlotQuery
 from integrations.cityfibre import soap
+from integrations.cityfibre.builders import format_datetime
+from integrations.cityfibre.parsers import read_date, read_datetime
 from integrations.xml import XmlRejected, parse_xml
 
 __all__ = [
@@ -90,15 +92,6 @@ class AlaAnswerUnreadable(GatewayError):
 
 
 # --- building ------------------------------------------------------------------------------------
-def _format_datetime(value: datetime) -> str:
-    """ISO 8601 in UTC with "Z", as the samples' sentAt; a naive datetime is taken as UTC."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
 def _required(problems: list[str], name: str, value: str, limit: int) -> None:
     if not value or not value.strip():
         problems.append(f"{name}: required")
@@ -165,7 +158,7 @@ def _header(
     message = _sub(root, _ala("message"))
     _sub(message, _ala("messageId"), message_id)
     _sub(message, _ala("correlationId"), correlation_id)
-    _sub(message, _ala("sentAt"), _format_datetime(sent_at))
+    _sub(message, _ala("sentAt"), format_datetime(sent_at))
     _sub(_sub(root, _ala("buyer")), _ala("buyerIdentifier"), buyer_identifier)
     _sub(_sub(root, _ala("seller")), _ala("sellerIdentifier"), seller_identifier)
     return root
@@ -291,12 +284,6 @@ def _short(text: str) -> str:
     return text if len(text) <= _REASON_MAX else text[: _REASON_MAX - 1] + "…"
 
 
-def _read_date(text: str) -> date:
-    if len(text) > 10 and text[10] in "TZz+-":  # "2012-01-20Z" or a date-time
-        text = text[:10]
-    return date.fromisoformat(text)
-
-
 def _read_time(text: str) -> str:
     """ "08:00", "8:00", "08:00:00" or "08:00:00Z" as "08:00"."""
     match = _READ_TIME.match(text)
@@ -306,11 +293,6 @@ def _read_time(text: str) -> str:
     if not _HHMM.match(value):
         raise ValueError(text)
     return value
-
-
-def _read_datetime(text: str) -> datetime:
-    value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _read_availability(text: str) -> bool:
@@ -396,7 +378,7 @@ def _slot_elements(accepted: etree._Element) -> list[etree._Element]:
 
 
 _SLOT_FIELDS = (
-    ("appointmentDate", ("appointmentDate", "date"), "a date", _read_date),
+    ("appointmentDate", ("appointmentDate", "date"), "a date", read_date),
     ("appointmentStartTime", ("appointmentStartTime", "startTime"), "HH:MM", _read_time),
     ("appointmentEndTime", ("appointmentEndTime", "endTime"), "HH:MM", _read_time),
 )
@@ -487,7 +469,7 @@ def parse_reserve_response(
     valid_until = None
     if valid_text:
         try:
-            valid_until = _read_datetime(valid_text)
+            valid_until = read_datetime(valid_text)
         except (ValueError, OverflowError):
             raise AlaAnswerUnreadable(
                 f"appointmentReservationValidUntil: not a date-time: {valid_text[:40]!r}"

@@ -40,6 +40,8 @@ __all__ = [
     "parse_generic_response",
     "parse_notification",
     "parse_received_fault_report",
+    "read_date",
+    "read_datetime",
 ]
 
 SUPPLIER_STATUSES = frozenset(FaultStatus.values) - {FaultStatus.DRAFT}
@@ -141,10 +143,10 @@ class _Node:
             return None
 
     def as_datetime(self, name: str) -> datetime | None:
-        return self._convert(name, "a date-time", _to_datetime)
+        return self._convert(name, "a date-time", read_datetime)
 
     def as_date(self, name: str) -> date | None:
-        return self._convert(name, "a date", _to_date)
+        return self._convert(name, "a date", read_date)
 
     def as_time(self, name: str) -> time | None:
         return self._convert(name, "a time", _to_time)
@@ -165,18 +167,20 @@ class _Node:
         return Contact(name=node.text("name"), phone=node.text("phone"), email=node.text("email"))
 
 
-def _to_datetime(text: str) -> datetime:
+def read_datetime(text: str) -> datetime:
+    """An xs:dateTime in UTC; one without a zone is taken as UTC."""
     value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _to_date(text: str) -> date:
+def read_date(text: str) -> date:
+    """An xs:date, with or without a zone, or the day of an xs:dateTime."""
     if len(text) > 10 and text[10] in "Zz+-":  # xs:date allows a zone: "2012-01-20Z"
         text = text[:10]
     try:
         return date.fromisoformat(text)
     except ValueError:
-        return _to_datetime(text).date()
+        return read_datetime(text).date()
 
 
 def _to_time(text: str) -> time:
