@@ -57,6 +57,12 @@ class FaultType(models.TextChoices):
     PERFORMANCE_ISSUE = "Performance Issue", "Performance Issue"
 
 
+def is_tlos_type(fault_type: object) -> bool:
+    """Whether a fault type (as typed or sent: any case, spaces around) is a Service Outage,
+    the type the supplier raises only with an engineer appointment."""
+    return str(fault_type or "").strip().lower() == FaultType.SERVICE_OUTAGE.lower()
+
+
 class Party(models.TextChoices):
     """Who wrote an update or a comment (the XSD's updatedByType / commentedByType)."""
 

@@ -7,7 +7,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 AGENT = "agent"
 MANAGER = "manager"
 ADMIN = "admin"
-ROLES = (AGENT, MANAGER, ADMIN)
 
 ACT_ON_FAULT = "faults.act_on_fault"
 

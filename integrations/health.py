@@ -77,15 +77,6 @@ class PartnerHealth:
             + out.get(OutboundStatus.REFUSED, 0)
         )
 
-    @property
-    def failures_recent(self) -> int:
-        out = self.outbound.recent
-        return (
-            self.inbound.recent.get(InboundStatus.FAILED, 0)
-            + out.get(OutboundStatus.DEAD, 0)
-            + out.get(OutboundStatus.REFUSED, 0)
-        )
-
 
 def _count_into(rows: Iterable[dict], pick: str, health: dict[int, PartnerHealth]) -> None:
     for row in rows:

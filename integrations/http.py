@@ -44,6 +44,8 @@ def classify(status_code: int) -> CallKind:
         return CallKind.UNAUTHORISED
     if status_code == 429 or status_code >= 500:
         return CallKind.RETRY
+    # Everything else is final, 3xx included: we never follow redirects, a moved endpoint
+    # needs an admin.
     return CallKind.REFUSED
 
 
@@ -72,7 +74,5 @@ def post_to_partner(
     except requests.RequestException as exc:
         return CallResult(CallKind.RETRY, None, b"", f"request failed: {exc}")
     kind = classify(response.status_code)
-    if 300 <= response.status_code < 400:
-        kind = CallKind.REFUSED  # we never follow redirects: a moved endpoint needs an admin
     logger.info("POST %s -> %s (%s)", url, response.status_code, kind)
     return CallResult(kind, response.status_code, content)

@@ -10,6 +10,7 @@ from faults.choices import (
     ClosureCode,
     FaultStatus,
     SlaState,
+    is_tlos_type,
 )
 from faults.validators import not_blank
 
@@ -170,7 +171,7 @@ class Fault(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_tlos(self) -> bool:
-        return self.fault_type.strip().lower() == "service outage"
+        return is_tlos_type(self.fault_type)
 
     # --- the state machine (design §4) -------------------------------------------------------
     @transition(field=status, source=S.DRAFT, target=S.PENDING)

@@ -194,18 +194,6 @@ class FaultRaiseForm(_DetailsForm):
             data["parent"] = self.cleaned_data["parent"]
         return data
 
-    @property
-    def supplier_value(self) -> Partner | None:
-        """The chosen supplier (bound or initial), for the appointment panel."""
-        if self.draft is not None:
-            return self.draft.supplier
-        value = self["supplier"].value()
-        field = self.fields["supplier"]
-        try:
-            return field.to_python(value)
-        except forms.ValidationError:
-            return None
-
 
 class AmendForm(_DetailsForm):
     """The fields an agent may change once the supplier has the fault; only changed values are

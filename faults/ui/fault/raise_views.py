@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from faults.choices import FaultStatus
+from faults.choices import FaultStatus, is_tlos_type
 from faults.exceptions import FaultError, FaultNotFound
 from faults.models import Fault
 from faults.selectors import fault_get, fault_list_queryset
@@ -85,7 +85,7 @@ def _form_page(
 
 
 def _tlos_selected(form: FaultRaiseForm) -> bool:
-    return str(form["fault_type"].value() or "").strip().lower() == "service outage"
+    return is_tlos_type(form["fault_type"].value())
 
 
 def _handle(request: HttpRequest, *, draft: Fault | None) -> HttpResponse:
