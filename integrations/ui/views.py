@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from faults.roles import can_act_on_faults
 from faults.ui.access import agent_required, reader_required
-from integrations.choices import OutboundStatus
 from integrations.health import dead_message_ids, integration_health
 from integrations.models import OutboundMessage, Partner
 from integrations.outbox import outbox_retry
@@ -33,10 +32,9 @@ def _waiting_note(partner: Partner) -> str:
 @require_POST
 def outbound_retry(request: HttpRequest, outbound_id: int) -> HttpResponseRedirect:
     message = get_object_or_404(OutboundMessage.objects.select_related("partner"), pk=outbound_id)
-    if message.status != OutboundStatus.DEAD:
+    if not outbox_retry(outbound_ids=[message.pk]):
         messages.info(request, f"Message {message.message_id} is not dead; nothing to retry.")
     else:
-        outbox_retry(outbound_ids=[message.pk])
         messages.success(
             request,
             f"Message {message.message_id} is queued again with a fresh set of attempts."
