@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from faults.choices import OPEN_STATUSES
+from faults.csv_cells import CsvLines, safe_cell
 from faults.reports.dashboard import MISSED_SIDES, Dashboard, DashboardRow
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _number(value: float | None) -> str:
@@ -22,11 +15,6 @@ def _number(value: float | None) -> str:
 
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
-
-
-def _text(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 HEADER = [
@@ -52,7 +40,7 @@ TREND_HEADER = ["iso_week", "week_start", "raised", "resolved", "breached"]
 
 def _row(row: DashboardRow) -> list[str | int]:
     return [
-        _text(row.supplier_name),
+        safe_cell(row.supplier_name),
         "all" if row.priority is None else row.priority,
         *row.open_counts,
         row.open_total,
@@ -74,19 +62,19 @@ def _row(row: DashboardRow) -> list[str | int]:
 def dashboard_csv_lines(dashboard: Dashboard) -> Iterator[str]:
     """The per supplier/priority table with a total row, then a blank line and the weekly
     trends. Times are whole seconds (as on the page, before formatting)."""
-    writer = csv.writer(_Echo())
+    writer = CsvLines()
     filters = dashboard.filters
-    supplier = _text(filters.supplier.name) if filters.supplier else "all"
+    supplier = safe_cell(filters.supplier.name) if filters.supplier else "all"
     priority = filters.priority or "all"
     period = ["from", filters.date_from.isoformat(), "to", filters.date_to.isoformat()]
-    yield writer.writerow([*period, "supplier", supplier, "priority", priority])
-    yield writer.writerow(HEADER)
+    yield writer.line([*period, "supplier", supplier, "priority", priority])
+    yield writer.line(HEADER)
     for row in dashboard.rows:
-        yield writer.writerow(_row(row))
-    yield writer.writerow(_row(dashboard.total))
-    yield writer.writerow([])
-    yield writer.writerow(TREND_HEADER)
+        yield writer.line(_row(row))
+    yield writer.line(_row(dashboard.total))
+    yield writer.line([])
+    yield writer.line(TREND_HEADER)
     for week in dashboard.trends:
-        yield writer.writerow(
+        yield writer.line(
             [week.label, week.week_start.isoformat(), week.raised, week.resolved, week.breached]
         )

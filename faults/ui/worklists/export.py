@@ -1,19 +1,16 @@
 """The filtered fault list as CSV, streamed row by row so a million faults never sit in memory."""
 
-import csv
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from faults.csv_cells import CsvLines, safe_cell
 from faults.models import Fault
 from faults.ui.access import reader_required
 from faults.ui.worklists.fault_list import read_fault_list_request
 from faults.worklists import faults_matching
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 2000
 
 COLUMNS: list[tuple[str, str]] = [
@@ -35,39 +32,22 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-def neutralise(value: object) -> str:
-    """The cell's text, with a leading ' when a spreadsheet would take it for a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat()
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _cells(fault: Fault) -> list[str]:
     values = {
         "parent": fault.parent.buyer_fault_reference if fault.parent else "",
         "supplier": fault.supplier.name,
     }
     return [
-        neutralise(values[name] if name in values else getattr(fault, name))
+        safe_cell(values[name] if name in values else getattr(fault, name))
         for _header, name in COLUMNS
     ]
 
 
-class _Echo:
-    """csv.writer writes to this and gets the line back, to hand to the response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(faults: Iterable[Fault]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow([header for header, _name in COLUMNS])
+    lines = CsvLines()
+    yield lines.line([header for header, _name in COLUMNS])
     for fault in faults:
-        yield writer.writerow(_cells(fault))
+        yield lines.line(_cells(fault))
 
 
 @reader_required
