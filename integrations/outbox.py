@@ -163,9 +163,10 @@ def _record(outbound_id: int, result: CallResult) -> str:
     elif result.kind == CallKind.UNAUTHORISED:
         # Not this message's fault: it waits, with the partner's other messages, for new
         # credentials instead of burning its attempts.
-        Partner.objects.filter(pk=message.partner_id).update(
-            credentials_broken_at=now,
-            credentials_broken_reason=f"HTTP 401 to {message.message_type} {message.message_id}",
+        partner_credentials_refused(
+            partner_id=message.partner_id,
+            reason=f"HTTP 401 to {message.message_type} {message.message_id}",
+            at=now,
         )
         message.status = OutboundStatus.PENDING
         message.attempts = max(message.attempts - 1, 0)
@@ -231,6 +232,14 @@ def outbox_retry(*, outbound_ids: list[int]) -> int:
     for outbound_id in ids:
         transaction.on_commit(lambda outbound_id=outbound_id: enqueue_delivery(outbound_id))
     return len(ids)
+
+
+def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:
+    """The partner answered 401 to any call of ours: nothing more is sent to it (outbox
+    deliveries wait, appointment calls are refused) until an admin restores the credentials."""
+    Partner.objects.filter(pk=partner_id).update(
+        credentials_broken_at=at, credentials_broken_reason=reason
+    )
 
 
 def partner_credentials_restored(*, partner_id: int) -> int:

@@ -53,6 +53,12 @@ def check_partner(partner: Partner) -> AppointmentGateway:
         raise AppointmentError(
             f"{partner} is not active.", errors={"partner": ["This partner is not active."]}
         )
+    if partner.credentials_broken_at is not None:
+        raise AppointmentSupplierUnavailable(
+            f"{partner} refused our credentials; an administrator must check the partner's "
+            "client certificate before appointments can be booked.",
+            detail=partner.credentials_broken_reason,
+        )
     try:
         return gateway_for(partner)
     except GatewayError as exc:

@@ -32,6 +32,7 @@ from appointments.gateways import (
 from integrations.cityfibre import ala, soap
 from integrations.http import CallKind, CallResult, post_to_partner
 from integrations.models import Partner
+from integrations.outbox import partner_credentials_refused
 
 __all__ = ["CONTENT_TYPE", "CityFibreAppointmentGateway"]
 
@@ -128,6 +129,10 @@ class CityFibreAppointmentGateway:
                 return parse(ala.read_answer(result.body))
             if result.kind == CallKind.REFUSED:
                 raise _refused(result)
+            if result.kind == CallKind.UNAUTHORISED:
+                partner_credentials_refused(
+                    partner_id=partner.pk, reason=f"HTTP 401 to {operation}", at=timezone.now()
+                )
             raise _unavailable(partner, result)
         except GatewayError as exc:
             outcome = f"{type(exc).__name__}: {exc.message}"

@@ -102,6 +102,17 @@ def test_a_partner_without_an_appointment_service_is_refused(db):
     assert "does not offer appointments" in error.value.errors["partner"][0]
 
 
+def test_a_partner_whose_credentials_were_refused_is_not_asked(partner, supplier):
+    partner.credentials_broken_at = timezone.now()
+    partner.credentials_broken_reason = "HTTP 401 to reserveAppointment"
+
+    with pytest.raises(AppointmentSupplierUnavailable, match="refused our credentials") as error:
+        appointment_slots_query(partner=partner, query=query())
+
+    assert error.value.status_code == 503
+    assert supplier.calls == []
+
+
 def test_an_inactive_partner_is_refused(partner, supplier):
     partner.is_active = False
 

@@ -711,6 +711,9 @@ def test_a_401_says_the_credentials_are_broken(server, partner, gateway):
         gateway.query_availability(partner, QUERY_00)
 
     assert "refused our credentials (HTTP 401)" in caught.value.message
+    partner.refresh_from_db()  # as for the outbox: flagged until an admin restores them
+    assert partner.credentials_broken_at is not None
+    assert partner.credentials_broken_reason == "HTTP 401 to queryAppointmentAvailability"
 
 
 def test_a_timeout_is_supplier_unavailable(server, partner, gateway):
