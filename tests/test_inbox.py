@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from faults.choices import FaultStatus
+from faults.models import Fault
 from integrations.choices import InboundStatus
 from integrations.inbox import (
     MAX_APPLY_ATTEMPTS,
@@ -100,14 +101,29 @@ def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(pendi
     assert pending.status == FaultStatus.PENDING
 
 
-def test_a_failed_apply_changes_nothing_in_the_domain(pending):
+def test_a_failed_apply_changes_nothing_in_the_domain(pending, monkeypatch):
+    """The fault's part of the notification is applied, then its appointment part fails: the
+    fault's status, updates and audit rows are rolled back with it, and the row is kept."""
+    from integrations.cityfibre import adapter
+
+    def appointment_fails(**kwargs):
+        assert Fault.objects.get(pk=pending.pk).status == FaultStatus.ACCEPTED  # it got that far
+        raise RuntimeError("appointment store down")
+
+    monkeypatch.setattr(adapter, "notification_to_appointment_events", lambda n: ["event"])
+    monkeypatch.setattr(adapter, "appointment_apply_supplier_event", appointment_fails)
+    events_before = pending.events.count()
     message = InboundMessage.objects.get(pk=inbox_store(received(pending)).inbound_id)
-    # The fault vanished from under the message: the apply fails and nothing is half-written.
-    InboundMessage.objects.filter(pk=message.pk).update(fault=None)
+
     assert inbox_apply(inbound_id=message.pk) == InboundStatus.RECEIVED
+
     pending.refresh_from_db()
+    message.refresh_from_db()
     assert pending.status == FaultStatus.PENDING
+    assert pending.maintainer_fault_reference == ""
     assert pending.updates.count() == 0
+    assert pending.events.count() == events_before
+    assert (message.attempts, message.last_error) == (1, "RuntimeError: appointment store down")
 
 
 def test_a_message_for_an_unknown_fault_is_not_stored(pending):
