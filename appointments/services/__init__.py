@@ -6,6 +6,10 @@ from appointments.services.booking import (
     appointment_slots_query,
 )
 from appointments.services.changes import appointment_cancel, appointment_reappoint
+from appointments.services.raising import (
+    fault_draft_update_with_appointment,
+    fault_raise_with_appointment,
+)
 from appointments.services.supplier import appointment_apply_supplier_event, missed_side
 
 __all__ = [
@@ -15,5 +19,7 @@ __all__ = [
     "appointment_reappoint",
     "appointment_reserve",
     "appointment_slots_query",
+    "fault_draft_update_with_appointment",
+    "fault_raise_with_appointment",
     "missed_side",
 ]

@@ -1,7 +1,7 @@
 """The slot picker (htmx fragments) and the re-appointment of a raised Service Outage fault.
 
 Before the fault exists the agent queries slots and reserves one; the reservation is attached
-when the fault is saved (see `faults.ui.fault.workflow`). A raised fault is re-appointed in one
+when the fault is saved (see `appointments.services.raising`). A raised fault is re-appointed in one
 step (`appointment_reappoint`: the supplier is asked again, the slot reserved, the supplier told).
 """
 

@@ -135,6 +135,12 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
     def details(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
 
+    def changes(self, fault: Fault) -> dict[str, Any]:
+        """The detail values that differ from the fault's (what an amend sends)."""
+        return {
+            name: value for name, value in self.details().items() if getattr(fault, name) != value
+        }
+
 
 class FaultRaiseForm(_DetailsForm):
     """Raise a fault (or edit a draft): what the API's FaultCreateSerializer takes, and the
@@ -201,11 +207,6 @@ class AmendForm(_DetailsForm):
 
     class Meta(_DetailsForm.Meta):
         fields = AMEND_FIELDS
-
-    def changes(self, fault: Fault) -> dict[str, Any]:
-        return {
-            name: value for name, value in self.details().items() if getattr(fault, name) != value
-        }
 
 
 class CommentForm(ServiceErrorsMixin, forms.Form):

@@ -4,10 +4,15 @@ and a validate endpoint that htmx calls as the agent types."""
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from appointments.services import (
+    fault_draft_update_with_appointment,
+    fault_raise_with_appointment,
+)
 from faults.choices import FaultStatus, is_tlos_type
 from faults.exceptions import FaultError, FaultNotFound
 from faults.models import Fault
@@ -16,7 +21,6 @@ from faults.services import Actor
 from faults.ui.access import agent_required
 from faults.ui.fault.detail_views import fault_or_404, render_detail
 from faults.ui.fault.forms import FaultRaiseForm
-from faults.ui.fault.workflow import raise_fault, update_draft
 
 TEMPLATE = "faults/fault/raise.html"
 ERRORS_TEMPLATE = "faults/fault/_form_errors.html"
@@ -47,29 +51,34 @@ def _parent_initial(request: HttpRequest) -> dict[str, Any]:
 
 
 def _save(request: HttpRequest, form: FaultRaiseForm, *, dry_run: bool = False) -> Fault:
-    """Run the services behind the form; FaultError when they refuse."""
+    """Run the services behind the form; FaultError when they refuse.
+
+    With `dry_run` the same steps run and are rolled back: the form is checked as the agent
+    types by the services' own rules, and nothing is written or sent (the outbox publishes only
+    after a commit)."""
     actor = Actor.for_user(request.user)
     appointment = form.cleaned_data.get("appointment")
+    appointment_id = appointment.pk if appointment is not None else None
     submit = dry_run or request.POST.get("intent") == SUBMIT
-    if form.draft is None:
-        return raise_fault(
-            actor=actor,
-            data=form.raise_data(),
-            appointment=appointment,
-            submit=submit,
-            dry_run=dry_run,
-        )
-    changes = {
-        name: value for name, value in form.details().items() if getattr(form.draft, name) != value
-    }
-    return update_draft(
-        actor=actor,
-        fault=form.draft,
-        changes=changes,
-        appointment=appointment,
-        submit=submit,
-        dry_run=dry_run,
-    )
+    with transaction.atomic():
+        if form.draft is None:
+            fault = fault_raise_with_appointment(
+                actor=actor,
+                details=form.raise_data(),
+                appointment_id=appointment_id,
+                submit=submit,
+            )
+        else:
+            fault = fault_draft_update_with_appointment(
+                actor=actor,
+                fault_id=form.draft.pk,
+                changes=form.changes(form.draft),
+                appointment_id=appointment_id,
+                submit=submit,
+            )
+        if dry_run:
+            transaction.set_rollback(True)
+    return fault
 
 
 def _form_page(
