@@ -117,8 +117,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 LOGIN_URL = "login"
-# Seconds between reloads of a fault page's live header and timeline
-# (the queue reloads every 15 s, the wallboard every 30 s).
+# Seconds between reloads of the live panels: a fault page's header and timeline, the queue
+# (the wallboard reloads every 30 s).
 UI_REFRESH_SECONDS = env.int("UI_REFRESH_SECONDS", default=10)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

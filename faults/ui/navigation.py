@@ -46,5 +46,6 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
 
 
 def live_refresh(request: HttpRequest) -> dict[str, int]:
-    """How often live panels (fault header and timeline, the queue) reload themselves."""
+    """How often the agent's live panels (a fault's header and timeline, the queue) reload
+    themselves. The wallboard keeps its own 30 s: it is a screen across the room."""
     return {"live_refresh_seconds": settings.UI_REFRESH_SECONDS}

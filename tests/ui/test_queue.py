@@ -168,8 +168,9 @@ def test_sla_section_lists_at_risk_and_breached_soonest_due_first(
     assert len(re.findall(r"data-deadline=", sla_html)) == 2
 
 
-def test_htmx_reload_answers_only_the_panel(agent_client, agent_user, make_fault):
-    # Given a draft of mine
+def test_htmx_reload_answers_only_the_panel(settings, agent_client, agent_user, make_fault):
+    # Given a draft of mine, and panels set to reload every 7 s
+    settings.UI_REFRESH_SECONDS = 7
     draft = make_fault("draft", created_by=agent_user)
 
     # When htmx asks for the panel
@@ -183,7 +184,7 @@ def test_htmx_reload_answers_only_the_panel(agent_client, agent_user, make_fault
     assert "<header class" not in fragment
     assert draft.buyer_fault_reference in section(fragment, "drafts")
     assert 'hx-get="/queue/"' in page
-    assert 'hx-trigger="every 15s"' in page
+    assert 'hx-trigger="every 7s"' in page
     assert 'hx-get="/queue/"' not in fragment  # the poller itself is not swapped
     assert "HX-Request" in answer["Vary"]
 
