@@ -24,7 +24,6 @@ from integrations.cityfibre.parsers import (
     MessageUnreadable,
     parse_generic_response,
     parse_notification,
-    parse_received_fault_report,
 )
 from integrations.http import CallResult, post_to_partner
 from integrations.models import InboundMessage, OutboundMessage
@@ -36,11 +35,7 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 def _answer_error(body: bytes) -> tuple[str, str | None]:
     """The errorMessage and status of a supplier's answer, as far as it can be read."""
     try:
-        element = soap.unwrap(parse_xml(body))
-        if etree.QName(element).localname in ("receivedFaultReport", "receivedAmendFaultReport"):
-            answer = parse_received_fault_report(element)
-        else:
-            answer = parse_generic_response(element)
+        answer = parse_generic_response(soap.unwrap(parse_xml(body)))
     except (XmlRejected, MessageUnreadable, soap.SoapFault) as exc:
         return str(exc), None
     return answer.error_message, answer.status

@@ -22,7 +22,6 @@ __all__ = [
     "NotifiedComment",
     "NotifiedFaultDetails",
     "OutboundAppointment",
-    "ReceivedFaultReport",
     "UpdateEntry",
 ]
 
@@ -51,24 +50,11 @@ class Contact:
 
 # --- synchronous responses -----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ReceivedFaultReport:
-    """The supplier's answer to addFaultReport (also the shape of receivedAmendFaultReport)."""
-
-    message_id: str
-    buyer_fault_reference: str
-    status: str | None
-    response_code: int | None
-    error_message: str = ""
-    buyer_identifier: str = ""
-    sent_at: dt.datetime | None = None
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
 class GenericResponse:
-    """The supplier's answer to amendFaultReport, resolveResponse, requestFaultReportUpdate.
+    """The supplier's answer to any of our calls (`root` says which).
 
-    `status` and `buyer_fault_reference` are only present in receivedAmendFaultReport."""
+    `status` and `buyer_fault_reference` are present in receivedFaultReport and
+    receivedAmendFaultReport only."""
 
     root: str
     message_id: str

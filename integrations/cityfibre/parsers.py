@@ -30,7 +30,6 @@ from integrations.cityfibre.messages import (
     NotifiedAttachment,
     NotifiedComment,
     NotifiedFaultDetails,
-    ReceivedFaultReport,
     UpdateEntry,
 )
 
@@ -39,7 +38,6 @@ __all__ = [
     "NotificationUnreadable",
     "parse_generic_response",
     "parse_notification",
-    "parse_received_fault_report",
     "read_date",
     "read_datetime",
 ]
@@ -59,7 +57,6 @@ GENERIC_RESPONSE_ROOTS = frozenset(
         "receivedFaultReport",
     }
 )
-_RECEIVED_FAULT_REPORT_ROOTS = frozenset({"receivedFaultReport", "receivedAmendFaultReport"})
 T = TypeVar("T")
 
 
@@ -217,26 +214,10 @@ def _root(element: etree._Element, expected: frozenset[str], error: type[Message
     raise error(f"unexpected root element {name[:60]!r}, expected one of {expected_text}")
 
 
-def parse_received_fault_report(element: etree._Element) -> ReceivedFaultReport:
-    """receivedFaultReport (or receivedAmendFaultReport, the same type in the XSD)."""
-    _root(element, _RECEIVED_FAULT_REPORT_ROOTS, MessageUnreadable)
-    problems: list[str] = []
-    node = _Node(element, "", problems)
-    return ReceivedFaultReport(
-        message_id=node.text("messageId"),
-        buyer_fault_reference=node.text("buyerFaultReference"),
-        status=node.as_status("status"),
-        response_code=node.as_int("responseCode"),
-        error_message=node.multiline("errorMessage"),
-        buyer_identifier=node.text("buyerIdentifier"),
-        sent_at=node.as_datetime("sentAt"),
-        problems=problems,
-    )
-
-
 def parse_generic_response(element: etree._Element) -> GenericResponse:
-    """receivedAmendFaultReport, receivedResolvedResponse, receivedRequestFaultReportUpdate (and
-    any other received* answer in the genericResponseType shape)."""
+    """Every received* answer: receivedFaultReport and receivedAmendFaultReport (which also
+    carry the buyer fault reference and the status), receivedResolvedResponse,
+    receivedRequestFaultReportUpdate, receivedNotifyFaultReportUpdate."""
     root = _root(element, GENERIC_RESPONSE_ROOTS, MessageUnreadable)
     problems: list[str] = []
     node = _Node(element, "", problems)
