@@ -1,5 +1,6 @@
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 # The XSD's nonEmptyString: at least one character that is not white space.
@@ -12,3 +13,33 @@ NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U001
 def has_non_xml_character(text: str) -> bool:
     """Whether `text` cannot be sent to a supplier in an XML message as it is."""
     return NOT_XML_CHARACTER.search(text) is not None
+
+
+# Our buyer fault reference travels in URL paths (our pages, our API, TMF621's
+# /troubleTicket/{id}), in the supplier's XML (buyerFaultReference, a nonEmptyString) and in
+# SOAP. ASCII letters, digits and "-", "_", "." are unreserved in a URL (RFC 3986) and plain text
+# in XML, so every protocol carries them as they are. The first character is a letter or a digit,
+# so that "." and ".." (path segments a browser collapses) and formula-like "-…" cannot occur.
+REFERENCE_MAX_LENGTH = 36
+REFERENCE_RULE = (
+    f"1 to {REFERENCE_MAX_LENGTH} characters: letters A-Z and a-z, digits 0-9, '-', '_' and '.', "
+    "starting with a letter or a digit"
+)
+REFERENCE_PATTERN = re.compile(
+    rf"\A[A-Za-z0-9][A-Za-z0-9._-]{{0,{REFERENCE_MAX_LENGTH - 1}}}\Z", re.ASCII
+)
+
+REFERENCE_MESSAGE = f"A buyer fault reference is {REFERENCE_RULE}."
+
+
+def is_valid_reference(value: object) -> bool:
+    """Whether `value` is a buyer fault reference under the rule (a str that matches it)."""
+    return isinstance(value, str) and REFERENCE_PATTERN.match(value) is not None
+
+
+def validate_reference(value: object) -> None:
+    """The one check of a buyer fault reference: the model field (so the admin and every
+    ModelForm or ModelSerializer), the API's and the forms' reference inputs and the inbound
+    paths use it. A function, so that migrations name it instead of copying the rule."""
+    if not is_valid_reference(value):
+        raise ValidationError(REFERENCE_MESSAGE, code="invalid_reference")

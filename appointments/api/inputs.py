@@ -13,7 +13,7 @@ from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRO
 from faults.api.inputs import ReferenceField, RejectUnknownFieldsMixin
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
-from faults.selectors import REFERENCE_MAX
+from faults.validators import REFERENCE_MESSAGE, is_valid_reference
 from integrations.models import Partner
 
 DATE_HELP = "YYYY-MM-DD."
@@ -39,7 +39,8 @@ class SafeReferenceField(ReferenceField):
 
 
 class FaultReferenceField(SafeReferenceField):
-    """A fault by its buyer fault reference (at most 36 characters)."""
+    """A fault by its buyer fault reference; one outside the documented rule is refused as
+    such, naming the rule, before anything is looked up."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "The fault's buyer fault reference.")
@@ -54,11 +55,8 @@ class FaultReferenceField(SafeReferenceField):
         )
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str) and len(data) > REFERENCE_MAX:
-            raise serializers.ValidationError(
-                f"A buyer fault reference has at most {REFERENCE_MAX} characters "
-                f"(this one has {len(data)})."
-            )
+        if isinstance(data, str) and not is_valid_reference(data):
+            raise serializers.ValidationError(REFERENCE_MESSAGE, code="invalid_reference")
         return super().to_internal_value(data)
 
 

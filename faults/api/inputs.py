@@ -10,6 +10,7 @@ from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import buyer_identifier_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
+from faults.validators import REFERENCE_MESSAGE, REFERENCE_RULE, is_valid_reference
 from integrations.models import Partner
 
 DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
@@ -39,6 +40,16 @@ class ReferenceField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class FaultReferenceField(ReferenceField):
+    """A fault by its buyer fault reference. A reference outside the documented rule is refused
+    as such (naming the rule) before anything is looked up."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and not is_valid_reference(data):
+            raise serializers.ValidationError(REFERENCE_MESSAGE, code="invalid_reference")
+        return super().to_internal_value(data)
+
+
 class NoInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """For actions that take no input: an empty body or `{}`."""
 
@@ -59,7 +70,7 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
         required=False,
         help_text="The buyer identifier code; the partner's default when omitted.",
     )
-    parent = ReferenceField(
+    parent = FaultReferenceField(
         slug_field="buyer_fault_reference",
         queryset=Fault.objects.all(),
         required=False,
@@ -81,7 +92,7 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
         extra_kwargs = {
             "buyer_fault_reference": {
                 "required": False,
-                "help_text": "Ours, at most 36 characters; generated when omitted.",
+                "help_text": f"Ours: {REFERENCE_RULE}; generated when omitted.",
             }
         }
 

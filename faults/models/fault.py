@@ -12,7 +12,12 @@ from faults.choices import (
     SlaState,
     is_tlos_type,
 )
-from faults.validators import not_blank
+from faults.validators import (
+    REFERENCE_MAX_LENGTH,
+    REFERENCE_RULE,
+    not_blank,
+    validate_reference,
+)
 
 S = FaultStatus
 DESCRIPTION_MAX = 4000
@@ -30,7 +35,10 @@ class Fault(ConcurrentTransitionMixin, models.Model):
     """
 
     buyer_fault_reference = models.CharField(
-        max_length=36, unique=True, validators=[not_blank], help_text="Ours, at most 36 characters."
+        max_length=REFERENCE_MAX_LENGTH,
+        unique=True,
+        validators=[validate_reference],
+        help_text=f"Ours: {REFERENCE_RULE}.",
     )
     maintainer_fault_reference = models.CharField(
         max_length=36, blank=True, db_index=True, help_text="The supplier's, set on acceptance."

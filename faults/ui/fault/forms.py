@@ -17,6 +17,7 @@ from faults.models.fault import TEXT_MAX
 from faults.selectors import fault_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.validation import REQUIRED_FOR_SUBMIT
+from faults.validators import REFERENCE_MAX_LENGTH, validate_reference
 from integrations.models import BuyerIdentifier, Partner
 
 PRIORITY_CHOICES = [(1, "1 (highest)"), (2, "2"), (3, "3"), (4, "4"), (5, "5 (lowest)")]
@@ -160,7 +161,8 @@ class FaultRaiseForm(_DetailsForm):
     parent = forms.CharField(
         label="Parent fault reference",
         required=False,
-        max_length=36,
+        max_length=REFERENCE_MAX_LENGTH,
+        validators=[validate_reference],
         help_text="For a mass incident: the parent fault's buyer reference.",
     )
     fault_type = forms.ChoiceField(choices=FaultType.choices, label="Fault type")
