@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class FaultsConfig(AppConfig):
     name = "faults"
     verbose_name = "Faults"
+
+    def ready(self) -> None:
+        # Before any URLconf is read: the fault pages of every app address faults with it.
+        from django.urls import register_converter
+
+        from faults.converters import FaultReferenceConverter
+
+        register_converter(FaultReferenceConverter, "ref")

@@ -6,7 +6,7 @@ urlpatterns = [
     path("slots/", views.appointment_slots, name="appointment-slots"),
     path("reserve/", views.appointment_reserve_view, name="appointment-reserve"),
     path(
-        "reappoint/<str:reference>/",
+        "reappoint/<ref:reference>/",
         views.appointment_reappoint_view,
         name="appointment-reappoint",
     ),

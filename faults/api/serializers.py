@@ -1,6 +1,8 @@
 """What the fault API answers (output). What it accepts is in `faults.api.inputs`."""
 
-from django.urls import reverse
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -140,6 +142,22 @@ class FaultAnomalySerializer(serializers.ModelSerializer):
         fields = ["at", "message", "data"]
 
 
+class FaultUrlField(serializers.HyperlinkedIdentityField):
+    """The fault's API URL, or null for a row stored before the reference rule whose reference
+    no URL can carry ("/"): one such row must not break the list for everyone."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("view_name", "faults-api:fault-detail")
+        kwargs.setdefault("lookup_field", "buyer_fault_reference")
+        super().__init__(allow_null=True, **kwargs)
+
+    def get_url(self, obj: Any, view_name: str, request: Any, format: Any) -> str | None:
+        try:
+            return super().get_url(obj, view_name, request, format)
+        except NoReverseMatch:
+            return None
+
+
 class FaultListSerializer(serializers.ModelSerializer):
     """A row of the fault list: no timeline, so a page costs a fixed number of queries."""
 
@@ -147,9 +165,7 @@ class FaultListSerializer(serializers.ModelSerializer):
     supplier = PartnerSummarySerializer(read_only=True)
     parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
     sla_state = serializers.CharField(read_only=True)
-    url = serializers.HyperlinkedIdentityField(
-        view_name="faults-api:fault-detail", lookup_field="buyer_fault_reference"
-    )
+    url = FaultUrlField()
 
     class Meta:
         model = Fault

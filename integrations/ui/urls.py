@@ -10,7 +10,7 @@ urlpatterns = [
         name="integration-outbound-retry",
     ),
     path(
-        "health/<slug:partner_slug>/retry-dead/",
+        "health/partners/<int:partner_id>/retry-dead/",
         views.partner_retry_dead,
         name="integration-partner-retry-dead",
     ),

@@ -45,8 +45,9 @@ def outbound_retry(request: HttpRequest, outbound_id: int) -> HttpResponseRedire
 
 @agent_required
 @require_POST
-def partner_retry_dead(request: HttpRequest, partner_slug: str) -> HttpResponseRedirect:
-    partner = get_object_or_404(Partner, slug=partner_slug)
+def partner_retry_dead(request: HttpRequest, partner_id: int) -> HttpResponseRedirect:
+    # By id, not slug: a slug stored without validation could not be put in the page's link.
+    partner = get_object_or_404(Partner, pk=partner_id)
     queued = outbox_retry(outbound_ids=dead_message_ids(partner=partner))
     messages.success(
         request,

@@ -122,7 +122,7 @@ def test_retry_requeues_a_dead_message_which_is_then_delivered(
 
 
 def test_retry_all_dead_of_a_partner(admin_client, dead_message, partner):
-    url = reverse("integration-partner-retry-dead", args=[partner.slug])
+    url = reverse("integration-partner-retry-dead", args=[partner.pk])
 
     response = admin_client.post(url, follow=True)
 
@@ -133,7 +133,7 @@ def test_retry_all_dead_of_a_partner(admin_client, dead_message, partner):
 
 def test_managers_may_not_retry(manager_client, dead_message, partner):
     assert manager_client.post(retry_url(dead_message)).status_code == 403
-    url = reverse("integration-partner-retry-dead", args=[partner.slug])
+    url = reverse("integration-partner-retry-dead", args=[partner.pk])
     assert manager_client.post(url).status_code == 403
     dead_message.refresh_from_db()
     assert dead_message.status == OutboundStatus.DEAD
