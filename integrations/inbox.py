@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -15,26 +16,38 @@ from faults.models import Fault
 from integrations.adapters import get_adapter
 from integrations.broker import publish
 from integrations.choices import InboundStatus
-from integrations.models import InboundMessage, Partner
+from integrations.models import BuyerIdentifier, InboundMessage, Partner
 
 logger = logging.getLogger(__name__)
 MAX_APPLY_ATTEMPTS = 5
 
 
 class UnknownFault(Exception):
-    """The message names a fault reference the partner has no fault under."""
+    """The message names no fault the partner has under that buyer identifier."""
+
+
+class WrongBuyerIdentifier(UnknownFault):
+    """The partner has a fault with that reference, but it was raised under another buyer
+    identifier: the message is not for that fault."""
+
+    def __init__(self, buyer_fault_reference: str, buyer_identifier: str) -> None:
+        super().__init__(buyer_fault_reference)
+        self.buyer_fault_reference = buyer_fault_reference
+        self.buyer_identifier = buyer_identifier
 
 
 @dataclass(frozen=True)
 class Received:
-    """What the endpoint learnt of a message before storing it. The fault is named by our
-    reference and resolved while storing (one round trip on the hot path)."""
+    """What the endpoint learnt of a message before storing it, whatever the protocol. The
+    fault is named by our reference and the buyer identifier code the message is addressed to,
+    and resolved while storing (one round trip on the hot path)."""
 
     partner: Partner
     message_type: str
     message_id: str
     body: bytes
     buyer_fault_reference: str
+    buyer_identifier: str
     sent_at: datetime | None = None
     remote_addr: str | None = None
     client_cert_fingerprint: str = ""
@@ -47,15 +60,17 @@ class Stored:
     created: bool
 
 
-# One statement finds the fault and stores the message, or does nothing when the fault is
-# unknown or the message is a duplicate; only those rare cases take a second query.
+# One statement finds the fault (the partner's, with that reference, raised under that buyer
+# identifier) and stores the message, or does nothing when there is no such fault or the message
+# is a duplicate; only those rare cases take more queries.
 _STORE_SQL = """
 INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha256, body,
     sent_at, remote_addr, client_cert_fingerprint, deviations, status, attempts,
     duplicates_received, last_error, received_at)
 SELECT %s, fault.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, '', %s
 FROM {fault} AS fault
-WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s
+JOIN {buyer} AS buyer ON buyer.id = fault.buyer_identifier_id
+WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s AND buyer.code = %s
 ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
 RETURNING id
 """
@@ -68,12 +83,16 @@ def _db(field_name: str, value: object) -> object:
 
 def inbox_store(received: Received) -> Stored:
     """Store the message once and queue it for applying; a duplicate is counted, not stored.
-    Raises UnknownFault when the partner has no fault with the message's reference."""
+
+    Raises UnknownFault when the partner has no fault with the message's reference,
+    WrongBuyerIdentifier when it has one but raised under another buyer identifier; nothing is
+    stored then."""
     digest = hashlib.sha256(received.body).hexdigest()
     message_id = received.message_id[:100]
     sql = _STORE_SQL.format(
         inbound=connection.ops.quote_name(InboundMessage._meta.db_table),
         fault=connection.ops.quote_name(Fault._meta.db_table),
+        buyer=connection.ops.quote_name(BuyerIdentifier._meta.db_table),
     )
     params = [
         received.partner.pk,
@@ -89,6 +108,7 @@ def inbox_store(received: Received) -> Stored:
         _db("received_at", timezone.now()),
         received.partner.pk,
         received.buyer_fault_reference,
+        received.buyer_identifier,
     ]
     with connection.cursor() as cursor:  # one statement: atomic on its own
         cursor.execute(sql, params)
@@ -101,8 +121,18 @@ def inbox_store(received: Received) -> Stored:
         partner=received.partner, message_id=message_id, body_sha256=digest
     )
     if not duplicate.update(duplicates_received=F("duplicates_received") + 1):
-        raise UnknownFault(received.buyer_fault_reference)
+        _raise_not_stored(received)
     return Stored(duplicate.values_list("id", flat=True).get(), False)
+
+
+def _raise_not_stored(received: Received) -> NoReturn:
+    """Why a message that is no duplicate found no fault (the refusal's wording differs)."""
+    elsewhere = Fault.objects.filter(
+        supplier=received.partner, buyer_fault_reference=received.buyer_fault_reference
+    ).exists()
+    if elsewhere:
+        raise WrongBuyerIdentifier(received.buyer_fault_reference, received.buyer_identifier)
+    raise UnknownFault(received.buyer_fault_reference)
 
 
 def enqueue_apply(inbound_id: int) -> bool:

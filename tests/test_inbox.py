@@ -13,12 +13,13 @@ from integrations.inbox import (
     MAX_APPLY_ATTEMPTS,
     Received,
     UnknownFault,
+    WrongBuyerIdentifier,
     inbox_apply,
     inbox_store,
     inbox_sweep,
 )
 from integrations.models import InboundMessage
-from tests.factories import FaultFactory
+from tests.factories import BuyerIdentifierFactory, FaultFactory
 from tests.helpers import bring_to
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,7 @@ def received(fault, *, status="accepted", mid="CF-1", minute=5, body=None) -> Re
         message_id=mid,
         body=body,
         buyer_fault_reference=fault.buyer_fault_reference,
+        buyer_identifier=fault.buyer_identifier.code,
     )
 
 
@@ -132,6 +134,21 @@ def test_a_message_for_an_unknown_fault_is_not_stored(pending):
     with pytest.raises(UnknownFault):
         inbox_store(unknown)
     assert InboundMessage.objects.count() == 0
+
+
+def test_a_message_under_another_buyer_identifier_is_not_stored(pending, partner):
+    """Issue 10 #2: the partner has the fault, but raised under another of our buyer
+    identifiers; the message is not for it."""
+    BuyerIdentifierFactory(partner=partner, code="HOLDOUT2")
+    message = received(pending)
+    elsewhere = Received(**{**message.__dict__, "buyer_identifier": "HOLDOUT2"})
+
+    with pytest.raises(WrongBuyerIdentifier):
+        inbox_store(elsewhere)
+
+    assert InboundMessage.objects.count() == 0
+    pending.refresh_from_db()
+    assert pending.status == FaultStatus.PENDING
 
 
 def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(pending):

@@ -9,7 +9,7 @@ from lxml import etree
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.parsers import MessageUnreadable, parse_notification
 from integrations.cityfibre.schema import schema_deviations
-from integrations.inbox import Received, UnknownFault, inbox_store
+from integrations.inbox import Received, UnknownFault, WrongBuyerIdentifier, inbox_store
 from integrations.partner_cache import PartnerEdge
 from integrations.security import Caller
 from integrations.xml import XmlRejected, parse_xml
@@ -69,6 +69,7 @@ def receive_notification(edge: PartnerEdge, body: bytes, caller: Caller) -> Answ
         message_id=notification.message_id,
         body=body,
         buyer_fault_reference=notification.buyer_fault_reference,
+        buyer_identifier=notification.buyer_identifier,
         sent_at=notification.as_of,
         remote_addr=caller.address,
         client_cert_fingerprint=caller.cert_fingerprint,
@@ -76,6 +77,13 @@ def receive_notification(edge: PartnerEdge, body: bytes, caller: Caller) -> Answ
     )
     try:
         inbox_store(received)
+    except WrongBuyerIdentifier:
+        return answer(
+            edge,
+            code=400,
+            **reply,
+            error='{"buyerIdentifier": "No fault with that reference under that buyer identifier"}',
+        )
     except UnknownFault:
         return answer(
             edge,

@@ -3,6 +3,7 @@ certificate pinned, and a helper that posts a notification the way the TLS proxy
 (client certificate in `X-SSL-Client-Cert`, caller in `X-Forwarded-For`, from the proxy's
 address)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,14 @@ def sample(number: int) -> bytes:
     """The raw bytes of the published sample file starting with `number`."""
     (path,) = SAMPLES.glob(f"{number:02d}-*")
     return path.read_bytes()
+
+
+def addressed_to(body: bytes) -> str:
+    """The buyer identifier code a notification names (a fault must be raised under it to
+    take the notification)."""
+    match = re.search(rb"<buyerIdentifier>\s*([^<\s]+)\s*</buyerIdentifier>", body)
+    assert match, "no buyerIdentifier"
+    return match.group(1).decode()
 
 
 def in_soap(body: bytes) -> bytes:
@@ -120,6 +129,7 @@ __all__ = [
     "BUYER_IDENTIFIER",
     "NOTIFY_URL",
     "SLUG",
+    "addressed_to",
     "in_soap",
     "notify_url",
     "read_answer",

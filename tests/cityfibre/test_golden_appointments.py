@@ -25,7 +25,7 @@ from integrations.cityfibre.parsers import parse_notification
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
 from integrations.xml import parse_xml
-from tests.cityfibre.conftest import read_answer, sample
+from tests.cityfibre.conftest import addressed_to, read_answer, sample
 from tests.factories import BuyerIdentifierFactory, FaultFactory
 from tests.helpers import bring_to
 
@@ -69,10 +69,12 @@ def spbuyerid(cityfibre_partner):
 def make_fault(cityfibre_partner, spdev1):
     """A Service Outage fault raised with our reservation of the samples' slot, at `prior`."""
 
-    def make(prior: str, *, booked: bool = True) -> Fault:
+    def make(prior: str, *, booked: bool = True, buyer: str = "") -> Fault:
+        """`buyer`: the code of the buyer identifier it is raised under (SPDEV1 by default)."""
+        identifier = cityfibre_partner.buyer_identifiers.get(code=buyer) if buyer else spdev1
         fault = FaultFactory(
             supplier=cityfibre_partner,
-            buyer_identifier=spdev1,
+            buyer_identifier=identifier,
             buyer_fault_reference=REFERENCE,
             fault_type=FaultType.SERVICE_OUTAGE,
             appointment_reservation_key=KEY,
@@ -130,7 +132,8 @@ def deliver(client, post_notification):
 @pytest.fixture
 def feed(make_fault, deliver):
     def feed_(number: int, prior: str, *, body: bytes | None = None) -> Fed:
-        return deliver(make_fault(prior), body or sample(number))
+        body = body or sample(number)
+        return deliver(make_fault(prior, buyer=addressed_to(body)), body)
 
     return feed_
 

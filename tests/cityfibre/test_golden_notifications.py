@@ -18,7 +18,7 @@ from faults.models import Fault, FaultEvent, SlaPause
 from integrations.choices import InboundStatus
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
-from tests.cityfibre.conftest import read_answer, sample
+from tests.cityfibre.conftest import addressed_to, read_answer, sample
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import bring_to
 
@@ -82,9 +82,13 @@ def spbuyerid(cityfibre_partner):
 
 @pytest.fixture
 def make_fault(cityfibre_partner, spdev1):
-    def make(prior: str, *, start: datetime = JUNE_1, reference: str = REFERENCE) -> Fault:
+    def make(
+        prior: str, *, start: datetime = JUNE_1, reference: str = REFERENCE, buyer: str = ""
+    ) -> Fault:
+        """A fault at `prior`, raised under `buyer` (a code; SPDEV1 by default)."""
+        identifier = cityfibre_partner.buyer_identifiers.get(code=buyer) if buyer else spdev1
         draft = FaultFactory(
-            supplier=cityfibre_partner, buyer_identifier=spdev1, buyer_fault_reference=reference
+            supplier=cityfibre_partner, buyer_identifier=identifier, buyer_fault_reference=reference
         )
         return bring_to(draft, prior, start=start)
 
@@ -113,7 +117,8 @@ def deliver(client, post_notification):
 def feed(make_fault, deliver):
     def feed_(number: int, prior: str, *, start: datetime | None = None) -> Fed:
         start = start or (MAY_1 if number in SENT_IN_MAY else JUNE_1)
-        return deliver(make_fault(prior, start=start), sample(number))
+        body = sample(number)
+        return deliver(make_fault(prior, start=start, buyer=addressed_to(body)), body)
 
     return feed_
 

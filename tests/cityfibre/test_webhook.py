@@ -201,14 +201,48 @@ def test_the_same_message_id_with_another_body_is_another_message(client, post_n
 def test_an_extra_active_buyer_identifier_of_the_partner_is_accepted(
     client, post_notification, fault, cityfibre_partner
 ):
-    BuyerIdentifierFactory(partner=cityfibre_partner, code="SPOTHER")
+    other = BuyerIdentifierFactory(partner=cityfibre_partner, code="SPOTHER")
+    raised_under_other = bring_to(
+        FaultFactory(
+            supplier=cityfibre_partner, buyer_identifier=other, buyer_fault_reference="SP-OTHER1"
+        ),
+        "pending",
+        start=SUBMITTED,
+    )
     body = sample(ACCEPTED).replace(b">SPDEV1<", b">SPOTHER<")
+    body = body.replace(b">SP-123ABC<", b">SP-OTHER1<")
 
     response = post_notification(client, body)
 
     assert response.status_code == 200
     assert read_answer(response).buyer_identifier == "SPOTHER"
-    assert InboundMessage.objects.count() == 1
+    assert InboundMessage.objects.get().fault_id == raised_under_other.pk
+
+
+def test_a_notification_under_another_buyer_identifier_than_the_faults_is_refused(
+    client, post_notification, cityfibre_partner, spdev1
+):
+    """Issue 10 #2: with a second buyer identifier HOLDOUT2, a fault raised under it is not
+    moved by a notification addressed to SPDEV1 (answered like an unknown reference)."""
+    holdout2 = BuyerIdentifierFactory(partner=cityfibre_partner, code="HOLDOUT2")
+    fault = bring_to(
+        FaultFactory(
+            supplier=cityfibre_partner, buyer_identifier=holdout2, buyer_fault_reference="SP-123ABC"
+        ),
+        "pending",
+        start=SUBMITTED,
+    )
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED))  # buyerIdentifier SPDEV1
+
+    assert_refused(response, 400, fault=fault, before=before)
+    answer = read_answer(response)
+    assert json.loads(answer.error_message) == {
+        "buyerIdentifier": "No fault with that reference under that buyer identifier"
+    }
+    assert (answer.message_id, answer.buyer_identifier) == ("CF-00001", "SPDEV1")
+    assert Fault.objects.get(pk=fault.pk).maintainer_fault_reference == ""
 
 
 # --- refused: the body ---------------------------------------------------------------------------
