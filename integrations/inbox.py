@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from faults.models import Fault
+from faults.validators import is_valid_reference
 from integrations.adapters import get_adapter
 from integrations.broker import publish
 from integrations.choices import InboundStatus
@@ -23,7 +24,8 @@ MAX_APPLY_ATTEMPTS = 5
 
 
 class UnknownFault(Exception):
-    """The message names no fault the partner has under that buyer identifier."""
+    """The message names no fault the partner has under that buyer identifier: an unknown
+    reference, or one outside the documented rule (which no fault can have)."""
 
 
 class WrongBuyerIdentifier(UnknownFault):
@@ -84,9 +86,11 @@ def _db(field_name: str, value: object) -> object:
 def inbox_store(received: Received) -> Stored:
     """Store the message once and queue it for applying; a duplicate is counted, not stored.
 
-    Raises UnknownFault when the partner has no fault with the message's reference,
-    WrongBuyerIdentifier when it has one but raised under another buyer identifier; nothing is
-    stored then."""
+    Raises UnknownFault when the partner has no fault with the message's reference (a reference
+    outside the documented rule included), WrongBuyerIdentifier when it has one but raised under
+    another buyer identifier; nothing is stored then."""
+    if not is_valid_reference(received.buyer_fault_reference):
+        raise UnknownFault(received.buyer_fault_reference)
     digest = hashlib.sha256(received.body).hexdigest()
     message_id = received.message_id[:100]
     sql = _STORE_SQL.format(

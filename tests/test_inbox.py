@@ -151,6 +151,20 @@ def test_a_message_under_another_buyer_identifier_is_not_stored(pending, partner
     assert pending.status == FaultStatus.PENDING
 
 
+@pytest.mark.parametrize("reference", ["HO-a/b", "../x", ".", "a b", "x" * 37, ""])
+def test_a_message_naming_a_reference_outside_the_rule_is_an_unknown_fault(pending, reference):
+    """Issue 10 #1: no fault can have such a reference, so none is looked up, even one stored
+    before the rule."""
+    Fault.objects.filter(pk=pending.pk).update(buyer_fault_reference=reference[:36])
+    message = received(pending)
+    outside = Received(**{**message.__dict__, "buyer_fault_reference": reference})
+
+    with pytest.raises(UnknownFault):
+        inbox_store(outside)
+
+    assert InboundMessage.objects.count() == 0
+
+
 def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(pending):
     old = inbox_store(received(pending, mid="CF-1")).inbound_id
     inbox_store(received(pending, mid="CF-2", minute=6))

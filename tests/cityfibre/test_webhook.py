@@ -410,6 +410,24 @@ def test_an_unknown_fault_reference_is_refused_like_the_suppliers_sample_23(
     assert answer.buyer_identifier == "SPDEV1"
 
 
+@pytest.mark.parametrize("reference", [b"SP/123ABC", b"SP 123ABC", b"..", b"-SP-123ABC"])
+def test_a_reference_outside_the_rule_is_refused_like_an_unknown_one(
+    client, post_notification, fault, reference
+):
+    """Issue 10 #1: a reference no fault of ours can have is an unknown reference, even when a
+    row stored before the rule has it."""
+    Fault.objects.filter(pk=fault.pk).update(buyer_fault_reference=reference.decode())
+    before = fault_snapshot(fault)
+    body = sample(ACCEPTED).replace(b">SP-123ABC<", b">" + reference + b"<")
+
+    response = post_notification(client, body)
+
+    assert_refused(response, 400, fault=fault, before=before)
+    assert json.loads(read_answer(response).error_message) == {
+        "buyerFaultReference": "No fault found with that reference"
+    }
+
+
 # --- refused: the size -----------------------------------------------------------------------
 def test_a_body_over_the_default_limit_is_refused(client, post_notification, fault):
     before = fault_snapshot(fault)
