@@ -238,6 +238,11 @@ SLA_HOLIDAY_SUBDIVISION = env.str("SLA_HOLIDAY_SUBDIVISION", default="ENG")
 FAULT_PARTNER_CALL_HANDLER = env.str(
     "FAULT_PARTNER_CALL_HANDLER", default="integrations.outbox.outbox_partner_call"
 )
+# Whether a partner can carry a call at all (its protocol has an adapter with that message),
+# asked before anything is stored.
+FAULT_PARTNER_CALL_CHECK = env.str(
+    "FAULT_PARTNER_CALL_CHECK", default="integrations.adapters.partner_call_refusal"
+)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # The supplier exchange's list (seed 000) less the types a browser would run or render as a page
 # (htm, html, mht, msi, swf): attachments are served back to agents.

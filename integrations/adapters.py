@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from faults.choices import PartnerOperation
+from integrations.choices import Protocol
+
 if TYPE_CHECKING:
     from faults.models import Fault
     from integrations.http import CallResult
-    from integrations.models import InboundMessage, OutboundMessage
+    from integrations.models import InboundMessage, OutboundMessage, Partner
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class UnsupportedOperation(Exception):
 
 class PartnerAdapter:
     protocol: ClassVar[str]
+    # The domain operations (faults.choices.PartnerOperation) `build_outbound` has a message for.
+    operations: ClassVar[frozenset[str]] = frozenset()
 
     def build_outbound(
         self,
@@ -60,6 +65,22 @@ _registry: dict[str, PartnerAdapter] = {}
 def register(adapter_class: type[PartnerAdapter]) -> type[PartnerAdapter]:
     _registry[adapter_class.protocol] = adapter_class()
     return adapter_class
+
+
+def partner_call_refusal(*, supplier: Partner, operation: str) -> str | None:
+    """The integration side of `faults.ports.partner_call_refusal`: whether the partner's
+    protocol has an adapter with a message for the operation, and if not, why."""
+    adapter = _registry.get(supplier.protocol)
+    protocol = Protocol(supplier.protocol).label if supplier.protocol in Protocol else "?"
+    if adapter is None:
+        return (
+            f"{supplier} uses the {protocol} protocol, which this product cannot send faults "
+            "in yet: choose another supplier, or ask an admin to change its protocol."
+        )
+    if operation not in adapter.operations:
+        action = PartnerOperation(operation).label if operation in PartnerOperation else operation
+        return f"{supplier}'s protocol ({protocol}) has no message for '{action}'."
+    return None
 
 
 def get_adapter(protocol: str) -> PartnerAdapter:

@@ -13,7 +13,7 @@ from faults.choices import TERMINAL_STATUSES, EventKind, FaultStatus, PartnerOpe
 from faults.exceptions import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.models.fault import TEXT_MAX
-from faults.ports import request_partner_call
+from faults.ports import ensure_partner_can_carry, request_partner_call
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock
@@ -100,6 +100,8 @@ def fault_attachment_add(
     name = _check_attachment(upload)
     fault = fault_lock(fault_id=fault_id)
     _refuse_on_finished(fault, "attach")
+    if fault.status != FaultStatus.DRAFT:  # before the file is written to storage
+        ensure_partner_can_carry(supplier=fault.supplier, operation=PartnerOperation.AMEND)
     attachment = FaultAttachment(
         fault=fault, filename=name, size_bytes=upload.size, added_by=actor.user
     )

@@ -17,7 +17,7 @@ from faults.choices import (
 )
 from faults.exceptions import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault
-from faults.ports import request_partner_call
+from faults.ports import ensure_partner_can_carry, request_partner_call
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock, fault_transition
@@ -114,6 +114,8 @@ def fault_create_draft(
         raise FaultValidationError(
             f"{supplier} is not active.", errors={"supplier": ["This partner is not active."]}
         )
+    # A draft that could never be sent is refused now, not at submit.
+    ensure_partner_can_carry(supplier=supplier, operation=PartnerOperation.RAISE)
     if parent is not None:
         _check_parent(parent, supplier)
     fault = Fault(

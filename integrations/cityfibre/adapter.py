@@ -63,6 +63,7 @@ def _outbound_appointment(data: dict[str, Any] | None) -> OutboundAppointment | 
 @register
 class CityFibreAdapter(PartnerAdapter):
     protocol = Protocol.CITYFIBRE
+    operations = frozenset(PartnerOperation.values)
 
     def build_outbound(
         self,
