@@ -1,5 +1,7 @@
-"""Reconciliation: an open fault that has heard nothing from its supplier for the partner's
-`reconcile_after` gets a request for a full update (requestFaultReportUpdate)."""
+"""Reconciliation: a fault whose next move is the supplier's (AWAITING_SUPPLIER_STATUSES) and
+that has heard nothing from it for the partner's `reconcile_after` gets a request for a full
+update (requestFaultReportUpdate). A fault waiting for us (resolved, on hold) is not asked about:
+the supplier has nothing to tell."""
 
 import logging
 from datetime import datetime
@@ -8,7 +10,7 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from faults.choices import OPEN_STATUSES, PartnerOperation
+from faults.choices import AWAITING_SUPPLIER_STATUSES, PartnerOperation
 from faults.exceptions import FaultError
 from faults.models import Fault
 from faults.services import Actor, fault_request_update
@@ -34,7 +36,7 @@ def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 2
         )
     )
     silent = (
-        Fault.objects.filter(status__in=OPEN_STATUSES)
+        Fault.objects.filter(status__in=AWAITING_SUPPLIER_STATUSES)
         .exclude(maintainer_fault_reference="")
         .filter(supplier__is_active=True)
         .annotate(heard_at=Coalesce("last_supplier_message_at", "submitted_at"))

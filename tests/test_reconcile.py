@@ -1,5 +1,6 @@
-"""Reconciliation: an open fault that has heard nothing from its supplier for the partner's
-`reconcile_after` gets one requestFaultReportUpdate; quiet-enough or finished faults get none."""
+"""Reconciliation: a fault whose next move is the supplier's and that has heard nothing from it
+for the partner's `reconcile_after` gets one requestFaultReportUpdate; quiet-enough faults, faults
+waiting for us and finished faults get none."""
 
 from datetime import timedelta
 
@@ -48,7 +49,7 @@ def test_a_silent_open_fault_gets_one_request_for_a_full_update(make):
 
 
 def test_a_delivered_request_that_brought_nothing_is_asked_again_a_quiet_period_later(make):
-    silent = make("on-hold", hours_ago=7)
+    silent = make("re-opened", hours_ago=7)
     faults_request_reconciliation()
     OutboundMessage.objects.filter(fault=silent).update(status=OutboundStatus.DELIVERED)
     assert faults_request_reconciliation() == 0  # asked less than 6 hours ago
@@ -60,7 +61,27 @@ def test_a_delivered_request_that_brought_nothing_is_asked_again_a_quiet_period_
     assert len(update_requests(silent)) == 2
 
 
-@pytest.mark.parametrize("status", ["pending", "closed", "rejected", "cancelled"])
+@pytest.mark.parametrize("status", ["accepted", "open", "in-progress", "re-opened"])
+def test_every_status_that_waits_for_the_supplier_is_asked_about(make, status):
+    silent = make(status, hours_ago=7)
+
+    assert faults_request_reconciliation() == 1
+    assert len(update_requests(silent)) == 1
+
+
+@pytest.mark.parametrize("status", ["resolved", "on-hold"])
+def test_a_fault_waiting_for_us_is_not_asked_about(make, status):
+    """Issue 10 #8: a resolved fault awaits our answer, an on-hold one our (or the end user's)
+    move; asking the supplier every 6 hours only adds traffic (up to 8 in a resolution's 48 h)."""
+    waiting = make(status, hours_ago=7)
+
+    assert faults_request_reconciliation() == 0
+    later = timezone.now() + timedelta(hours=30)
+    assert faults_request_reconciliation(now=later) == 0
+    assert update_requests(waiting) == []
+
+
+@pytest.mark.parametrize("status", ["draft", "pending", "closed", "rejected", "cancelled"])
 def test_faults_without_a_supplier_reference_or_finished_are_left_alone(make, status):
     make(status, hours_ago=30)
     assert faults_request_reconciliation() == 0
