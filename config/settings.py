@@ -259,6 +259,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 TRUSTED_PROXY_IPS = env.list(
     "TRUSTED_PROXY_IPS", default=["127.0.0.1/32", "::1/128"] if DEBUG else []
 )
+# What the mutual-TLS site of the proxy adds to every request (X-Partner-Proxy-Secret) and no other
+# site can send: without it the certificate headers are not believed, whatever the address, since
+# every site on the proxy (and every local process) reaches the app from the same address. Unset
+# outside DEBUG, every partner request is refused; in DEBUG the simulators send this fixed value.
+PARTNER_PROXY_SECRET = env.str(
+    "PARTNER_PROXY_SECRET", default="dev-only-partner-proxy-secret" if DEBUG else ""
+)
 
 # The demo PKI (`make run`): CA, simulator server, supplier client and our client certificates.
 DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=str(VAR_DIR / "certs"))
