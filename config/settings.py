@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -266,6 +267,10 @@ TRUSTED_PROXY_IPS = env.list(
 PARTNER_PROXY_SECRET = env.str(
     "PARTNER_PROXY_SECRET", default="dev-only-partner-proxy-secret" if DEBUG else ""
 )
+
+# Seconds a partner or API client is told to wait (Retry-After) when the database, broker or
+# cache is down during its request (answered 503 in its own error shape).
+OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=30)
 
 # The demo PKI (`make run`): CA, simulator server, supplier client and our client certificates.
 DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=str(VAR_DIR / "certs"))
