@@ -282,3 +282,19 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# --- HTTPS behind the TLS-terminating proxy (README "Production") ----------------------------
+# The header the proxy sets on every request it received over HTTPS, and its value, e.g.
+# "HTTP_X_FORWARDED_PROTO,https": request.is_secure() believes it. Set it only behind a proxy that
+# always sets that header itself (config/nginx/noc.conf does, on both sites); without it, behind
+# the proxy every request looks like plain HTTP and SECURE_SSL_REDIRECT would redirect forever.
+_proxy_ssl_header = tuple(part.strip() for part in env.tuple("SECURE_PROXY_SSL_HEADER", default=()))
+if _proxy_ssl_header and (len(_proxy_ssl_header) != 2 or not all(_proxy_ssl_header)):
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and its value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header or None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
