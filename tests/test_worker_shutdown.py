@@ -70,9 +70,13 @@ def test_ctrl_c_under_honcho_stops_the_worker_without_errors(tmp_path):
         honcho.wait(timeout=30)
         reader.join(timeout=10)
     finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
-            honcho.wait(timeout=10)
+        if honcho.poll() is None:  # the test failed early: honcho stops its processes itself
+            honcho.send_signal(signal.SIGINT)
+            try:
+                honcho.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(honcho.pid, signal.SIGKILL)
+                honcho.wait(timeout=10)
         redis.stop()
 
     output = "".join(lines)
