@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +110,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # WhiteNoise warns on every request until collectstatic has made it (tests never run it).
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise before any login.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -123,12 +126,24 @@ UI_REFRESH_SECONDS = env.int("UI_REFRESH_SECONDS", default=10)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors": {"()": "config.log_filters.ClientErrorsWithoutTraceback"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
+    # Django's defaults give "django" its own console handler (printing in DEBUG) and mail_admins,
+    # and let its records reach the root's handler as well: every request error was printed twice.
+    # One handler, the root's, prints everything once.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -264,6 +279,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 TRUSTED_PROXY_IPS = env.list(
     "TRUSTED_PROXY_IPS", default=["127.0.0.1/32", "::1/128"] if DEBUG else []
 )
+# What the mutual-TLS site of the proxy adds to every request (X-Partner-Proxy-Secret) and no other
+# site can send: without it the certificate headers are not believed, whatever the address, since
+# every site on the proxy (and every local process) reaches the app from the same address. Unset
+# outside DEBUG, every partner request is refused; in DEBUG the simulators send this fixed value.
+PARTNER_PROXY_SECRET = env.str(
+    "PARTNER_PROXY_SECRET", default="dev-only-partner-proxy-secret" if DEBUG else ""
+)
+
+# Seconds a partner or API client is told to wait (Retry-After) when the database, broker or
+# cache is down during its request (answered 503 in its own error shape).
+OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=30)
 
 # The demo PKI (`make run`): CA, simulator server, supplier client and our client certificates.
 DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=str(VAR_DIR / "certs"))
@@ -275,3 +301,19 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# --- HTTPS behind the TLS-terminating proxy (README "Production") ----------------------------
+# The header the proxy sets on every request it received over HTTPS, and its value, e.g.
+# "HTTP_X_FORWARDED_PROTO,https": request.is_secure() believes it. Set it only behind a proxy that
+# always sets that header itself (config/nginx/noc.conf does, on both sites); without it, behind
+# the proxy every request looks like plain HTTP and SECURE_SSL_REDIRECT would redirect forever.
+_proxy_ssl_header = tuple(part.strip() for part in env.tuple("SECURE_PROXY_SSL_HEADER", default=()))
+if _proxy_ssl_header and (len(_proxy_ssl_header) != 2 or not all(_proxy_ssl_header)):
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and its value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header or None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)

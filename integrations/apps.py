@@ -9,6 +9,7 @@ class IntegrationsConfig(AppConfig):
         # Each protocol package registers its adapter with the spine on import, and its
         # appointment gateway with the appointments port.
         from appointments.gateways import register_gateway
+        from integrations import checks  # noqa: F401  (registers the deploy checks)
         from integrations.choices import Protocol
         from integrations.cityfibre import adapter  # noqa: F401
         from integrations.cityfibre.appointments import CityFibreAppointmentGateway

@@ -25,6 +25,13 @@ class PartnerEdge:
 _cache: dict[tuple[str, str], tuple[float, PartnerEdge]] = {}
 
 
+def cached_partner_edge(*, slug: str, protocol: str) -> PartnerEdge | None:
+    """The partner as this process last read it, stale or not, or None: never the database.
+    For answers that must be written while the database is down."""
+    hit = _cache.get((protocol, slug))
+    return hit[1] if hit is not None else None
+
+
 def partner_edge(*, slug: str, protocol: str) -> PartnerEdge | None:
     """The active partner with this slug and protocol, or None."""
     key = (protocol, slug)

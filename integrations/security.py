@@ -4,12 +4,18 @@ proxy saw them (design §7, "Security at the edge").
 nginx verifies the client certificate (`ssl_verify_client on`) and passes it URL-encoded in
 `X-SSL-Client-Cert` (`$ssl_client_escaped_cert`) and the caller's address in `X-Forwarded-For`.
 Both headers are believed only when the request comes from an address in
-`settings.TRUSTED_PROXY_IPS`; the app computes the certificate's SHA-256 fingerprint itself and
-matches it, and the source address, against what is pinned on the partner.
+`settings.TRUSTED_PROXY_IPS` *and* carries `X-Partner-Proxy-Secret` equal to
+`settings.PARTNER_PROXY_SECRET`. The address alone proves nothing: every site on the same proxy,
+and every process on the proxy's machine, reaches the app from it. Only the mutual-TLS site
+(`config/nginx/noc.conf`) adds the secret; the others clear it. The app then computes the
+certificate's SHA-256 fingerprint itself and matches it, and the source address, against what is
+pinned on the partner.
 """
 
 import hashlib
+import hmac
 import ipaddress
+import logging
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -20,8 +26,13 @@ from django.http import HttpRequest
 
 from integrations.models import Partner
 
+logger = logging.getLogger(__name__)
+
 CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"
 FORWARDED_FOR_HEADER = "HTTP_X_FORWARDED_FOR"
+# The header as the proxy (and the simulators, playing the proxy) sends it, and as Django sees it.
+PROXY_SECRET_HEADER_NAME = "X-Partner-Proxy-Secret"
+PROXY_SECRET_HEADER = "HTTP_X_PARTNER_PROXY_SECRET"
 
 
 class AccessRefused(Exception):
@@ -44,6 +55,26 @@ def _from_trusted_proxy(remote_addr: str) -> bool:
     )
 
 
+def _proves_mutual_tls_site(request: HttpRequest) -> bool:
+    """The request carries the secret only the mutual-TLS site of the proxy adds."""
+    expected = settings.PARTNER_PROXY_SECRET
+    if not expected:
+        # Fail closed: nothing can prove the request came through the mutual-TLS site.
+        logger.error("PARTNER_PROXY_SECRET is not set: partner requests are refused.")
+        return False
+    presented = request.META.get(PROXY_SECRET_HEADER, "")
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def proxy_headers(*, escaped_cert: str, forwarded_for: str, secret: str) -> dict[str, str]:
+    """The headers the mutual-TLS site adds to a partner's request, for those who play the proxy
+    (the simulators in DEBUG, the benchmark)."""
+    headers = {"X-Forwarded-For": forwarded_for, "X-SSL-Client-Cert": escaped_cert}
+    if secret:
+        headers[PROXY_SECRET_HEADER_NAME] = secret
+    return headers
+
+
 def certificate_fingerprint(escaped_pem: str) -> str:
     """SHA-256 over the DER form of the URL-encoded PEM certificate the proxy passed on."""
     try:
@@ -58,6 +89,9 @@ def identify_caller(request: HttpRequest) -> Caller:
     if not _from_trusted_proxy(remote_addr):
         # Not through our proxy: no verified certificate can have come with it.
         raise AccessRefused(f"Requests must come through the TLS proxy, not from {remote_addr}.")
+    if not _proves_mutual_tls_site(request):
+        # Another site of the proxy, or a local process: its certificate header proves nothing.
+        raise AccessRefused("Partner requests must come through the partners' mutual-TLS site.")
     forwarded = request.META.get(FORWARDED_FOR_HEADER, "")
     # nginx appends the peer it saw: the last entry is the one our proxy vouches for.
     address = forwarded.split(",")[-1].strip() if forwarded else remote_addr

@@ -1,8 +1,8 @@
 """Shared fixtures, and the gate for tests that need real PostgreSQL or Redis.
 
-A test marked `postgres`, `redis` or `browser` is skipped, with the reason, when the service (or
-Chromium) is not there; with REQUIRE_SERVICES=1 (CI) it fails instead, so nothing is silently
-skipped.
+A test marked `postgres`, `redis`, `browser` or `nginx` is skipped, with the reason, when the
+service (or Chromium, or nginx) is not there; with REQUIRE_SERVICES=1 (CI) it fails instead, so
+nothing is silently skipped.
 """
 
 import os
@@ -20,6 +20,7 @@ from tests.factories import BuyerIdentifierFactory, PartnerFactory, SlaPolicyFac
 NEEDS_POSTGRES = "needs DATABASE_URL pointing at PostgreSQL"
 NEEDS_REDIS = "needs CELERY_BROKER_URL pointing at Redis"
 NEEDS_CHROMIUM = "needs Chromium at /usr/bin/chromium (apt-get install chromium)"
+NEEDS_NGINX = "needs nginx at /usr/sbin/nginx (apt-get install nginx-light)"
 TEST_PASSWORD = "test-password-123"
 
 
@@ -39,6 +40,12 @@ def _has_chromium() -> bool:
     return os.access(chromium_path(), os.X_OK)
 
 
+def _has_nginx() -> bool:
+    from tests.nginx_proxy import nginx_path
+
+    return os.access(nginx_path(), os.X_OK)
+
+
 def _services_required() -> bool:
     return os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -50,6 +57,7 @@ def _missing_services(item: pytest.Item) -> list[str]:
             ("postgres", _uses_postgres, NEEDS_POSTGRES),
             ("redis", _uses_redis, NEEDS_REDIS),
             ("browser", _has_chromium, NEEDS_CHROMIUM),
+            ("nginx", _has_nginx, NEEDS_NGINX),
         )
         if item.get_closest_marker(marker) and not available()
     ]

@@ -21,8 +21,11 @@ from integrations.bench.load import LoadResult, post_all
 from integrations.certs import ensure_demo_pki
 from integrations.choices import Environment, InboundStatus, Protocol
 from integrations.models import BuyerIdentifier, InboundMessage, Partner
+from integrations.security import proxy_headers
 
 SLUG = "bench-supplier"
+# The benchmark plays the proxy's mutual-TLS site for the gunicorn it starts.
+BENCH_PROXY_SECRET = "bench-partner-proxy-secret"
 STATUSES = ("accepted", "in-progress", "on-hold", "in-progress", "resolved")
 NOTIFY = """<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
 <notifyFaultReportUpdate><apiVersion>1.0</apiVersion><buyerIdentifier>BENCH1</buyerIdentifier>
@@ -85,8 +88,11 @@ def _setup(config: BenchConfig) -> dict[str, str]:
         if f"BENCH-{i:05d}" not in existing
     )
     return {
-        "X-SSL-Client-Cert": pki.supplier_client.proxy_header,
-        "X-Forwarded-For": "127.0.0.1",
+        **proxy_headers(
+            escaped_cert=pki.supplier_client.proxy_header,
+            forwarded_for="127.0.0.1",
+            secret=BENCH_PROXY_SECRET,
+        ),
         "Content-Type": "text/xml; charset=utf-8",
     }
 
@@ -110,6 +116,7 @@ def _server_env() -> dict[str, str]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" * 8,
         "ALLOWED_HOSTS": "127.0.0.1",
         "TRUSTED_PROXY_IPS": "127.0.0.1/32",
+        "PARTNER_PROXY_SECRET": BENCH_PROXY_SECRET,
         "BENCH_ENDPOINTS": "1",
         "LOG_LEVEL": "WARNING",
     }

@@ -1,28 +1,38 @@
-from django.http import Http404, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from integrations.choices import Protocol
-from integrations.cityfibre.endpoint import answer, receive_notification
-from integrations.partner_cache import partner_edge
-from integrations.security import AccessRefused, authenticate_partner_request
+from integrations.cityfibre import builders, soap
+from integrations.cityfibre.endpoint import receive_notification
+from integrations.cityfibre.parsers import parse_notification
+from integrations.edge import PartnerEndpoint, partner_inbound
+from integrations.partner_cache import PartnerEdge
+from integrations.security import Caller
+from integrations.xml import parse_xml
 
 XML = "text/xml; charset=utf-8"
 
 
-class NotifyFaultReportUpdateView(APIView):
-    """The supplier's webhook: `notifyFaultReportUpdate`, bare or in a SOAP envelope.
+def _echo(body: bytes | None) -> tuple[str, str]:
+    """The message id and buyer identifier of a body already read, to echo in an error answer;
+    empty when there is none or it cannot be read."""
+    if not body:
+        return "", ""
+    try:
+        notification = parse_notification(soap.unwrap(parse_xml(body)))
+    except Exception:  # an error answer must be written whatever the body holds
+        return "", ""
+    return notification.message_id, notification.buyer_identifier
 
-    Partners authenticate by client certificate and source address (checked against the
-    partner's pins), not by user, so DRF's authentication and parsing are switched off: the raw
-    body is what is stored.
-    """
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    parser_classes: list = []
+class NotifyFaultReportUpdateView(PartnerEndpoint):
+    """The supplier's webhook: `notifyFaultReportUpdate`, bare or in a SOAP envelope. Every answer,
+    refusals included, is a receivedNotifyFaultReportUpdate whose responseCode is the HTTP
+    status."""
+
+    protocol = Protocol.CITYFIBRE
 
     @extend_schema(
         request={"text/xml": {"type": "string"}},
@@ -31,28 +41,27 @@ class NotifyFaultReportUpdateView(APIView):
             400: OpenApiResponse(description="Unreadable, unknown buyer or fault reference"),
             403: OpenApiResponse(description="Certificate or source address refused"),
             413: OpenApiResponse(description="Body over the partner's size limit"),
+            503: OpenApiResponse(description="Briefly unavailable: retry after Retry-After"),
         },
     )
     def post(self, request: Request, partner_slug: str) -> HttpResponse:
-        edge = partner_edge(slug=partner_slug, protocol=Protocol.CITYFIBRE)
-        if edge is None:
-            raise Http404("No such partner.")
-        partner = edge.partner
-        django_request = request._request
-        try:
-            caller = authenticate_partner_request(partner, django_request)
-        except AccessRefused as exc:
-            return self._reply(answer(edge, code=403, error=str(exc)))
-        limit = partner.max_inbound_bytes
-        declared = django_request.META.get("CONTENT_LENGTH") or "0"
-        # isdigit() alone lets through digits int() cannot read ("²"): ASCII digits only.
-        if not (declared.isascii() and declared.isdigit()) or int(declared) > limit:
-            return self._reply(answer(edge, code=413, error=f"Body over {limit} bytes."))
-        body = django_request.read(limit + 1)
-        if len(body) > limit:
-            return self._reply(answer(edge, code=413, error=f"Body over {limit} bytes."))
-        return self._reply(receive_notification(edge, body, caller))
+        return super().post(request, partner_slug)
 
-    @staticmethod
-    def _reply(result) -> HttpResponse:
+    def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:
+        result = receive_notification(edge, body, caller)
         return HttpResponse(result.body, status=result.http_status, content_type=XML)
+
+    @classmethod
+    def render_error(cls, request: HttpRequest, *, status: int, message: str) -> HttpResponse:
+        inbound = partner_inbound(request, protocol=cls.protocol)
+        message_id, buyer_identifier = _echo(inbound.body)
+        if not buyer_identifier and inbound.edge is not None:
+            buyer_identifier = inbound.edge.default_buyer_code
+        element = builders.build_notify_response(
+            buyer_identifier=buyer_identifier,
+            message_id=message_id,
+            sent_at=timezone.now(),
+            response_code=status,
+            error_message=message,
+        )
+        return HttpResponse(soap.wrap(element), status=status, content_type=XML)

@@ -1,12 +1,13 @@
 """Fixtures for the supplier webhook: a demo PKI, a partner with the supplier's client
-certificate pinned, and a helper that posts a notification the way the TLS proxy passes it on
-(client certificate in `X-SSL-Client-Cert`, caller in `X-Forwarded-For`, from the proxy's
-address)."""
+certificate pinned, and a helper that posts a notification the way the TLS proxy's mutual-TLS site
+passes it on (client certificate in `X-SSL-Client-Cert`, caller in `X-Forwarded-For`, the site's
+`X-Partner-Proxy-Secret`, from the proxy's address)."""
 
 import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from lxml import etree
 
@@ -15,6 +16,7 @@ from integrations.choices import Environment, Protocol
 from integrations.cityfibre import soap
 from integrations.cityfibre.messages import GenericResponse
 from integrations.cityfibre.parsers import parse_generic_response
+from integrations.security import PROXY_SECRET_HEADER
 from integrations.xml import parse_xml
 from tests.factories import BuyerIdentifierFactory, PartnerFactory
 
@@ -23,6 +25,7 @@ SLUG = "cityfibre-test"
 NOTIFY_URL = f"/integrations/cityfibre/{SLUG}/notify/"
 BUYER_IDENTIFIER = "SPDEV1"
 _PINNED = object()
+_CONFIGURED = object()
 
 
 def sample(number: int) -> bytes:
@@ -86,10 +89,11 @@ def spdev1(cityfibre_partner):
 @pytest.fixture
 def post_notification(pki):
     """`post_notification(client, body, *, cert=…, forwarded_for=…, remote_addr=…,
-    content_type=…, slug=…, **extra)`: POST to the webhook as the proxy would.
+    proxy_secret=…, content_type=…, slug=…, **extra)`: POST to the webhook as the proxy would.
 
     `cert` defaults to the pinned supplier client certificate; pass an `Identity`, a raw header
     string, or None for no certificate header. `forwarded_for=None` sends no X-Forwarded-For.
+    `proxy_secret` defaults to the configured PARTNER_PROXY_SECRET; None sends none.
     """
 
     def post(
@@ -99,6 +103,7 @@ def post_notification(pki):
         cert: object = _PINNED,
         forwarded_for: str | None = "127.0.0.1",
         remote_addr: str = "127.0.0.1",
+        proxy_secret: object = _CONFIGURED,
         content_type: str = "text/xml",
         slug: str = SLUG,
         **extra: str,
@@ -112,6 +117,10 @@ def post_notification(pki):
             headers["HTTP_X_SSL_CLIENT_CERT"] = cert
         if forwarded_for is not None:
             headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+        if proxy_secret is _CONFIGURED:
+            proxy_secret = django_settings.PARTNER_PROXY_SECRET
+        if proxy_secret is not None:
+            headers[PROXY_SECRET_HEADER] = proxy_secret
         headers.update(extra)
         return client.post(notify_url(slug), data=body, content_type=content_type, **headers)
 

@@ -829,7 +829,9 @@ def test_https_requires_a_client_certificate(receiver: Receiver, pki: DemoPki) -
 
 
 # --- the management command ----------------------------------------------------------------------
-def test_management_command_serves_until_interrupted(receiver: Receiver, tmp_path: Path) -> None:
+def test_management_command_serves_until_interrupted(
+    receiver: Receiver, tmp_path: Path, settings: Any
+) -> None:
     env = {**os.environ, "DEBUG": "1", "PYTHONUNBUFFERED": "1"}
     command = [
         sys.executable,
@@ -858,6 +860,9 @@ def test_management_command_serves_until_interrupted(receiver: Receiver, tmp_pat
         assert response.status_code == 201
         delivered = receiver.wait_for_statuses(fault.buyer_fault_reference, HAPPY)
         assert delivered[0]["headers"]["X-SSL-Client-Cert"]
+        # In DEBUG it plays the proxy's mutual-TLS site, secret included (issue 10 #5).
+        # (The command runs with the same environment, DEBUG on: the same setting.)
+        assert delivered[0]["headers"]["X-Partner-Proxy-Secret"] == settings.PARTNER_PROXY_SECRET
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=10)
         assert process.returncode == 0
@@ -891,6 +896,7 @@ def test_our_webhook_acknowledges_every_notification_of_the_simulator(
         buyer_identifiers={BUYER},
         step_delay=STEP,
         supplier_client_cert=pki.supplier_client,
+        proxy_secret=settings.PARTNER_PROXY_SECRET,
         notify_backoff=0.05,
     ) as simulator:
         # When the simulator takes the raise and lives the fault's default life.

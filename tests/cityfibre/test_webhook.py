@@ -544,6 +544,38 @@ def test_a_request_that_did_not_come_through_the_proxy_is_refused(client, post_n
 
 
 @pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param(None, id="none"),  # another site of the proxy, or a local process
+        pytest.param("", id="empty"),
+        pytest.param("a-guess", id="wrong"),
+    ],
+)
+def test_a_proxy_address_without_the_mutual_tls_sites_secret_is_refused(
+    client, post_notification, fault, secret
+):
+    # Issue 10 #5: the proxy's address alone proves nothing; the certificate is the supplier's.
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), proxy_secret=secret)
+
+    assert_refused(response, 403, fault=fault, before=before)
+    assert "mutual-TLS site" in read_answer(response).error_message
+
+
+def test_without_a_configured_secret_every_partner_request_is_refused(
+    client, post_notification, fault, settings
+):
+    # Outside DEBUG the setting has no default: fail closed, even for a header that is empty too.
+    settings.PARTNER_PROXY_SECRET = ""
+    before = fault_snapshot(fault)
+
+    response = post_notification(client, sample(ACCEPTED), proxy_secret="")
+
+    assert_refused(response, 403, fault=fault, before=before)
+
+
+@pytest.mark.parametrize(
     "forwarded_for",
     [
         pytest.param("192.0.2.7", id="other-network"),

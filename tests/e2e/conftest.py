@@ -17,6 +17,7 @@ from config.celery import app
 from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.choices import Environment, Protocol
 from integrations.models import BuyerIdentifier, Partner
+from integrations.security import proxy_headers
 from tests.e2e.processes import RedisServer, Worker
 from tests.factories import SlaPolicyFactory
 
@@ -95,6 +96,7 @@ def start_simulator(e2e_partner, live_server, pki):
             step_delay=step_delay,
             supplier_client_cert=pki.supplier_client,
             tls=pki,
+            proxy_secret=django_settings.PARTNER_PROXY_SECRET,
         ).start()
         started.append(sim)
         Partner.objects.filter(pk=e2e_partner.pk).update(base_url=sim.url)
@@ -194,8 +196,11 @@ def notify(live_server, pki) -> Callable[[bytes], requests.Response]:
     url = f"{live_server.url}/integrations/cityfibre/{SLUG}/notify/"
     headers = {
         "Content-Type": "text/xml; charset=utf-8",
-        "X-SSL-Client-Cert": pki.supplier_client.proxy_header,
-        "X-Forwarded-For": "127.0.0.1",
+        **proxy_headers(
+            escaped_cert=pki.supplier_client.proxy_header,
+            forwarded_for="127.0.0.1",
+            secret=django_settings.PARTNER_PROXY_SECRET,
+        ),
     }
 
     def post(body: bytes) -> requests.Response:

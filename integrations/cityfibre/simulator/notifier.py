@@ -1,6 +1,7 @@
 """Delivering the simulator's notifications to our webhook, as the supplier would through our TLS
-proxy: SOAP-wrapped, `X-SSL-Client-Cert` carrying the supplier's client certificate the way nginx
-passes it on, `X-Forwarded-For` naming the caller.
+proxy: SOAP-wrapped, with the headers the proxy's mutual-TLS site adds (`X-SSL-Client-Cert`
+carrying the supplier's client certificate the way nginx passes it on, `X-Forwarded-For` naming
+the caller, `X-Partner-Proxy-Secret` proving the site; `integrations.security.proxy_headers`).
 
 One lane per fault: its notifications leave in the order they were written, each retried with
 exponential backoff until our endpoint answers 200 (or the attempts run out), while other faults'
@@ -19,6 +20,7 @@ import requests
 
 from integrations.certs import Identity
 from integrations.cityfibre.simulator.state import SentRecord, SimState, utc_now
+from integrations.security import proxy_headers
 
 __all__ = ["Notifier", "Outgoing"]
 
@@ -41,6 +43,7 @@ class Notifier:
         identity: Identity | None = None,
         ca_cert_path: Path | None = None,
         forwarded_for: str = "127.0.0.1",
+        proxy_secret: str = "",
         attempts: int = 5,
         backoff: float = 1.0,
         timeout: tuple[float, float] = (3.0, 10.0),
@@ -50,6 +53,7 @@ class Notifier:
         self.identity = identity
         self.ca_cert_path = ca_cert_path
         self.forwarded_for = forwarded_for
+        self.proxy_secret = proxy_secret
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self.timeout = timeout
@@ -96,11 +100,13 @@ class Notifier:
         headers = {
             "Content-Type": "text/xml; charset=utf-8",
             "SOAPAction": '"notifyFaultReportUpdate"',
-            "X-Forwarded-For": self.forwarded_for,
+            **proxy_headers(
+                escaped_cert=self.identity.proxy_header if self.identity is not None else "",
+                forwarded_for=self.forwarded_for,
+                secret=self.proxy_secret,
+            ),
         }
-        if self.identity is not None:
-            headers["X-SSL-Client-Cert"] = self.identity.proxy_header
-        return headers
+        return {name: value for name, value in headers.items() if value}
 
     def _session(self, url: str) -> requests.Session:
         session = requests.Session()

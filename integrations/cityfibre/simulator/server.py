@@ -174,7 +174,8 @@ class CityFibreSimulator:
     """The supplier, in-process: `CityFibreSimulator(notify_url=…).start()` … `.stop()`.
 
     `tls` serves HTTPS with mutual TLS from the demo PKI; `supplier_client_cert` is the identity
-    the notifications carry in `X-SSL-Client-Cert` (and present, when `notify_url` is https).
+    the notifications carry in `X-SSL-Client-Cert` (and present, when `notify_url` is https);
+    `proxy_secret` is the `PARTNER_PROXY_SECRET` they carry, as the proxy's mutual-TLS site adds.
     `reservation_ttl` is how long, in seconds, a reservation key stays valid; `appointment_shape`
     writes appointment notifications as the samples do ("samples") or as the XSD allows ("xsd").
     """
@@ -193,6 +194,7 @@ class CityFibreSimulator:
         supplier_client_cert: Identity | None = None,
         tls: DemoPki | None = None,
         forwarded_for: str = "127.0.0.1",
+        proxy_secret: str = "",
         notify_attempts: int = 5,
         notify_backoff: float = 1.0,
         notify_timeout: tuple[float, float] = (3.0, 10.0),
@@ -221,6 +223,7 @@ class CityFibreSimulator:
             identity=supplier_client_cert,
             ca_cert_path=tls.ca_cert_path if tls else None,
             forwarded_for=forwarded_for,
+            proxy_secret=proxy_secret,
             attempts=notify_attempts,
             backoff=notify_backoff,
             timeout=notify_timeout,

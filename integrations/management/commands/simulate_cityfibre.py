@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.certs import ensure_demo_pki
@@ -121,6 +122,8 @@ class Command(BaseCommand):
             supplier_client_cert=pki.supplier_client if pki else None,
             tls=tls,
             forwarded_for=options["forwarded_for"],
+            # What the proxy's mutual-TLS site adds (the fixed development value in DEBUG).
+            proxy_secret=settings.PARTNER_PROXY_SECRET,
             notify_attempts=options["notify_attempts"],
             reservation_ttl=options["reservation_ttl"],
             appointment_shape=options["appointment_shape"],

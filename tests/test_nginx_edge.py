@@ -1,0 +1,174 @@
+"""Issue 10 #5: a partner's identity is believed only from the proxy's mutual-TLS site.
+
+The repository's nginx configuration (`config/nginx/noc.conf`: the webhook site with mutual TLS
+and the staff site on the same nginx) runs in front of the app (pytest-django's live server) with
+the demo PKI. A real client certificate through the webhook site is accepted and applied; the
+supplier's public certificate pasted into `X-SSL-Client-Cert`, with `X-Forwarded-For: 127.0.0.1`,
+through the staff site or straight to the app, is refused and changes nothing.
+"""
+
+import re
+import secrets
+
+import pytest
+import requests
+
+from faults.choices import FaultStatus
+from faults.models import Fault
+from integrations.certs import ensure_demo_pki
+from integrations.choices import InboundStatus, Protocol
+from integrations.inbox import inbox_apply
+from integrations.models import InboundMessage
+from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.helpers import bring_to
+from tests.nginx_proxy import SITE_CONFIG, STAFF_HOST, WEBHOOK_HOST, Nginx
+from tests.partner_posts import notification
+
+pytestmark = [pytest.mark.nginx, pytest.mark.django_db(transaction=True)]
+
+SLUG = "edge-supplier"
+NOTIFY_PATH = f"/integrations/cityfibre/{SLUG}/notify/"
+
+
+def accepted(fault: Fault, message_id: str) -> bytes:
+    return notification(fault.buyer_fault_reference, message_id=message_id)
+
+
+@pytest.fixture
+def pki(tmp_path):
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def secret(settings) -> str:
+    settings.PARTNER_PROXY_SECRET = secrets.token_urlsafe(32)
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, STAFF_HOST, WEBHOOK_HOST]
+    return settings.PARTNER_PROXY_SECRET
+
+
+@pytest.fixture
+def nginx(tmp_path, pki, live_server, secret):
+    proxy = Nginx(
+        tmp_path / "nginx", pki=pki, upstream=live_server.url.split("//")[1], secret=secret
+    )
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def fault(pki, db) -> Fault:
+    partner = PartnerFactory(
+        slug=SLUG,
+        protocol=Protocol.CITYFIBRE,
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+    )
+    buyer = BuyerIdentifierFactory(partner=partner, code="SPDEV1", is_default=True)
+    return bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer), "pending")
+
+
+def forged_headers(pki) -> dict[str, str]:
+    """What a client without a certificate sends to pose as the supplier: its public certificate
+    (anyone may hold a copy) as the proxy would pass it on, and the proxy's own address."""
+    return {
+        "Content-Type": "text/xml; charset=utf-8",
+        "X-SSL-Client-Cert": pki.supplier_client.proxy_header,
+        "X-Forwarded-For": "127.0.0.1",
+    }
+
+
+def unchanged(fault: Fault) -> bool:
+    fresh = Fault.objects.get(pk=fault.pk)
+    return fresh.status == FaultStatus.PENDING and not fresh.maintainer_fault_reference
+
+
+def test_a_real_client_certificate_through_the_webhook_site_is_accepted_and_applied(
+    nginx, pki, fault
+):
+    response = requests.post(
+        f"{nginx.webhook_url}{NOTIFY_PATH}",
+        data=accepted(fault, "CF-REAL-1"),
+        headers={"Host": WEBHOOK_HOST, "Content-Type": "text/xml; charset=utf-8"},
+        cert=(str(pki.supplier_client.cert_path), str(pki.supplier_client.key_path)),
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert response.status_code == 200, response.text
+    assert "<responseCode>200</responseCode>" in response.text
+    stored = InboundMessage.objects.get(message_id="CF-REAL-1")
+    assert stored.client_cert_fingerprint == pki.supplier_client.fingerprint
+    assert inbox_apply(inbound_id=stored.pk) == InboundStatus.APPLIED
+    fault.refresh_from_db()
+    assert fault.status == FaultStatus.ACCEPTED
+    assert fault.maintainer_fault_reference == "CS0000042"
+
+
+def test_the_webhook_site_wants_a_client_certificate(nginx, pki, fault):
+    response = requests.post(
+        f"{nginx.webhook_url}{NOTIFY_PATH}",
+        data=accepted(fault, "CF-NOCERT-1"),
+        headers={**forged_headers(pki), "Host": WEBHOOK_HOST},
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert response.status_code == 400  # nginx: "No required SSL certificate was sent"
+    assert not InboundMessage.objects.exists()
+    assert unchanged(fault)
+
+
+def test_the_staff_site_serves_pages_but_no_partner_can_be_forged_through_it(nginx, pki, fault):
+    login = requests.get(
+        f"{nginx.staff_url}/accounts/login/",
+        headers={"Host": STAFF_HOST},
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+    assert login.status_code == 200
+    assert "Log in" in login.text
+
+    for path in (NOTIFY_PATH, f"/integrations/%63ityfibre/{SLUG}/notify/"):
+        response = requests.post(
+            f"{nginx.staff_url}{path}",
+            data=accepted(fault, "CF-FORGED-STAFF"),
+            # Even the right secret, had it leaked: the staff site never passes it on.
+            headers={
+                **forged_headers(pki),
+                "Host": STAFF_HOST,
+                "X-Partner-Proxy-Secret": nginx.secret,
+            },
+            verify=str(pki.ca_cert_path),
+            timeout=10,
+        )
+        assert response.status_code == 403, (path, response.text)
+
+    assert not InboundMessage.objects.exists()
+    assert unchanged(fault)
+
+
+def test_forged_headers_posted_straight_to_the_app_are_refused(live_server, secret, pki, fault):
+    response = requests.post(
+        f"{live_server.url}{NOTIFY_PATH}",
+        data=accepted(fault, "CF-FORGED-DIRECT"),
+        headers=forged_headers(pki),
+        timeout=10,
+    )
+
+    assert response.status_code == 403
+    assert "<responseCode>403</responseCode>" in response.text
+    assert "mutual-TLS site" in response.text
+    assert not InboundMessage.objects.exists()
+    assert unchanged(fault)
+
+
+def test_both_sites_agree_on_the_partner_paths_of_every_protocol():
+    """The webhook site passes, and the staff site refuses, `/integrations/<protocol>/` for
+    every protocol the product knows: a new protocol cannot be forgotten in one of them."""
+    patterns = re.findall(r"location ~ \^/integrations/\(([^)]*)\)/", SITE_CONFIG.read_text())
+
+    assert len(patterns) == 2
+    for pattern in patterns:
+        assert set(pattern.split("|")) == set(Protocol.values)
