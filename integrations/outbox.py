@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,7 +21,7 @@ from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from integrations.adapters import get_adapter
 from integrations.broker import publish
-from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
+from integrations.choices import OUTBOUND_NEEDS_AGENT, OUTBOUND_UNFINISHED, OutboundStatus
 from integrations.http import CallKind, CallResult
 from integrations.models import OutboundMessage, Partner
 
@@ -223,15 +224,31 @@ def outbox_retry(*, outbound_ids: list[int]) -> int:
     now = timezone.now()
     ids = list(
         OutboundMessage.objects.filter(
-            pk__in=outbound_ids, status__in=(OutboundStatus.DEAD, OutboundStatus.REFUSED)
+            pk__in=outbound_ids, status__in=OUTBOUND_NEEDS_AGENT
         ).values_list("id", flat=True)
     )
     OutboundMessage.objects.filter(pk__in=ids).update(
-        status=OutboundStatus.PENDING, attempts=0, next_attempt_at=now, last_error=""
+        status=OutboundStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        dismissed_at=None,
+        dismissed_by=None,
     )
     for outbound_id in ids:
         transaction.on_commit(lambda outbound_id=outbound_id: enqueue_delivery(outbound_id))
     return len(ids)
+
+
+@transaction.atomic
+def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datetime) -> int:
+    """An agent has dealt with dead or refused messages another way (the supplier was told,
+    or nothing needs sending any more): they leave the queue, and the fault's timeline says
+    who dismissed them and when. Returns how many were dismissed (already dismissed or not
+    dead/refused ones are left as they are)."""
+    return OutboundMessage.objects.filter(
+        pk__in=outbound_ids, status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True
+    ).update(dismissed_at=at, dismissed_by=user)
 
 
 def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:

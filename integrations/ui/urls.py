@@ -10,6 +10,11 @@ urlpatterns = [
         name="integration-outbound-retry",
     ),
     path(
+        "health/outbound/<int:outbound_id>/dismiss/",
+        views.outbound_dismiss,
+        name="integration-outbound-dismiss",
+    ),
+    path(
         "health/<slug:partner_slug>/retry-dead/",
         views.partner_retry_dead,
         name="integration-partner-retry-dead",
