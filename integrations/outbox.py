@@ -27,6 +27,7 @@ from integrations.models import OutboundMessage, Partner
 
 logger = logging.getLogger(__name__)
 MAX_STORED_RESPONSE = 20_000
+# Kept where the page never shows it (the response body): a history message is not an error.
 HISTORY_NOTE = "history: recorded as delivered, never sent"
 _recording_history: ContextVar[bool] = ContextVar("outbox_recording_history", default=False)
 
@@ -34,7 +35,8 @@ _recording_history: ContextVar[bool] = ContextVar("outbox_recording_history", de
 @contextmanager
 def outbox_recording_history() -> Iterator[None]:
     """Within this block, faults are being given a past (the demo data): the messages their
-    changes ask for are stored as delivered at the time of the change and never published.
+    changes ask for are stored as delivered at the time of the change, in one attempt, and never
+    published; written, updated and delivered all read as that time, as they would have.
     Without it, such messages would be queued and then found already done, one task each."""
     token = _recording_history.set(True)
     try:
@@ -66,13 +68,21 @@ def outbox_partner_call(
         message_id=message_id,
         payload=payload,
         body=draft.body,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=at if history else timezone.now(),
         **(
-            {"status": OutboundStatus.DELIVERED, "delivered_at": at, "last_error": HISTORY_NOTE}
+            {
+                "status": OutboundStatus.DELIVERED,
+                "attempts": 1,
+                "delivered_at": at,
+                "response_body": HISTORY_NOTE,
+            }
             if history
             else {}
         ),
     )
+    if history:  # created_at and updated_at are set by the database clock on create
+        OutboundMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
+        message.created_at = message.updated_at = at
     fault_event_record(
         fault=fault,
         kind=EventKind.PARTNER_CALL,
