@@ -44,7 +44,7 @@ _OTHER_LABELS = {
     "reporterContactDetails": "Reporter contact",
     "endUserContactDetails": "End user contact",
     "siteAccessContactDetails": "Site access contact",
-    "resolveAccepted": "Resolution accepted",
+    "resolveAccepted": "Answer to the resolution",
     "rejectedReason": "Rejection reason",
     "messageId": "Message ID",
 }

@@ -27,7 +27,7 @@ REFUSAL = b"""<receivedResolvedResponse><apiVersion>1.0</apiVersion>
 <errorMessage>{"resolveAccepted": "The resolution is under review and cannot be answered yet"}
 </errorMessage>
 </receivedResolvedResponse>"""
-IN_WORDS = "Resolution accepted: The resolution is under review and cannot be answered yet"
+IN_WORDS = "Answer to the resolution: The resolution is under review and cannot be answered yet"
 
 
 @pytest.fixture
