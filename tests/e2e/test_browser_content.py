@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from faults.models import Fault
 from faults.services import Actor, fault_create_draft, fault_submit
 from integrations.choices import InboundStatus
-from integrations.demo import demo_data_load
+from integrations.demo import DEMO_FAULTS, demo_data_load
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage, OutboundMessage
 from integrations.outbox import outbox_deliver
@@ -206,3 +206,30 @@ def test_the_chart_colours_follow_the_theme_switch(browser_as, manager):
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert page.evaluate(AXIS_COLOURS) != light
     assert min(_axis_contrasts(page)) >= 4.5
+
+
+# --- the demo history reads as history (issue 10 #18) ------------------------------------------
+
+
+def test_the_demo_history_is_dated_as_it_happened(browser_as, manager, agent_user):
+    history = Fault.objects.filter(buyer_fault_reference__startswith="DEMO-H")
+    oldest = history.order_by("submitted_at").first()
+    day = timezone.localtime(oldest.created_at).date()
+    page = browser_as(get_user_model().objects.get(username="agent"))
+
+    page.goto(f"/faults/?created_from={day}&created_to={day}")
+    expect(page.get_by_role("link", name=oldest.buyer_fault_reference)).to_be_visible()
+    expect(page.get_by_role("link", name="DEMO-0002")).to_have_count(0)
+    screenshot(page, "fault-list-history-day")
+
+    page.goto(f"/faults/{oldest.buyer_fault_reference}/")
+    timeline = page.locator("#fault-timeline")
+    expect(timeline).not_to_contain_text("Last error")
+    expect(timeline).not_to_contain_text(str(timezone.localdate()))
+    expect(timeline.locator(".timeline-created time")).to_contain_text(str(day))
+    screenshot(page, "fault-detail-history")
+
+    page.goto("/wallboard/")
+    demo_raised = len([spec for spec in DEMO_FAULTS if spec.status != "draft"])
+    raised_today = history.filter(submitted_at__date=timezone.localdate()).count() + demo_raised
+    expect(page.locator("[data-figure=raised-today] .figure")).to_have_text(str(raised_today))
