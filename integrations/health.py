@@ -60,14 +60,11 @@ class PartnerHealth:
     last_delivered_at: datetime | None = None
     dead: list[OutboundMessage] = field(default_factory=list)  # dead or refused, not dismissed
     needs_agent: int = 0
+    dead_waiting: int = 0  # dead and not dismissed: what "Retry all dead" sends again
 
     @property
     def credentials_broken(self) -> bool:
         return self.partner.credentials_broken_at is not None
-
-    @property
-    def dead_count(self) -> int:
-        return self.outbound.all_time.get(OutboundStatus.DEAD, 0)
 
     @property
     def failures(self) -> int:
@@ -125,9 +122,12 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
     waiting = OutboundMessage.objects.filter(
         status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True
     )
-    for row in waiting.order_by().values("partner_id").annotate(total=Count("id")):
-        if row["partner_id"] in health:
-            health[row["partner_id"]].needs_agent = row["total"]
+    for row in waiting.order_by().values("partner_id", "status").annotate(total=Count("id")):
+        entry = health.get(row["partner_id"])
+        if entry is not None:
+            entry.needs_agent += row["total"]
+            if row["status"] == OutboundStatus.DEAD:
+                entry.dead_waiting = row["total"]
     dead = (
         waiting.select_related("fault")
         .defer("body", "payload", "response_body", "fault__description")
@@ -139,9 +139,9 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
 
 
 def dead_message_ids(*, partner: Partner) -> list[int]:
-    """Every dead outbound message of the partner (for "Retry all dead")."""
+    """Every dead outbound message of the partner not dismissed (for "Retry all dead")."""
     return list(
-        OutboundMessage.objects.filter(partner=partner, status=OutboundStatus.DEAD).values_list(
-            "id", flat=True
-        )
+        OutboundMessage.objects.filter(
+            partner=partner, status=OutboundStatus.DEAD, dismissed_at__isnull=True
+        ).values_list("id", flat=True)
     )

@@ -147,3 +147,17 @@ def test_a_refused_raise_is_shown_as_a_rejected_fault_not_twice(
 
     assert count_badge(html, "dead") == "0"
     assert "Service affected: The resolution is under review" in section(html, "rejected")
+
+
+def test_retry_all_dead_leaves_dismissed_messages_alone(agent_client, partner, buyer_identifier):
+    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "pending")
+    OutboundMessage.objects.filter(fault=fault).update(status=OutboundStatus.DEAD, attempts=8)
+    dismissed = OutboundMessage.objects.get(fault=fault)
+    agent_client.post(f"/integrations/health/outbound/{dismissed.pk}/dismiss/")
+
+    health = agent_client.get("/integrations/health/").content.decode()
+    agent_client.post(f"/integrations/health/{partner.slug}/retry-dead/")
+
+    assert "Retry all" not in health
+    dismissed.refresh_from_db()
+    assert (dismissed.status, dismissed.dismissed_at is not None) == (OutboundStatus.DEAD, True)
