@@ -147,7 +147,12 @@ def _outbound_entry(message: OutboundMessage, supplier: str) -> TimelineEntry:
         delivery_label=message.get_status_display(),
         attempts=message.attempts,
         last_error=message.last_error,
-        details={"response_code": message.response_code, "delivered_at": message.delivered_at},
+        details={
+            "response_code": message.response_code,
+            "delivered_at": message.delivered_at,
+            "dismissed_at": message.dismissed_at,
+            "dismissed_by": message.dismissed_by.get_username() if message.dismissed_by else "",
+        },
         order=message.pk,
     )
 
@@ -194,9 +199,9 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     ]
     entries += [
         _outbound_entry(m, supplier)
-        for m in OutboundMessage.objects.filter(fault_id=fault.pk).defer(
-            "body", "payload", "response_body"
-        )
+        for m in OutboundMessage.objects.filter(fault_id=fault.pk)
+        .select_related("dismissed_by")
+        .defer("body", "payload", "response_body")
     ]
     entries += [
         _inbound_entry(m, supplier)

@@ -11,9 +11,12 @@ from django.utils import timezone
 
 from faults.choices import OPEN_STATUSES, TERMINAL_STATUSES, FaultStatus, SlaState
 from faults.models import Fault
-from faults.worklists import SLA_ALERT_STATES, sla_alerts_first, start_of_day
-from integrations.choices import OutboundStatus
-from integrations.models import OutboundMessage
+from faults.worklists import (
+    SLA_ALERT_STATES,
+    sla_alerts_first,
+    start_of_day,
+    undelivered_outbound_messages,
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 20) -> 
         at_risk=by_sla.get(SlaState.AT_RISK, 0),
         breached=by_sla.get(SlaState.BREACHED, 0),
         resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
-        dead_messages=OutboundMessage.objects.filter(status=OutboundStatus.DEAD).count(),
+        dead_messages=undelivered_outbound_messages().count(),
         raised_today=raised_today,
         alerts=sla_alerts_first(alert_limit),
     )

@@ -13,9 +13,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.choices import TERMINAL_STATUSES, FaultStatus, PartnerOperation, SlaState
 from faults.models import Fault
 from faults.selectors import fault_list_queryset, fault_text_search
+from faults.undelivered import UndeliveredMessage, describe_undelivered
 from integrations.choices import OutboundStatus
 from integrations.models import OutboundMessage
 
@@ -230,12 +231,23 @@ def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
     )
 
 
-def dead_outbound_messages() -> QuerySet[OutboundMessage]:
+def undelivered_outbound_messages() -> QuerySet[OutboundMessage]:
+    """Messages to a supplier that will not get there unless an agent acts: refused (a final
+    4xx) or dead (the last attempt spent), not yet dismissed, newest first. A refused raise is
+    left out: it rejected its fault, which the rejected section shows with the same reason."""
     return (
-        OutboundMessage.objects.filter(status=OutboundStatus.DEAD)
+        OutboundMessage.objects.filter(
+            status__in=(OutboundStatus.REFUSED, OutboundStatus.DEAD), dismissed_at__isnull=True
+        )
+        .exclude(status=OutboundStatus.REFUSED, operation=PartnerOperation.RAISE)
         .select_related("partner", "fault")
+        .defer("body", "response_body")
         .order_by("-updated_at", "-id")
     )
+
+
+def undelivered_first(limit: int) -> list[UndeliveredMessage]:
+    return [describe_undelivered(m) for m in undelivered_outbound_messages()[:limit]]
 
 
 def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> list[QueueSection]:
@@ -251,7 +263,11 @@ def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> li
         ),
         _section("on-hold", "On hold, waiting for our information", on_hold(), limit=limit),
         _section(
-            "dead", "Messages that could not be delivered", dead_outbound_messages(), limit=limit
+            "dead",
+            "Messages the supplier refused or never received",
+            undelivered_outbound_messages(),
+            limit=limit,
+            rows_of=undelivered_first,
         ),
         _section(
             "sla", "SLA at risk or breached", sla_alerts(), limit=limit, rows_of=sla_alerts_first

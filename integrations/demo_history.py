@@ -5,7 +5,12 @@ on-hold, breaches, rejected raises and weekly trends.
 Each fault is made through the services with back-dated times (the supplier's `sentAt`, our own
 actions' `at`), so its timeline, SLA pauses and SLA figures are the real ones. The choices come
 from a seeded random generator: every load makes the same history. Nothing is sent: the outbound
-messages are recorded as delivered, like the rest of the demo's past.
+messages are recorded as delivered at the time of the change, like the rest of the demo's past.
+
+What the services stamp with the clock (the row's created and updated times, and the "created"
+line of the audit trail, since nobody drafts a fault in the past) is then set to when it
+happened, so the fault list's date filter, the wallboard's "raised today" and the timeline agree
+with the dashboard.
 """
 
 import random
@@ -13,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
+from django.db.models import F
 from django.utils import timezone
 
-from faults.choices import FaultStatus, FaultType
-from faults.models import Fault
+from faults.choices import EventKind, FaultStatus, FaultType
+from faults.models import Fault, FaultEvent
 from faults.services import (
     Actor,
     fault_accept_resolution,
@@ -83,8 +89,16 @@ def _plans(now: datetime) -> list[_Plan]:
             hold = (hold_start, hold_start + timedelta(hours=rng.uniform(2, 30)))
             resolved = resolved + (hold[1] - hold[0])
         answered: datetime | None = resolved + timedelta(hours=rng.uniform(0.5, 6))
-        # The youngest faults are still being worked, or wait for our answer.
-        if resolved > now:
+        # The youngest faults are still being worked, or wait for our answer; nothing of
+        # theirs happens after now (a supplier's message from the future is an anomaly).
+        if accepted > now:
+            accepted = None
+        if accepted is None or started > now:
+            started = None
+        if started is None:
+            hold = None
+            resolved = answered = None
+        elif resolved > now:
             resolved = answered = None
             if hold and hold[0] < now < hold[1]:
                 hold = (hold[0], None)
@@ -125,6 +139,24 @@ def _supplier(fault: Fault, plan: _Plan, status: str, at: datetime, reason: str 
     )
 
 
+DRAFTED_BEFORE_SUBMIT = timedelta(minutes=4)
+
+
+def _last_change(plan: _Plan) -> datetime:
+    hold = plan.hold or (None, None)
+    moments = (plan.submitted, plan.rejected, plan.accepted, plan.started, *hold, plan.resolved,
+               plan.answered)  # fmt: skip
+    return max(moment for moment in moments if moment is not None)
+
+
+def _backdate(fault: Fault, plan: _Plan) -> None:
+    """Give the clock-stamped times of the fault their place in its history."""
+    created = plan.submitted - DRAFTED_BEFORE_SUBMIT
+    Fault.objects.filter(pk=fault.pk).update(created_at=created, updated_at=_last_change(plan))
+    FaultEvent.objects.filter(fault=fault, kind=EventKind.CREATED).update(at=created)
+    FaultEvent.objects.filter(fault=fault).update(recorded_at=F("at"))
+
+
 def _live(plan: _Plan, partner: Partner, agent: AbstractUser) -> None:
     by_agent = Actor.for_user(agent)
     fault = fault_create_draft(
@@ -134,8 +166,10 @@ def _live(plan: _Plan, partner: Partner, agent: AbstractUser) -> None:
     if plan.rejected:
         _supplier(fault, plan, S.REJECTED, plan.rejected, "Service ID not found on our network.")
     else:
-        _supplier(fault, plan, S.ACCEPTED, plan.accepted)
-        _supplier(fault, plan, S.IN_PROGRESS, plan.started)
+        if plan.accepted:
+            _supplier(fault, plan, S.ACCEPTED, plan.accepted)
+        if plan.started:
+            _supplier(fault, plan, S.IN_PROGRESS, plan.started)
         if plan.hold:
             _supplier(fault, plan, S.ON_HOLD, plan.hold[0], "Waiting for access to the site.")
             if plan.hold[1]:
@@ -144,6 +178,7 @@ def _live(plan: _Plan, partner: Partner, agent: AbstractUser) -> None:
             _supplier(fault, plan, S.RESOLVED, plan.resolved, "Fibre spliced; service restored.")
         if plan.answered:
             fault_accept_resolution(fault_id=fault.pk, actor=by_agent, at=plan.answered)
+    _backdate(fault, plan)
 
 
 def demo_history_load(*, partner: Partner, agent: AbstractUser) -> int:

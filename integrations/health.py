@@ -2,7 +2,8 @@
 
 A fixed number of grouped queries whatever the number of partners or messages: one per
 table for the counts by status (all time and the last 24 hours, with the latest time), one
-for the partners, one for the newest dead outbound messages.
+for the partners, one for the newest outbound messages that need an agent (dead or refused,
+not dismissed) and one counting those per partner.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from integrations.choices import InboundStatus, OutboundStatus
+from integrations.choices import OUTBOUND_NEEDS_AGENT, InboundStatus, OutboundStatus
 from integrations.models import InboundMessage, OutboundMessage, Partner
 
 RECENT = timedelta(hours=24)
@@ -57,15 +58,13 @@ class PartnerHealth:
     inbound: StatusCounts = field(default_factory=_inbound)
     outbound: StatusCounts = field(default_factory=_outbound)
     last_delivered_at: datetime | None = None
-    dead: list[OutboundMessage] = field(default_factory=list)
+    dead: list[OutboundMessage] = field(default_factory=list)  # dead or refused, not dismissed
+    needs_agent: int = 0
+    dead_waiting: int = 0  # dead and not dismissed: what "Retry all dead" sends again
 
     @property
     def credentials_broken(self) -> bool:
         return self.partner.credentials_broken_at is not None
-
-    @property
-    def dead_count(self) -> int:
-        return self.outbound.all_time.get(OutboundStatus.DEAD, 0)
 
     @property
     def failures(self) -> int:
@@ -95,8 +94,8 @@ def _count_into(rows: Iterable[dict], pick: str, health: dict[int, PartnerHealth
 def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
     """Every partner's health, by name. Inbound messages count by when they were received and
     outbound ones by when they were written; 'recent' is the last 24 hours. The dead list holds
-    the newest DEAD_SHOWN dead messages over all partners (each partner's full count is in its
-    counts)."""
+    the newest DEAD_SHOWN dead or refused messages not yet dismissed, over all partners (each
+    partner's full count is its `needs_agent`)."""
     since = (now or timezone.now()) - RECENT
     health = {p.pk: PartnerHealth(partner=p) for p in Partner.objects.order_by("name")}
     inbound = (
@@ -120,9 +119,17 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
         )
     )
     _count_into(outbound, "outbound", health)
+    waiting = OutboundMessage.objects.filter(
+        status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True
+    )
+    for row in waiting.order_by().values("partner_id", "status").annotate(total=Count("id")):
+        entry = health.get(row["partner_id"])
+        if entry is not None:
+            entry.needs_agent += row["total"]
+            if row["status"] == OutboundStatus.DEAD:
+                entry.dead_waiting = row["total"]
     dead = (
-        OutboundMessage.objects.filter(status=OutboundStatus.DEAD)
-        .select_related("fault")
+        waiting.select_related("fault")
         .defer("body", "payload", "response_body", "fault__description")
         .order_by("-updated_at", "-id")[:DEAD_SHOWN]
     )
@@ -132,9 +139,9 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
 
 
 def dead_message_ids(*, partner: Partner) -> list[int]:
-    """Every dead outbound message of the partner (for "Retry all dead")."""
+    """Every dead outbound message of the partner not dismissed (for "Retry all dead")."""
     return list(
-        OutboundMessage.objects.filter(partner=partner, status=OutboundStatus.DEAD).values_list(
-            "id", flat=True
-        )
+        OutboundMessage.objects.filter(
+            partner=partner, status=OutboundStatus.DEAD, dismissed_at__isnull=True
+        ).values_list("id", flat=True)
     )

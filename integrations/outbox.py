@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,12 +21,13 @@ from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from integrations.adapters import get_adapter
 from integrations.broker import publish
-from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
+from integrations.choices import OUTBOUND_NEEDS_AGENT, OUTBOUND_UNFINISHED, OutboundStatus
 from integrations.http import CallKind, CallResult
 from integrations.models import OutboundMessage, Partner
 
 logger = logging.getLogger(__name__)
 MAX_STORED_RESPONSE = 20_000
+# Kept where the page never shows it (the response body): a history message is not an error.
 HISTORY_NOTE = "history: recorded as delivered, never sent"
 _recording_history: ContextVar[bool] = ContextVar("outbox_recording_history", default=False)
 
@@ -33,7 +35,8 @@ _recording_history: ContextVar[bool] = ContextVar("outbox_recording_history", de
 @contextmanager
 def outbox_recording_history() -> Iterator[None]:
     """Within this block, faults are being given a past (the demo data): the messages their
-    changes ask for are stored as delivered at the time of the change and never published.
+    changes ask for are stored as delivered at the time of the change, in one attempt, and never
+    published; written, updated and delivered all read as that time, as they would have.
     Without it, such messages would be queued and then found already done, one task each."""
     token = _recording_history.set(True)
     try:
@@ -65,13 +68,21 @@ def outbox_partner_call(
         message_id=message_id,
         payload=payload,
         body=draft.body,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=at if history else timezone.now(),
         **(
-            {"status": OutboundStatus.DELIVERED, "delivered_at": at, "last_error": HISTORY_NOTE}
+            {
+                "status": OutboundStatus.DELIVERED,
+                "attempts": 1,
+                "delivered_at": at,
+                "response_body": HISTORY_NOTE,
+            }
             if history
             else {}
         ),
     )
+    if history:  # created_at and updated_at are set by the database clock on create
+        OutboundMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
+        message.created_at = message.updated_at = at
     fault_event_record(
         fault=fault,
         kind=EventKind.PARTNER_CALL,
@@ -223,15 +234,31 @@ def outbox_retry(*, outbound_ids: list[int]) -> int:
     now = timezone.now()
     ids = list(
         OutboundMessage.objects.filter(
-            pk__in=outbound_ids, status__in=(OutboundStatus.DEAD, OutboundStatus.REFUSED)
+            pk__in=outbound_ids, status__in=OUTBOUND_NEEDS_AGENT
         ).values_list("id", flat=True)
     )
     OutboundMessage.objects.filter(pk__in=ids).update(
-        status=OutboundStatus.PENDING, attempts=0, next_attempt_at=now, last_error=""
+        status=OutboundStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        dismissed_at=None,
+        dismissed_by=None,
     )
     for outbound_id in ids:
         transaction.on_commit(lambda outbound_id=outbound_id: enqueue_delivery(outbound_id))
     return len(ids)
+
+
+@transaction.atomic
+def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datetime) -> int:
+    """An agent has dealt with dead or refused messages another way (the supplier was told,
+    or nothing needs sending any more): they leave the queue, and the fault's timeline says
+    who dismissed them and when. Returns how many were dismissed (already dismissed or not
+    dead/refused ones are left as they are)."""
+    return OutboundMessage.objects.filter(
+        pk__in=outbound_ids, status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True
+    ).update(dismissed_at=at, dismissed_by=user)
 
 
 def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:

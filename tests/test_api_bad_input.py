@@ -200,7 +200,7 @@ def test_attachment_body_far_over_the_limit_is_refused_before_reading(
     before = state()
     upload = SimpleUploadedFile("huge.txt", b"x" * 200_000)
     response = agent.post(url(draft, "attachments/"), {"file": upload})
-    refused(response, 413, "payload_too_large", says="10-byte limit")
+    refused(response, 413, "payload_too_large", says="larger than the 10 bytes limit")
     assert state() == before
 
 

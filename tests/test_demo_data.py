@@ -1,5 +1,6 @@
 """The demo loader: what `make run` shows, and that loading it twice changes nothing."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -163,3 +164,74 @@ def test_command_refuses_with_debug_off_unless_forced(settings):
 
     call_command("load_demo", "--force", stdout=StringIO())
     assert Fault.objects.count() == len(DEMO_FAULTS) + HISTORY_FAULTS
+
+
+# --- the history reads as history everywhere (issue 10 #18) ------------------------------------
+
+
+def test_the_list_finds_history_faults_by_the_day_they_were_created(agent_user, client):
+    demo_data_load()
+    three_weeks_ago = timezone.localdate() - timedelta(days=21)
+    created_then = Fault.objects.filter(
+        buyer_fault_reference__startswith=REFERENCE_PREFIX,
+        submitted_at__date__gte=three_weeks_ago - timedelta(days=1),
+        submitted_at__date__lte=three_weeks_ago + timedelta(days=1),
+    ).values_list("buyer_fault_reference", flat=True)
+    assert created_then  # the history has faults around that day
+
+    client.force_login(agent_user)
+    day = three_weeks_ago.isoformat()
+    around = (three_weeks_ago - timedelta(days=1)).isoformat()
+    after = (three_weeks_ago + timedelta(days=1)).isoformat()
+    page = client.get(f"/faults/?created_from={around}&created_to={after}").content.decode()
+
+    for reference in created_then:
+        assert f"/faults/{reference}/" in page
+    assert "/faults/DEMO-0002/" not in page  # today's demo faults are not from then
+    history = Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX)
+    assert not history.filter(created_at__gt=F("submitted_at")).exists()
+    assert history.filter(created_at__date=day).count() <= 3
+    assert not history.filter(updated_at__lt=F("submitted_at")).exists()
+
+
+def test_the_wallboard_counts_only_what_was_raised_today(agent_user, client):
+    demo_data_load()
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = Fault.objects.filter(created_at__gte=midnight).exclude(status=FaultStatus.DRAFT)
+    raised_today = today.count()
+    # The demo faults and at most the six young history faults, which were raised in the
+    # last day; none of the six weeks before.
+    assert raised_today <= len(DEMO_FAULTS) - 1 + 6
+    assert not today.filter(submitted_at__lt=midnight - timedelta(hours=1)).exists()
+
+    client.force_login(agent_user)
+    page = client.get("/wallboard/").content.decode()
+
+    figure = re.search(r'data-figure="raised-today".*?data-value="(\d+)"', page, re.S)
+    assert figure and int(figure[1]) == raised_today
+
+
+def test_history_messages_and_timelines_happened_when_their_faults_did(agent_user, client):
+    started = timezone.now()
+    demo_data_load()
+    history = Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX)
+
+    messages = OutboundMessage.objects.filter(fault__in=history)
+    assert messages.count() >= HISTORY_FAULTS
+    assert set(messages.values_list("status", "attempts", "last_error")) == {
+        (OutboundStatus.DELIVERED, 1, "")
+    }
+    assert not messages.exclude(created_at=F("delivered_at")).exists()
+    assert not messages.filter(created_at__gte=started).exists()
+    events = FaultEvent.objects.filter(fault__in=history)
+    assert not events.filter(at__gte=started).exists()  # nothing stamped by the loader's clock
+    assert not events.filter(kind="anomaly").exists()  # nor a supplier message from the future
+
+    client.force_login(agent_user)
+    oldest = history.order_by("submitted_at").first()
+    page = client.get(f"/faults/{oldest.buyer_fault_reference}/").content.decode()
+    times = re.findall(r'<time datetime="([^"]+)">', page.split('id="fault-timeline"')[1])
+    assert times and all(t < started.isoformat() for t in times)
+    assert oldest.created_at.date().isoformat() in page  # the "Created" line is from then
+    assert "Last error" not in page
+    assert "never sent" not in page

@@ -1,8 +1,9 @@
 """The SLA dashboard's figures (faults.reports), from faults moved through the real services.
 
-The SLA seconds and milestone times are then set to known values with a queryset update, so
+The milestone times and on-hold stretches are then set to known values (`repaired_in`), so
 that every expected figure can be worked out by hand (in the comments). The same tests run on
-SQLite (window-function percentiles) and, marked `postgres`, on PostgreSQL (percentile_cont).
+SQLite (window-function percentiles, julianday) and, marked `postgres`, on PostgreSQL
+(percentile_cont, EXTRACT(EPOCH …)).
 """
 
 from datetime import date, datetime, time, timedelta
@@ -13,7 +14,7 @@ from django.utils import timezone
 from appointments.choices import AppointmentState, MissedSide
 from appointments.models import Appointment
 from faults.choices import SlaState
-from faults.models import Fault
+from faults.models import Fault, SlaPause
 from faults.reports.dashboard import DashboardRow, sla_dashboard
 from faults.reports.filters import DashboardFilters, default_period
 from tests.factories import FaultFactory, PartnerFactory
@@ -21,7 +22,7 @@ from tests.helpers import bring_to
 
 pytestmark = pytest.mark.django_db
 
-# Resolved in the period by `partner` at P2: (elapsed, paused) seconds.
+# Resolved in the period by `partner` at P2: (repair without on-hold, on hold) seconds.
 #   without on-hold, sorted: 3600, 7200, 10800, 36000
 #     mean   = 57600 / 4 = 14400
 #     median = position 0.5·3 = 1.5 → 7200 + 0.5·(10800-7200) = 9000
@@ -43,11 +44,30 @@ def at(day: date, hour: int = 12) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def make(partner, status: str, *, priority: int = 2, **figures) -> Fault:
+def repaired_in(fault: Fault, seconds: float, *, hold: float = 0) -> None:
+    """Make the resolved `fault` take `seconds` of wall-clock time from raised to resolved, of
+    which `hold` on hold (one SLA pause), whatever its SLA clock says."""
+    fault.refresh_from_db()
+    raised = fault.resolved_at - timedelta(seconds=seconds)
+    Fault.objects.filter(pk=fault.pk).update(submitted_at=raised, accepted_at=raised)
+    SlaPause.objects.filter(fault=fault).delete()
+    if hold:
+        start = raised + timedelta(seconds=1)
+        SlaPause.objects.create(
+            fault=fault, started_at=start, ended_at=start + timedelta(seconds=hold)
+        )
+
+
+def make(
+    partner, status: str, *, priority: int = 2, repair: float | None = None, hold: float = 0,
+    **figures,
+) -> Fault:  # fmt: skip
     """A fault brought to `status` by the services, then given known SLA figures/times."""
     fault = bring_to(FaultFactory(supplier=partner, priority=priority), status)
     if figures:
         Fault.objects.filter(pk=fault.pk).update(**figures)
+    if repair is not None:
+        repaired_in(fault, repair, hold=hold)
     return fault
 
 
@@ -77,10 +97,10 @@ def other_partner():
 def figures(partner, other_partner, sla_policy):
     """Given: resolved, open, rejected faults and missed appointments over two suppliers."""
     today = timezone.localdate()
-    for elapsed, paused, status in RESOLVED_P2:
-        make(partner, status, sla_elapsed_seconds=elapsed, sla_paused_seconds=paused)
+    for without_hold, hold, status in RESOLVED_P2:
+        make(partner, status, repair=without_hold + hold, hold=hold)
     # Resolved before the period: not in time to repair.
-    make(partner, "closed", resolved_at=at(today - timedelta(days=40)), sla_elapsed_seconds=99999)
+    make(partner, "closed", resolved_at=at(today - timedelta(days=40)), repair=99999)
     # Open now at P1: one at risk, one breached, one on hold, one pending.
     make(partner, "in-progress", priority=1, sla_state=SlaState.AT_RISK)
     make(partner, "in-progress", priority=1, sla_state=SlaState.BREACHED)
@@ -157,9 +177,9 @@ def test_the_figures_are_the_same_on_postgresql(figures, partner, other_partner)
 def test_the_total_percentiles_span_every_supplier_and_priority(partner, other_partner):
     # without on-hold 100, 200, 300 (partner P2) and 1000 (other P5):
     #   median = 200 + 0.5·100 = 250; p90 = position 2.7 → 300 + 0.7·700 = 790
-    for elapsed in (100, 200, 300):
-        make(partner, "resolved", sla_elapsed_seconds=elapsed)
-    make(other_partner, "resolved", priority=5, sla_elapsed_seconds=1000)
+    for seconds in (100, 200, 300):
+        make(partner, "resolved", repair=seconds)
+    make(other_partner, "resolved", priority=5, repair=1000)
 
     total = sla_dashboard(last_28_days()).total
 
@@ -213,3 +233,60 @@ def test_a_period_without_faults_has_empty_rows_and_zero_weeks(db):
     assert dashboard.total.repair.mean is None
     assert len(dashboard.trends) in (4, 5)  # 28 days touch four or five ISO weeks
     assert all(w.raised == w.resolved == w.breached == 0 for w in dashboard.trends)
+
+
+# --- time to repair is wall-clock time (issue 10 #20) ------------------------------------------
+
+
+def _fixed_overnight(partner, day: date, night_hours: int) -> Fault:
+    """Raised at 19:00 on `day`, worked through the night, resolved at 19:00 + `night_hours`,
+    all by the services: under a business-hours policy its SLA clock never ran."""
+    from faults.services import Actor, fault_apply_supplier_status, fault_submit
+
+    fault = FaultFactory(supplier=partner, buyer_identifier__partner=partner, priority=2)
+    raised = at(day, 19)
+    fault_submit(fault_id=fault.pk, actor=Actor.system("test"), at=raised)
+    for minutes, status in ((5, "accepted"), (60, "in-progress"), (night_hours * 60, "resolved")):
+        fault_apply_supplier_status(
+            fault_id=fault.pk,
+            status=status,
+            actor=Actor.partner(f"N-{fault.pk}-{status}"),
+            sent_at=raised + timedelta(minutes=minutes),
+            maintainer_fault_reference="CS1" if status == "accepted" else "",
+        )
+    fault.refresh_from_db()
+    return fault
+
+
+@pytest.fixture
+def fixed_overnight(partner):
+    from faults.choices import SlaCalendar
+    from tests.factories import SlaPolicyFactory
+
+    SlaPolicyFactory(
+        partner=partner, target=timedelta(hours=20), calendar=SlaCalendar.BUSINESS_HOURS
+    )
+    day = timezone.localdate() - timedelta(days=7)
+    # 11 h, 10 h and 9 h on the clock, none of it in business hours (08:00-18:00)
+    faults = [_fixed_overnight(partner, day - timedelta(days=n), 11 - n) for n in range(3)]
+    assert [f.sla_elapsed_seconds for f in faults] == [0, 0, 0]
+    return faults
+
+
+def assert_repaired_in_ten_hours(dashboard, partner) -> None:
+    p2 = row(dashboard, partner, 2)
+    assert p2.resolved == 3
+    assert p2.repair.median == pytest.approx(10 * 3600)
+    assert p2.repair.mean == pytest.approx(10 * 3600)
+    assert p2.repair_with_hold.median == pytest.approx(10 * 3600)
+
+
+def test_time_to_repair_counts_the_hours_a_fault_took_not_its_sla_calendar(
+    fixed_overnight, partner
+):
+    assert_repaired_in_ten_hours(sla_dashboard(last_28_days()), partner)
+
+
+@pytest.mark.postgres
+def test_time_to_repair_counts_the_hours_a_fault_took_on_postgresql(fixed_overnight, partner):
+    assert_repaired_in_ten_hours(sla_dashboard(last_28_days()), partner)

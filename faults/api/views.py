@@ -42,6 +42,7 @@ from faults.services import (
     fault_request_update,
     fault_submit,
 )
+from faults.services.attachment_checks import human_size
 
 # Room for the multipart envelope around an attachment at the size limit.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -185,7 +186,7 @@ class FaultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             and int(length) > settings.ATTACHMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
         ):
             raise PayloadTooLarge(
-                f"The upload is larger than the {settings.ATTACHMENT_MAX_BYTES}-byte limit."
+                f"The upload is larger than the {human_size(settings.ATTACHMENT_MAX_BYTES)} limit."
             )
         data = self._input(inputs.AttachmentUploadSerializer)
         attachment = fault_attachment_add(

@@ -7,9 +7,9 @@ milestone times (resolved_at, rejected_at, submitted_at, sla_due_at) and the app
 faults there are.
 
 Time to repair is over the faults resolved in the period (status resolved or closed, by
-resolved time): "without on-hold" is the SLA clock (`sla_elapsed_seconds`, the policy's
-calendar, on-hold excluded); "with on-hold" adds the paused time counted in the same calendar
-(`sla_elapsed_seconds + sla_paused_seconds`).
+resolved time), in wall-clock time from raised to resolved (`faults.reports.durations`):
+"with on-hold" is all of it, "without on-hold" leaves out the time on hold (the SLA pauses).
+Whether the SLA was kept is the SLA state's to say, in the policy's calendar.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from appointments.choices import MissedSide
 from appointments.models import Appointment
 from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
 from faults.models import Fault
 from faults.reports.aggregates import GroupKey, group_percentiles
+from faults.reports.durations import hold_seconds, repair_seconds, repair_without_hold_seconds
 from faults.reports.filters import DashboardFilters
 from faults.reports.trends import WeekTrend, weekly_trends
 from integrations.models import Partner
@@ -34,8 +35,6 @@ MEDIAN, P90 = 0.5, 0.9
 GROUP = ("supplier_id", "priority")
 MISSED_SIDES = ("seller", "end-user", "other")
 _SIDE_OF = {MissedSide.SELLER: "seller", MissedSide.END_USER: "end-user"}
-ELAPSED = "sla_elapsed_seconds"
-WITH_HOLD = F("sla_elapsed_seconds") + F("sla_paused_seconds")
 
 
 @dataclass
@@ -58,8 +57,8 @@ class DashboardRow:
     at_risk: int = 0
     breached: int = 0
     resolved: int = 0
-    elapsed_seconds: int = 0
-    paused_seconds: int = 0
+    repair_seconds: float = 0  # sum of the resolved faults' times to repair, on hold included
+    hold_seconds: float = 0  # the part of it spent on hold
     repair: RepairStats = field(default_factory=RepairStats)
     repair_with_hold: RepairStats = field(default_factory=RepairStats)
     missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_SIDES, 0))
@@ -80,9 +79,8 @@ class DashboardRow:
 
     @property
     def on_hold_share(self) -> float | None:
-        """Paused time as a share (0-1) of the repair time with on-hold."""
-        total = self.elapsed_seconds + self.paused_seconds
-        return self.paused_seconds / total if total else None
+        """Time on hold as a share (0-1) of the time to repair with on-hold."""
+        return self.hold_seconds / self.repair_seconds if self.repair_seconds else None
 
     @property
     def on_hold_percent(self) -> float | None:
@@ -164,15 +162,18 @@ def _add_open(rows: _Rows, faults: QuerySet[Fault]) -> None:
 
 def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
     sums = resolved.values(*GROUP).annotate(
-        n=Count("id"), elapsed=Sum(ELAPSED), paused=Sum("sla_paused_seconds")
+        n=Count("id"), repair=Sum(repair_seconds()), hold=Sum(hold_seconds())
     )
     for g in sums:
         row = rows.at(g["supplier_id"], g["priority"])
-        row.resolved, row.elapsed_seconds, row.paused_seconds = g["n"], g["elapsed"], g["paused"]
+        row.resolved, row.repair_seconds, row.hold_seconds = g["n"], g["repair"], g["hold"]
         total.resolved += g["n"]
-        total.elapsed_seconds += g["elapsed"]
-        total.paused_seconds += g["paused"]
-    for attr, value in (("repair", ELAPSED), ("repair_with_hold", WITH_HOLD)):
+        total.repair_seconds += g["repair"]
+        total.hold_seconds += g["hold"]
+    for attr, value in (
+        ("repair", repair_without_hold_seconds()),
+        ("repair_with_hold", repair_seconds()),
+    ):
         for group_by, targets in ((GROUP, None), ((), total)):
             found = group_percentiles(
                 resolved, value=value, group_by=group_by, fractions=(MEDIAN, P90)
@@ -183,8 +184,8 @@ def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> 
                 getattr(row, attr).p90 = pct.get(P90)
     for row in [*rows.values(), total]:
         if row.resolved:
-            row.repair.mean = row.elapsed_seconds / row.resolved
-            row.repair_with_hold.mean = (row.elapsed_seconds + row.paused_seconds) / row.resolved
+            row.repair.mean = (row.repair_seconds - row.hold_seconds) / row.resolved
+            row.repair_with_hold.mean = row.repair_seconds / row.resolved
 
 
 def _add_rejected(rows: _Rows, faults: QuerySet[Fault], filters: DashboardFilters) -> None:

@@ -90,6 +90,12 @@ class DashboardFilterForm(forms.Form):
         return data
 
 
+def preset_of(filters: DashboardFilters, *, today: date | None = None) -> int | None:
+    """The preset ("last N days") the filters' period is, or None for other dates."""
+    period = (filters.date_from, filters.date_to)
+    return next((d for d in PRESET_DAYS if default_period(today, days=d) == period), None)
+
+
 def filters_from(form: DashboardFilterForm, *, today: date | None = None) -> DashboardFilters:
     """The filters a bound form asks for, with the default for every field that is missing or
     could not be used (the form keeps the errors to show)."""
@@ -98,13 +104,20 @@ def filters_from(form: DashboardFilterForm, *, today: date | None = None) -> Das
     # cleaned_data drops fields with errors, so whatever is left is usable.
     date_from, date_to = default_period(today)
     period_ok = "date_from" not in form.errors and "date_to" not in form.errors
-    if data.get("days"):
-        date_from, date_to = default_period(today, days=data["days"])
-    elif period_ok and (data.get("date_from") or data.get("date_to")):
-        date_to = data.get("date_to") or date_to
-        date_from = data.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
-        if date_from > date_to:
-            date_from, date_to = default_period(today)
+    custom = None
+    if period_ok and (data.get("date_from") or data.get("date_to")):
+        to = data.get("date_to") or date_to
+        start = data.get("date_from") or to - timedelta(days=DEFAULT_DAYS - 1)
+        custom = (start, to) if start <= to else None
+    preset = default_period(today, days=data["days"]) if data.get("days") else None
+    # The form shows the preset of the period in use beside its dates. Dates sent with a preset
+    # that are not some preset's own period were edited, and win; a preset's own dates are what
+    # the form showed, so the preset chosen wins (the page's script also clears them).
+    presets = {default_period(today, days=d) for d in PRESET_DAYS}
+    if preset and (custom is None or custom in presets):
+        date_from, date_to = preset
+    elif custom:
+        date_from, date_to = custom
     date_from = max(date_from, date_to - timedelta(days=MAX_DAYS - 1))
     return DashboardFilters(
         date_from=date_from,

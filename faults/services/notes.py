@@ -2,9 +2,7 @@
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import PurePath
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +13,7 @@ from faults.models import Fault, FaultAttachment, FaultComment
 from faults.models.fault import TEXT_MAX
 from faults.ports import ensure_partner_can_carry, request_partner_call
 from faults.services.actors import Actor
+from faults.services.attachment_checks import attachment_check
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock
 
@@ -71,33 +70,12 @@ def fault_comment_add(
     return comment
 
 
-def _check_attachment(upload: UploadedFile) -> str:
-    name = PurePath(upload.name or "").name
-    extension = PurePath(name).suffix.lower().lstrip(".")
-    errors = []
-    if not name or len(name) > 255:
-        errors.append("The file needs a name of at most 255 characters.")
-    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
-        errors.append(
-            f"Files of type '.{extension}' are not accepted."
-            if extension
-            else "The file has no extension; only listed file types are accepted."
-        )
-    if upload.size is not None and upload.size > settings.ATTACHMENT_MAX_BYTES:
-        errors.append(
-            f"The file is {upload.size} bytes; the limit is {settings.ATTACHMENT_MAX_BYTES} bytes."
-        )
-    if errors:
-        raise FaultValidationError("The attachment was refused.", errors={"file": errors})
-    return name
-
-
 @transaction.atomic
 def fault_attachment_add(
     *, fault_id: int, actor: Actor, upload: UploadedFile, at: datetime | None = None
 ) -> FaultAttachment:
     at = at or timezone.now()
-    name = _check_attachment(upload)
+    name = attachment_check(upload)
     fault = fault_lock(fault_id=fault_id)
     _refuse_on_finished(fault, "attach")
     if fault.status != FaultStatus.DRAFT:  # before the file is written to storage

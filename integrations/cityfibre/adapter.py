@@ -25,6 +25,7 @@ from integrations.cityfibre.parsers import (
     parse_generic_response,
     parse_notification,
 )
+from integrations.cityfibre.reasons import reason_text
 from integrations.http import CallResult, post_to_partner
 from integrations.models import InboundMessage, OutboundMessage
 from integrations.xml import XmlRejected, parse_xml
@@ -33,12 +34,13 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
 def _answer_error(body: bytes) -> tuple[str, str | None]:
-    """The errorMessage and status of a supplier's answer, as far as it can be read."""
+    """The reason (in words: `reason_text`) and status of a supplier's answer, as far as it
+    can be read."""
     try:
         answer = parse_generic_response(soap.unwrap(parse_xml(body)))
     except (XmlRejected, MessageUnreadable, soap.SoapFault) as exc:
         return str(exc), None
-    return answer.error_message, answer.status
+    return reason_text(answer.error_message), answer.status
 
 
 def _appointment(fault: Fault) -> OutboundAppointment | None:

@@ -26,6 +26,7 @@ from appointments.gateways import GatewayError, Reservation, ReservationRefused,
 from integrations.cityfibre import soap
 from integrations.cityfibre.builders import format_datetime
 from integrations.cityfibre.parsers import read_date, read_datetime
+from integrations.cityfibre.reasons import reason_text
 from integrations.xml import XmlRejected, parse_xml
 
 __all__ = [
@@ -353,7 +354,7 @@ def _outcome(root: etree._Element, operation: str) -> etree._Element:
     name = _local(message)
     error = _child_text(message, "errorMessage")
     if name.lower().startswith("received") and error:  # a genericResponseType error answer
-        raise ReservationRefused(_short(error))
+        raise ReservationRefused(_short(reason_text(error)))
     if name.lower() != f"{operation}Response".lower():
         raise AlaAnswerUnreadable(f"expected {operation}Response, received {name[:60]!r}")
     for child in _children(message):
@@ -363,7 +364,7 @@ def _outcome(root: etree._Element, operation: str) -> etree._Element:
         if child_name.endswith(("rejected", "failed")):
             raise ReservationRefused(_failure_reason(child))
     if error:
-        raise ReservationRefused(_short(error))
+        raise ReservationRefused(_short(reason_text(error)))
     raise AlaAnswerUnreadable(f"{operation}Response without {operation}Accepted")
 
 
@@ -490,7 +491,7 @@ def refusal_reason(body: bytes) -> str:
         if _local(child).lower().endswith(("rejected", "failed")):
             return _failure_reason(child)
     if name.startswith("received") or _child(message, "errorMessage") is not None:
-        return _short(_child_text(message, "errorMessage"))
+        return _short(reason_text(_child_text(message, "errorMessage")))
     if name.endswith(("rejected", "failed")):
         return _failure_reason(message)
     return ""

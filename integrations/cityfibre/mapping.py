@@ -14,6 +14,7 @@ from integrations.cityfibre.messages import (
     Notification,
     NotifiedAppointment,
 )
+from integrations.cityfibre.reasons import reason_text
 
 
 def _hhmm(value: time | None) -> str:
@@ -95,7 +96,7 @@ def notification_to_report(notification: Notification) -> SupplierReport:
     return SupplierReport(
         sent_at=notification.as_of,
         status=details.status,
-        status_reason=details.status_reason,
+        status_reason=reason_text(details.status_reason),
         maintainer_fault_reference=_maintainer_reference(notification.maintainer_fault_reference),
         updates=tuple(notification.updates),
         comments=(

@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
+from integrations.choices import OUTBOUND_NEEDS_AGENT, OUTBOUND_UNFINISHED, OutboundStatus
 
 
 class OutboundMessage(models.Model):
@@ -29,6 +30,14 @@ class OutboundMessage(models.Model):
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A dead or refused message an agent has dealt with: no longer in the queue.",
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +51,12 @@ class OutboundMessage(models.Model):
             ),
             models.Index(fields=["fault", "id"], name="outbound_fault_order"),
             models.Index(fields=["partner", "status"], name="outbound_partner_status"),
+            # The agent's queue: dead or refused and not yet dealt with, newest first.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True),
+                name="outbound_needs_agent",
+            ),
         ]
 
     def __str__(self) -> str:

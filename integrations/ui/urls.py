@@ -10,6 +10,11 @@ urlpatterns = [
         name="integration-outbound-retry",
     ),
     path(
+        "health/outbound/<int:outbound_id>/dismiss/",
+        views.outbound_dismiss,
+        name="integration-outbound-dismiss",
+    ),
+    path(
         "health/partners/<int:partner_id>/retry-dead/",
         views.partner_retry_dead,
         name="integration-partner-retry-dead",

@@ -352,6 +352,29 @@ def test_rejected_resolution_reopens_and_resolves_again(
     )
 
 
+def test_a_refuse_resolve_service_has_its_resolution_answer_refused(
+    sim: CityFibreSimulator, receiver: Receiver
+) -> None:
+    # Given a fault whose service asks the simulator to refuse our answer to its resolution
+    fault = make_fault(service_id="SIM-REFUSE-RESOLVE-0001")
+    raise_fault(sim, fault)
+    accept(receiver, fault, HAPPY)
+
+    # When we accept the resolution
+    response = post(sim, "resolveResponse", resolve_body(fault, accepted=True))
+
+    # Then it is refused with a reason naming resolveAccepted, and the fault stays resolved
+    assert response.status_code == 400
+    answer = answer_of(response)
+    assert answer.findtext("responseCode") == "400"
+    assert json.loads(answer.findtext("errorMessage")) == {
+        "resolveAccepted": "The resolution is under review by our quality team and cannot be "
+        "answered yet"
+    }
+    assert sim.state()["faults"][fault.buyer_fault_reference]["status"] == "resolved"
+    assert receiver.statuses(fault.buyer_fault_reference) == HAPPY
+
+
 def test_resolved_without_an_answer_is_closed_after_the_auto_close_delay(
     receiver: Receiver, pki: DemoPki
 ) -> None:

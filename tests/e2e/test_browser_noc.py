@@ -118,11 +118,13 @@ def test_agent_raises_a_service_outage_and_follows_it_to_closed(
 
     # The manager's dashboard now counts the fault: resolved in the period, with a repair time.
     dashboard.reload()
-    expect(supplier_row).to_have_count(1)
-    expect(supplier_row).to_contain_text("P2")
-    expect(supplier_row.locator('[data-label="Resolved"]')).to_have_text("1")
-    expect(supplier_row.locator('[data-label="Open total"]')).to_have_text("0")
-    expect(supplier_row.locator('[data-label="Mean time to repair"]')).not_to_have_text("—")
+    expect(supplier_row).to_have_count(3)  # one row in each table: open, repair, other
+    open_row = dashboard.locator("#table-open tbody tr", has_text="E2E supplier")
+    repair_row = dashboard.locator("#table-repair tbody tr", has_text="E2E supplier")
+    expect(repair_row).to_contain_text("P2")
+    expect(repair_row.locator('[data-label="Resolved"]')).to_have_text("1")
+    expect(open_row.locator('[data-label="Open total"]')).to_have_text("0")
+    expect(repair_row.locator('[data-label="Mean time to repair"]')).not_to_have_text("—")
     this_week = timezone.localdate().strftime("%G-W%V")
     raised = dashboard.get_by_role("table", name="Raised and resolved per ISO week")
     week_row = raised.get_by_role("row").filter(has_text=this_week)

@@ -3,6 +3,7 @@ a query count that does not grow with the number of faults."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,26 +18,27 @@ from faults.choices import SlaState
 from faults.models import Fault
 from tests.factories import FaultFactory, PartnerFactory
 from tests.helpers import bring_to
+from tests.test_reports import repaired_in
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("sla-dashboard")
 EXPORT = reverse("sla-dashboard-export")
 
 
-def resolved(partner, elapsed: int, paused: int, priority: int = 2) -> Fault:
+def resolved(partner, without_hold: int, hold: int, priority: int = 2) -> Fault:
     fault = bring_to(FaultFactory(supplier=partner, priority=priority), "resolved")
-    Fault.objects.filter(pk=fault.pk).update(sla_elapsed_seconds=elapsed, sla_paused_seconds=paused)
+    repaired_in(fault, without_hold + hold, hold=hold)
     return fault
 
 
 @pytest.fixture
 def three_resolved(partner, sla_policy):
-    # elapsed 3600, 7200, 18000 → mean 9600 (2 h 40 m), median 7200 (2 h 0 m),
+    # without on-hold 3600, 7200, 18000 → mean 9600 (2 h 40 m), median 7200 (2 h 0 m),
     #   p90 = position 1.8 → 7200 + 0.8·10800 = 15840 (4 h 24 m)
-    # paused 0, 3600, 0 → with on-hold 3600, 10800, 18000: median 10800 (3 h 0 m)
+    # on hold 0, 3600, 0 → with on-hold 3600, 10800, 18000: median 10800 (3 h 0 m)
     #   on-hold share 3600 / 32400 = 11.1 %
-    for elapsed, paused in ((3600, 0), (7200, 3600), (18000, 0)):
-        resolved(partner, elapsed, paused)
+    for without_hold, hold in ((3600, 0), (7200, 3600), (18000, 0)):
+        resolved(partner, without_hold, hold)
 
 
 def test_agents_get_403(agent_client):
@@ -177,3 +179,41 @@ def test_the_number_of_queries_does_not_grow_with_the_faults(
         response = manager_client.get(DASHBOARD)
     assert response.context["dashboard"].total.resolved > 10
     assert _queries_for_dashboard(manager_client) == with_5
+
+
+# --- the period controls say which period is shown (issue 10 #20) ------------------------------
+
+
+def _selected_preset(html: str) -> str:
+    select = re.search(r'<select name="days"[^>]*>(.*?)</select>', html, re.S)[1]
+    return re.search(r"<option value=\"([^\"]*)\"[^>]*selected>", select)[1]
+
+
+def test_the_preset_box_names_the_default_period(manager_client):
+    html = manager_client.get(DASHBOARD).content.decode()
+
+    assert _selected_preset(html) == "28"
+
+
+def test_the_preset_box_follows_the_period_shown(manager_client):
+    today = timezone.localdate()
+    week = manager_client.get(DASHBOARD, {"days": 7})
+    custom = manager_client.get(
+        DASHBOARD, {"date_from": str(today - timedelta(days=3)), "date_to": str(today)}
+    )
+
+    assert _selected_preset(week.content.decode()) == "7"
+    assert week.context["dashboard"].filters.days == 7
+    assert _selected_preset(custom.content.decode()) == ""
+    assert custom.context["dashboard"].filters.days == 4
+
+
+def test_dates_edited_beside_the_preset_shown_win(manager_client):
+    # The form is sent back with the preset it showed (28) and dates the manager changed.
+    today = timezone.localdate()
+    edited = {"days": 28, "date_from": str(today - timedelta(days=9)), "date_to": str(today)}
+    unchanged = {"days": 7, "date_from": str(today - timedelta(days=27)), "date_to": str(today)}
+
+    assert manager_client.get(DASHBOARD, edited).context["dashboard"].filters.days == 10
+    # A new preset with the old preset's dates still in the boxes (no script): the preset wins.
+    assert manager_client.get(DASHBOARD, unchanged).context["dashboard"].filters.days == 7

@@ -155,6 +155,6 @@ def test_a_message_that_is_not_dead_is_left_alone(agent_client, dead_message):
 
     response = agent_client.post(retry_url(dead_message), follow=True)
 
-    assert "is not dead; nothing to retry" in response.content.decode()
+    assert "is not dead or refused; nothing to retry" in response.content.decode()
     dead_message.refresh_from_db()
     assert dead_message.status == OutboundStatus.DELIVERED

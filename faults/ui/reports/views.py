@@ -13,6 +13,7 @@ from faults.reports.filters import (
     DashboardFilterForm,
     DashboardFilters,
     filters_from,
+    preset_of,
 )
 from faults.reports.trends import trend_series
 from faults.ui.access import manager_required
@@ -43,9 +44,11 @@ def _preset_links(request: HttpRequest) -> list[tuple[int, str]]:
 
 
 def _form_for(filters: DashboardFilters) -> DashboardFilterForm:
-    """An unbound form showing the filters actually in use."""
+    """An unbound form showing the filters actually in use: the preset box names the period
+    when it is one of the presets (the default 28 days included), else "Custom dates"."""
     return DashboardFilterForm(
         initial={
+            "days": preset_of(filters),
             "date_from": filters.date_from,
             "date_to": filters.date_to,
             "supplier": filters.supplier,

@@ -58,6 +58,9 @@ ADD_MANDATORY = (
 )
 TERMINAL = frozenset({"rejected", "closed", "cancelled"})
 UNAVAILABLE = "Service temporarily unavailable (simulated for this service)"
+RESOLUTION_REFUSED = error_text(
+    resolveAccepted="The resolution is under review by our quality team and cannot be answered yet"
+)
 
 
 def _datetime(text: str | None) -> datetime:
@@ -235,6 +238,8 @@ def resolve_response(request: Request, life: Lifecycle) -> Reply:
         if fault.status != "resolved":
             error = error_text(status=f"The fault report is {fault.status}, not resolved")
             return request.respond(400, error=error)
+        if fault.scenario == Scenario.REFUSE_RESOLUTION:
+            return request.respond(400, error=RESOLUTION_REFUSED)
         hold = threading.Event()
         life.answer_resolution(
             fault,

@@ -11,6 +11,9 @@ else from the simulator's default (`--scenario`, or `POST /_sim/config {"scenari
 - `SIM-SILENT-` / `SIM-NEVER-ANSWER-`: `silent` (alias `never-answer`) — 201 pending, then nothing;
 - `SIM-503-`: `unavailable` — the raise is answered HTTP 503 `unavailable_count` times (per
   buyer reference), then taken and lived as `happy`.
+- `SIM-REFUSE-RESOLVE-`: `refuse-resolution` — lived as `happy`, but our resolveResponse is
+  refused (HTTP 400, its reason on `resolveAccepted`) and the fault stays resolved until it is
+  closed automatically after `auto_close_after`.
 
 A fault carrying an appointment (a `Service Outage`, TLOS, raised with a reservation key) also
 hears about its appointment (samples 26/28/30/32): confirmed right after `accepted`, and completed
@@ -62,6 +65,7 @@ class Scenario(StrEnum):
     REJECT_ASYNC = "reject-async"
     SILENT = "silent"
     UNAVAILABLE = "unavailable"
+    REFUSE_RESOLUTION = "refuse-resolution"
     APPT_MISSED_SELLER = "appt-missed-seller"
     APPT_MISSED_END_USER = "appt-missed-enduser"
     APPT_MISSED_MBORC = "appt-missed-mborc"
@@ -80,7 +84,13 @@ class Scenario(StrEnum):
             raise ValueError(f"unknown scenario {text!r}; known: {known}") from None
 
 
-_ALIASES = {"never-answer": "silent", "hold": "on-hold", "onhold": "on-hold", "503": "unavailable"}
+_ALIASES = {
+    "never-answer": "silent",
+    "hold": "on-hold",
+    "onhold": "on-hold",
+    "503": "unavailable",
+    "refuse-resolve": "refuse-resolution",
+}
 
 # Longest first: SIM-REJECT-ASYNC- must win over SIM-REJECT-.
 _PREFIXES = (
@@ -97,6 +107,7 @@ _PREFIXES = (
     ("SIM-HOLD-", Scenario.ON_HOLD),
     ("SIM-HAPPY-", Scenario.HAPPY),
     ("SIM-503-", Scenario.UNAVAILABLE),
+    ("SIM-REFUSE-RESOLVE-", Scenario.REFUSE_RESOLUTION),
 )
 
 
@@ -139,6 +150,7 @@ REJECTED = Step(
 PLANS: dict[Scenario, tuple[Step, ...]] = {
     Scenario.HAPPY: (ACCEPTED, IN_PROGRESS, RESOLVED),
     Scenario.UNAVAILABLE: (ACCEPTED, IN_PROGRESS, RESOLVED),
+    Scenario.REFUSE_RESOLUTION: (ACCEPTED, IN_PROGRESS, RESOLVED),
     Scenario.ON_HOLD: (ACCEPTED, IN_PROGRESS, ON_HOLD, BACK_IN_PROGRESS, RESOLVED),
     Scenario.REJECT_ASYNC: (REJECTED,),
     Scenario.SILENT: (),

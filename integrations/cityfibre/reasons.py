@@ -1,0 +1,116 @@
+"""The supplier's reasons in the words an agent reads.
+
+The Ticketing API answers a refusal with an `errorMessage` that is a JSON object naming the
+offending element, e.g. `{"serviceAffected": "Service 'X' is not valid"}` (sample 23, and what
+the supplier's validation returns); a `rejected` notification's `statusReason` may be either
+that or plain text. That shape is this protocol's, so it is turned into domain text here, when
+the reason is recorded, and nothing above the protocol package ever sees it:
+`Service affected: Service 'X' is not valid`.
+
+Text that is not such an object is returned as it came (trimmed).
+"""
+
+import json
+import re
+
+from faults.models import Fault
+
+__all__ = ["element_label", "reason_text", "reason_text_within"]
+
+# The supplier's element (or error key) -> the fault field whose label the agent knows.
+_ELEMENT_FIELDS = {
+    "buyerFaultReference": "buyer_fault_reference",
+    "maintainerFaultReference": "maintainer_fault_reference",
+    "parentFaultReference": "parent",
+    "serviceAffected": "service_id",
+    "priorityLevel": "priority",
+    "description": "description",
+    "type": "fault_type",
+    "status": "status",
+    "statusReason": "status_reason",
+    "faultStartTime": "fault_start_time",
+    "faultLocation": "fault_location",
+    "siteAccessDetails": "site_access_details",
+    "triageComplete": "triage_complete",
+    "triageFindings": "triage_findings",
+    "appointmentReservationKey": "appointment_reservation_key",
+    "closureCode": "closure_code",
+}
+# Keys that are not an element: the text is the whole reason.
+_GENERAL_KEYS = frozenset({"message", "error", "errors", "detail", "reason", "_", ""})
+_OTHER_LABELS = {
+    "schema": "Message format",
+    "buyerIdentifier": "Buyer identifier",
+    "reporterContactDetails": "Reporter contact",
+    "endUserContactDetails": "End user contact",
+    "siteAccessContactDetails": "Site access contact",
+    "resolveAccepted": "Answer to the resolution",
+    "rejectedReason": "Rejection reason",
+    "messageId": "Message ID",
+}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MAX_DEPTH = 4
+
+
+def element_label(key: str) -> str:
+    """The label an agent sees for one of the supplier's element names (a path such as
+    `faultDetails/description` or `faultDetails.description` is labelled by its last part)."""
+    name = re.split(r"[/.]", key.strip())[-1]
+    field_name = _ELEMENT_FIELDS.get(name)
+    if field_name is not None:
+        label = str(Fault._meta.get_field(field_name).verbose_name)
+    else:
+        label = _OTHER_LABELS.get(name) or _CAMEL.sub(" ", name).replace("_", " ").lower()
+    return label[:1].upper() + label[1:]
+
+
+def _sentences(value: object, depth: int = 0) -> list[str]:
+    """Each `Label: text` line a decoded errorMessage holds."""
+    if depth > _MAX_DEPTH:
+        return [json.dumps(value, ensure_ascii=False)]
+    if isinstance(value, dict):
+        lines = []
+        for key, inner in value.items():
+            texts = _sentences(inner, depth + 1)
+            if str(key).strip() in _GENERAL_KEYS:
+                lines += texts
+            else:
+                label = element_label(str(key))
+                lines += [f"{label}: {text}" for text in texts]
+        return lines
+    if isinstance(value, list):
+        return [line for item in value for line in _sentences(item, depth + 1)]
+    if value is None:
+        return []
+    return [str(value).strip()]
+
+
+def reason_text(error_message: str) -> str:
+    """The supplier's errorMessage (or statusReason) as the sentence it means.
+
+    >>> reason_text('{"serviceAffected": "Service \\'S1\\' is not valid"}')
+    "Service affected: Service 'S1' is not valid"
+    """
+    text = (error_message or "").strip()
+    if not text.startswith(("{", "[")):
+        return text
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(decoded, (dict, list)):
+        return text
+    lines = [line for line in _sentences(decoded) if line]
+    return "; ".join(lines) if lines else text
+
+
+def reason_text_within(text: str) -> str:
+    """`text` with an errorMessage object that ends it (e.g. "The supplier refused our
+    resolveResponse: {…}") turned into words; for rows written before reasons were."""
+    start = text.find("{")
+    while start != -1:
+        converted = reason_text(text[start:])
+        if converted != text[start:].strip():
+            return text[:start] + converted
+        start = text.find("{", start + 1)
+    return text

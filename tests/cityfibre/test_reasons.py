@@ -1,0 +1,175 @@
+"""The supplier's reasons in words (issue 10 #16): its errorMessage is a JSON object naming the
+element it refuses; the cityfibre package turns that into "Label: text" when it records the
+reason (a refused raise, a refused amend or resolveResponse, a rejected notification), and the
+rows stored before that are rewritten by a data migration."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from faults.choices import EventKind, FaultStatus
+from faults.models import FaultEvent
+from faults.services import Actor, fault_submit
+from integrations.certs import DemoPki, ensure_demo_pki
+from integrations.choices import OutboundStatus
+from integrations.cityfibre.reasons import reason_text, reason_text_within
+from integrations.cityfibre.simulator import CityFibreSimulator
+from integrations.models import OutboundMessage, Partner
+from integrations.outbox import outbox_deliver
+from tests.cityfibre.conftest import sample
+from tests.factories import FaultFactory
+from tests.helpers import bring_to
+
+SERVICE = "SIM-REJECT-0001"
+IN_WORDS = f"Service affected: Service '{SERVICE}' is not valid"
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (f'{{"serviceAffected": "Service \'{SERVICE}\' is not valid"}}', IN_WORDS),
+        (
+            '{"maintainerFaultReference": "No workflow found with that reference"}',
+            "Maintainer fault reference: No workflow found with that reference",
+        ),
+        (
+            '{"priorityLevel": "Missing mandatory field", "faultStartTime": "Not a date"}',
+            "Priority: Missing mandatory field; Fault start time: Not a date",
+        ),
+        ('{"faultDetails/type": "Unknown type"}', "Fault type: Unknown type"),
+        ('{"appointmentReservationKey": "Expired"}', "Appointment reservation key: Expired"),
+        ('{"message": "Try later"}', "Try later"),
+        ('{"someNewThing": ["first", "second"]}', "Some new thing: first; Some new thing: second"),
+        ("Missing data", "Missing data"),  # plain text, as sample 22 sends it
+        ("  {not json at all  ", "{not json at all"),
+        ('"just a string"', '"just a string"'),
+        ("", ""),
+    ],
+)
+def test_the_suppliers_error_message_reads_as_a_sentence(raw, words):
+    assert reason_text(raw) == words
+
+
+def test_a_reason_at_the_end_of_older_text_is_put_into_words():
+    old = 'The supplier refused our amendFaultReport: {"status": "The fault report is closed"}'
+
+    assert reason_text_within(old) == (
+        "The supplier refused our amendFaultReport: Status: The fault report is closed"
+    )
+    assert reason_text_within("No braces here") == "No braces here"
+    assert reason_text_within("Odd {brace} text") == "Odd {brace} text"
+
+
+# --- recorded in words, from the real simulator and from a notification ---------------------
+
+
+@pytest.fixture
+def pki(tmp_path) -> DemoPki:
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def simulator(pki, partner):
+    """The supplier simulator over mutual TLS, with the partner pointed at it."""
+    sim = CityFibreSimulator(
+        port=0,
+        notify_url="http://127.0.0.1:9/notify/",  # nothing is notified in these tests
+        buyer_identifiers={"SPTEST1"},
+        step_delay=60,
+        supplier_client_cert=pki.supplier_client,
+        tls=pki,
+    ).start()
+    Partner.objects.filter(pk=partner.pk).update(
+        base_url=sim.url,
+        client_cert_path=str(pki.buyer_client.cert_path),
+        client_key_path=str(pki.buyer_client.key_path),
+        ca_bundle_path=str(pki.ca_cert_path),
+    )
+    yield sim
+    sim.stop()
+
+
+@pytest.mark.django_db
+def test_a_raise_the_simulator_refuses_rejects_the_fault_with_its_reason_in_words(
+    simulator, partner, buyer_identifier, sla_policy, client, agent_user
+):
+    fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier, service_id=SERVICE)
+    fault_submit(fault_id=fault.pk, actor=Actor.system("test"))
+    message = OutboundMessage.objects.get(fault=fault)
+
+    assert outbox_deliver(outbound_id=message.pk) == OutboundStatus.REFUSED
+
+    fault.refresh_from_db()
+    message.refresh_from_db()
+    assert (fault.status, fault.status_reason) == (FaultStatus.REJECTED, IN_WORDS)
+    assert message.last_error == IN_WORDS
+    assert '{"serviceAffected"' in message.response_body  # the wire keeps what was said
+    client.force_login(agent_user)
+    page = client.get(f"/faults/{fault.buyer_fault_reference}/").content.decode()
+    assert "Service affected: Service &#x27;SIM-REJECT-0001&#x27; is not valid" in page
+    assert "serviceAffected" not in page
+
+
+@pytest.mark.django_db
+def test_a_rejected_notification_with_a_json_reason_is_recorded_in_words(
+    client, post_notification, cityfibre_partner, spdev1
+):
+    from integrations.inbox import inbox_apply
+    from integrations.models import InboundMessage
+
+    fault = bring_to(
+        FaultFactory(
+            supplier=cityfibre_partner, buyer_identifier=spdev1, buyer_fault_reference="SP-123ABC"
+        ),
+        "pending",
+        start=timezone.now().replace(year=2018, month=6, day=1),
+    )
+    body = sample(22).replace(
+        b"<statusReason>Missing data</statusReason>",
+        b'<statusReason>{"serviceAffected": "Service S18650 is not ours"}</statusReason>',
+    )
+
+    assert post_notification(client, body).status_code == 200
+    inbox_apply(inbound_id=InboundMessage.objects.get().pk)
+
+    fault.refresh_from_db()
+    assert fault.status == FaultStatus.REJECTED
+    assert fault.status_reason == "Service affected: Service S18650 is not ours"
+
+
+# --- rows stored before: the data migration ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_migration_rewrites_reasons_stored_as_json(partner, buyer_identifier, sla_policy):
+    raw = f'{{"serviceAffected": "Service \'{SERVICE}\' is not valid"}}'
+    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "pending")
+    fault_other = bring_to(
+        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "rejected"
+    )
+    type(fault).objects.filter(pk=fault.pk).update(status_reason=raw, status=FaultStatus.REJECTED)
+    type(fault).objects.filter(pk=fault_other.pk).update(status_reason="Missing data")
+    anomaly = FaultEvent.objects.create(
+        fault=fault,
+        kind=EventKind.ANOMALY,
+        at=timezone.now(),
+        actor_kind="partner",
+        message=f"The supplier refused our addFaultReport: {raw}",
+    )
+    OutboundMessage.objects.filter(fault=fault).update(
+        status=OutboundStatus.REFUSED, last_error=raw
+    )
+    migration = importlib.import_module("integrations.migrations.0002_supplier_reasons_in_words")
+
+    migration.reasons_in_words(apps, None)
+    migration.reasons_in_words(apps, None)  # a second run changes nothing
+
+    fault.refresh_from_db()
+    fault_other.refresh_from_db()
+    anomaly.refresh_from_db()
+    assert fault.status_reason == IN_WORDS
+    assert fault_other.status_reason == "Missing data"
+    assert anomaly.message == f"The supplier refused our addFaultReport: {IN_WORDS}"
+    assert OutboundMessage.objects.get(fault=fault).last_error == IN_WORDS

@@ -1,0 +1,164 @@
+"""A message the supplier refuses (a final 4xx) reaches the agent's queue, the wallboard and
+integration health with what was refused, the supplier's reason in words and what to do next;
+the agent can retry it or, having dealt with it another way, dismiss it (issue 10 #17).
+
+The supplier is a real HTTP server on loopback answering as the Ticketing API does."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from faults.choices import FaultStatus
+from faults.services import Actor, fault_accept_resolution
+from integrations.choices import OutboundStatus
+from integrations.models import OutboundMessage, Partner
+from integrations.outbox import outbox_deliver
+from tests.factories import FaultFactory
+from tests.helpers import bring_to
+from tests.scripted_partner import Reply, ScriptedPartner
+from tests.ui.test_queue import count_badge, section
+
+pytestmark = pytest.mark.django_db
+
+REFUSAL = b"""<receivedResolvedResponse><apiVersion>1.0</apiVersion>
+<buyerIdentifier>SPTEST1</buyerIdentifier><sentAt>2026-11-23T12:00:00Z</sentAt>
+<messageId>m</messageId><responseCode>400</responseCode>
+<errorMessage>{"resolveAccepted": "The resolution is under review and cannot be answered yet"}
+</errorMessage>
+</receivedResolvedResponse>"""
+IN_WORDS = "Answer to the resolution: The resolution is under review and cannot be answered yet"
+
+
+@pytest.fixture
+def refused_acceptance(partner, buyer_identifier, sla_policy, agent_user):
+    """A resolved fault whose acceptance the supplier refused with HTTP 400."""
+    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "resolved")
+    OutboundMessage.objects.filter(fault=fault).update(status=OutboundStatus.DELIVERED)
+    fault_accept_resolution(fault_id=fault.pk, actor=Actor.for_user(agent_user))
+    message = OutboundMessage.objects.get(fault=fault, message_type="resolveResponse")
+    with ScriptedPartner(Reply(400, REFUSAL)) as server:
+        Partner.objects.filter(pk=partner.pk).update(base_url=server.url)
+        assert outbox_deliver(outbound_id=message.pk) == OutboundStatus.REFUSED
+    fault.refresh_from_db()
+    assert fault.status == FaultStatus.CLOSED  # closed here, though the supplier said no
+    return fault, message
+
+
+def test_a_refused_resolution_acceptance_is_in_the_queue_with_what_to_do(
+    agent_client, refused_acceptance
+):
+    fault, message = refused_acceptance
+
+    html = agent_client.get("/queue/").content.decode()
+
+    assert count_badge(html, "dead") == "1"
+    row = section(html, "dead")
+    assert "Our acceptance of the resolution" in row
+    assert "Refused by the supplier (HTTP 400)" in row
+    assert IN_WORDS in row
+    assert "{" not in re.sub(r"<[^>]+>", "", row)  # no raw JSON left for the agent to decode
+    assert "contact the supplier" in row
+    assert f'href="/faults/{fault.buyer_fault_reference}/">Open the fault</a>' in row
+    assert f'action="/integrations/health/outbound/{message.pk}/retry/"' in row
+    assert f'action="/integrations/health/outbound/{message.pk}/dismiss/"' in row
+
+
+def test_the_refusal_counts_on_the_wallboard_and_shows_on_integration_health(
+    agent_client, refused_acceptance
+):
+    wallboard = agent_client.get("/wallboard/").content.decode()
+    figure = re.search(r'data-figure="dead".*?data-value="(\d+)"', wallboard, re.S)
+    health = agent_client.get("/integrations/health/").content.decode()
+
+    assert figure and figure[1] == "1"
+    assert "Refused (HTTP 400)" in health
+    assert IN_WORDS in health
+
+
+def test_dismissing_takes_it_out_of_the_queue_and_the_timeline_says_who(
+    agent_client, refused_acceptance
+):
+    fault, message = refused_acceptance
+
+    answer = agent_client.post(
+        f"/integrations/health/outbound/{message.pk}/dismiss/", {"next": "/queue/"}
+    )
+
+    assert answer.status_code == 302 and answer["Location"] == "/queue/"
+    html = agent_client.get("/queue/").content.decode()
+    assert count_badge(html, "dead") == "0"
+    timeline = agent_client.get(f"/faults/{fault.buyer_fault_reference}/").content.decode()
+    assert "Dismissed by test-agent" in timeline
+    assert f"Supplier's reason: {IN_WORDS}" in timeline
+
+
+def test_retry_from_the_queue_sends_it_again_and_comes_back_to_the_queue(
+    agent_client, refused_acceptance
+):
+    _fault, message = refused_acceptance
+
+    answer = agent_client.post(
+        f"/integrations/health/outbound/{message.pk}/retry/", {"next": "/queue/"}
+    )
+
+    assert answer["Location"] == "/queue/"
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundStatus.PENDING, 0)
+    assert count_badge(agent_client.get("/queue/").content.decode(), "dead") == "0"
+
+
+def test_next_must_be_one_of_our_pages(agent_client, refused_acceptance):
+    _fault, message = refused_acceptance
+
+    answer = agent_client.post(
+        f"/integrations/health/outbound/{message.pk}/dismiss/", {"next": "https://evil.example/"}
+    )
+
+    assert answer["Location"] == "/integrations/health/"
+
+
+def test_managers_cannot_dismiss(manager_client, refused_acceptance):
+    _fault, message = refused_acceptance
+
+    assert (
+        manager_client.post(f"/integrations/health/outbound/{message.pk}/dismiss/").status_code
+        == 403
+    )
+    message.refresh_from_db()
+    assert message.dismissed_at is None
+
+
+def test_a_refused_raise_is_shown_as_a_rejected_fault_not_twice(
+    agent_client, partner, buyer_identifier, sla_policy
+):
+    fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+    bring_to(fault, "pending")
+    raise_message = OutboundMessage.objects.get(fault=fault)
+    OutboundMessage.objects.filter(pk=raise_message.pk).update(next_attempt_at=timezone.now())
+    refusal = REFUSAL.replace(b"receivedResolvedResponse", b"receivedFaultReport").replace(
+        b'"resolveAccepted"', b'"serviceAffected"'
+    )
+    with ScriptedPartner(Reply(400, refusal)) as server:
+        Partner.objects.filter(pk=partner.pk).update(base_url=server.url)
+        outbox_deliver(outbound_id=raise_message.pk)
+
+    html = agent_client.get("/queue/").content.decode()
+
+    assert count_badge(html, "dead") == "0"
+    assert "Service affected: The resolution is under review" in section(html, "rejected")
+
+
+def test_retry_all_dead_leaves_dismissed_messages_alone(agent_client, partner, buyer_identifier):
+    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "pending")
+    OutboundMessage.objects.filter(fault=fault).update(status=OutboundStatus.DEAD, attempts=8)
+    dismissed = OutboundMessage.objects.get(fault=fault)
+    agent_client.post(f"/integrations/health/outbound/{dismissed.pk}/dismiss/")
+
+    health = agent_client.get("/integrations/health/").content.decode()
+    agent_client.post(reverse("integration-partner-retry-dead", args=[partner.pk]))
+
+    assert "Retry all" not in health
+    dismissed.refresh_from_db()
+    assert (dismissed.status, dismissed.dismissed_at is not None) == (OutboundStatus.DEAD, True)
