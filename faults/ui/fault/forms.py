@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 
 from appointments.models import Appointment
 from faults.choices import FaultType
 from faults.exceptions import FaultError, FaultNotFound
+from faults.field_labels import field_label
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import fault_get
@@ -48,12 +49,7 @@ DETAIL_FIELDS = [
 assert set(DETAIL_FIELDS) == AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS
 AMEND_FIELDS = [name for name in DETAIL_FIELDS if name in AMENDABLE_FIELDS]
 
-LABELS = {
-    "service_id": "Service ID",
-    "address_key": "Address key (UPRN)",
-    "fault_start_time": "Fault start time",
-    "triage_complete": "Triage complete",
-}
+LABELS = {name: field_label(name) for name in DETAIL_FIELDS}
 HELP = {
     "service_id": "The supplier's identifier of the affected service.",
     "address_key": "Needed to query engineer appointments (Service Outage).",
@@ -85,7 +81,7 @@ class ServiceErrorsMixin:
         for name, messages in error.errors.items():
             target = name if name in form.fields else None
             for message in messages:
-                form.add_error(target, message if target else f"{_label(name)}: {message}")
+                form.add_error(target, message if target else f"{field_label(name)}: {message}")
 
 
 def _max_length(name: str) -> int | None:
@@ -100,13 +96,33 @@ def _max_length(name: str) -> int | None:
     return getattr(model_field, "max_length", None)
 
 
-def _label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+class _HiddenDateTimeLocal(forms.DateTimeInput):
+    """The start time as the page showed it, written like the datetime-local input (to the
+    minute), so that an untouched input reads back equal to it."""
+
+    input_type = "hidden"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=DATETIME_LOCAL)
+
+
+def _lf_line_breaks(data: Any) -> Any:
+    """Browsers send a text area's line breaks as CRLF (the HTML form encodings); the fault
+    stores LF, and what was shown compares equal to what comes back untouched."""
+    if not hasattr(data, "lists"):
+        return data
+    data = data.copy()
+    for name, values in list(data.lists()):
+        data.setlist(name, [v.replace("\r\n", "\n") if isinstance(v, str) else v for v in values])
+    return data
 
 
 class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
     """The fault's detail fields, built from the model (so lengths and HTML `maxlength` follow
-    it). The model is not validated here: the services validate, and their errors are shown."""
+    it). The model is not validated here: the services validate, and their errors are shown.
+
+    Each field carries the value the page showed (a hidden `initial-<name>`), so that `changes`
+    is what the person changed."""
 
     priority = forms.TypedChoiceField(choices=PRIORITY_CHOICES, coerce=int, initial=3)
 
@@ -117,8 +133,8 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
         help_texts = HELP
         widgets = WIDGETS
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_lf_line_breaks(data), *args, **kwargs)
         for name in REQUIRED_FOR_SUBMIT:
             # Required by the supplier before a raise, not for a draft: the browser asks for
             # them on "Submit to supplier"; "Save draft" skips the browser's check.
@@ -128,6 +144,10 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
             limit = _max_length(name)
             if limit is not None:
                 form_field.widget.attrs.setdefault("maxlength", limit)
+            if self.instance.pk is not None and name in self._meta.fields:
+                form_field.show_hidden_initial = True
+                if isinstance(form_field, forms.DateTimeField):
+                    form_field.hidden_widget = _HiddenDateTimeLocal
 
     def _post_clean(self) -> None:
         """No model validation here (the services do it); nothing is written to an instance."""
@@ -135,11 +155,30 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
     def details(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
 
-    def changes(self, fault: Fault) -> dict[str, Any]:
-        """The detail values that differ from the fault's (what an amend sends)."""
+    def changes(self) -> dict[str, Any]:
+        """What the person changed (what an amend sends): the fields whose submitted value
+        differs from the value the page showed them, compared as the input holds it. A field
+        nobody touched is not sent, whatever the input cannot show (the seconds of a start time,
+        which a datetime-local input drops) and whatever changed on the fault meanwhile (the
+        supplier's triage findings). From a client that does not send what it showed, the
+        fault's value as the input would show it stands in."""
         return {
-            name: value for name, value in self.details().items() if getattr(fault, name) != value
+            name: value for name, value in self.details().items() if self._changed_by_user(name)
         }
+
+    def _changed_by_user(self, name: str) -> bool:
+        bound = self[name]
+        field = bound.field
+        hidden = field.hidden_widget()
+        if bound.html_initial_name in self.data:
+            shown = hidden.value_from_datadict(self.data, self.files, bound.html_initial_name)
+        else:
+            shown = hidden.format_value(field.prepare_value(bound.initial))
+        try:
+            shown = field.to_python(shown)
+        except ValidationError:
+            return True
+        return field.has_changed(shown, bound.data)
 
 
 class FaultRaiseForm(_DetailsForm):

@@ -72,7 +72,7 @@ def _save(request: HttpRequest, form: FaultRaiseForm, *, dry_run: bool = False) 
             fault = fault_draft_update_with_appointment(
                 actor=actor,
                 fault_id=form.draft.pk,
-                changes=form.changes(form.draft),
+                changes=form.changes(),
                 appointment_id=appointment_id,
                 submit=submit,
             )
