@@ -1,5 +1,6 @@
-// The NOC pages' small behaviours: the colour theme (light, dark, or the system's), and
-// countdowns that tick without a reload. Everything else is htmx.
+// The NOC pages' small behaviours: the colour theme (light, dark, or the system's),
+// countdowns that tick without a reload, and what each button of a form requires.
+// Everything else is htmx.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -49,6 +50,47 @@
       if (!isNaN(deadline)) { el.textContent = formatLeft((deadline - now) / 1000); }
     });
   }
+
+  // --- What each button of a form requires (the raise form) -------------------------------
+  // "Submit to supplier" needs what the supplier requires, "Save draft" only what a draft
+  // does. A field marked data-required-for="<button value>" becomes required just before the
+  // browser checks the form for that button (pressed, or by Enter in a field, which presses
+  // the form's first button); a rule met by any one of several fields (data-one-of) is checked
+  // the same way and says its own message (data-one-of-message).
+  function requireFor(form, intent) {
+    var groups = {};
+    form.querySelectorAll("[data-required-for]").forEach(function (field) {
+      var needed = field.getAttribute("data-required-for") === intent;
+      var group = field.getAttribute("data-one-of");
+      if (group) {
+        (groups[group] = groups[group] || []).push({ field: field, needed: needed });
+      } else {
+        field.required = needed;
+      }
+    });
+    Object.keys(groups).forEach(function (key) {
+      var members = groups[key];
+      var met = members.some(function (m) { return m.field.value.trim() !== ""; });
+      members.forEach(function (m, i) {
+        var message = m.field.getAttribute("data-one-of-message") || "Fill in one of these.";
+        m.field.setCustomValidity(i === 0 && m.needed && !met ? message : "");
+      });
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button, input[type=submit]") : null;
+    if (button && button.type === "submit" && button.form && !button.formNoValidate) {
+      requireFor(button.form, button.value);
+    }
+  });
+  document.addEventListener("input", function (event) {
+    var key = event.target.getAttribute ? event.target.getAttribute("data-one-of") : null;
+    if (!key || !event.target.form) { return; }
+    event.target.form.querySelectorAll("[data-one-of]").forEach(function (field) {
+      if (field.getAttribute("data-one-of") === key) { field.setCustomValidity(""); }
+    });
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
