@@ -89,7 +89,9 @@ def test_enter_submits_to_the_supplier_once_what_it_requires_is_there(form):
                 expect(field).to_have_attribute("aria-required", "true")
                 label = form.locator(f"label[for={field.get_attribute('id')}]")
                 expect(label.locator(".required-mark")).to_have_text("*")
-    expect(form.locator("#required-note")).to_contain_text("A draft needs only Supplier, Service ID")
+    expect(form.locator("#required-note")).to_contain_text(
+        "A draft needs only Supplier, Service ID"
+    )
 
     # Enter in the first field, with almost nothing filled in: nothing is saved or sent.
     service_id = form.get_by_label("Service ID")
