@@ -94,6 +94,7 @@ def test_enter_submits_to_the_supplier_once_what_it_requires_is_there(form):
     )
 
     # Enter in the first field, with almost nothing filled in: nothing is saved or sent.
+    form.get_by_label("Fault type").select_option("Impaired Service")
     service_id = form.get_by_label("Service ID")
     service_id.fill("SVC-ENTER-1")
     service_id.press("Enter")
@@ -120,6 +121,7 @@ def test_enter_submits_to_the_supplier_once_what_it_requires_is_there(form):
 
 
 def test_save_draft_keeps_a_half_filled_fault(form):
+    form.get_by_label("Fault type").select_option("Performance Issue")
     service_id = form.get_by_label("Service ID")
     service_id.fill("SVC-DRAFT-1")
     service_id.press("Enter")  # held back: the supplier needs more
@@ -132,6 +134,7 @@ def test_save_draft_keeps_a_half_filled_fault(form):
 
 
 def test_save_draft_without_a_service_id_is_held_back_by_the_browser(form):
+    form.get_by_label("Fault type").select_option("Impaired Service")
     form.get_by_label("Description").fill("Started typing the description first.")
     form.get_by_role("button", name="Save draft").click()
 

@@ -57,6 +57,13 @@ def test_triage_complete_and_the_site_access_contact_are_marked(page):
     assert "site access contact (name, phone or e-mail)" in rule.text_content()
 
 
+def test_the_fault_type_starts_unchosen(page):
+    # Not "Service Outage" by accident (the first type), without its appointment panel.
+    fault_type = _control(page, "fault_type")
+    assert fault_type.value == ""
+    assert not page.xpath('//*[@id="appointment-panel"]//fieldset')
+
+
 def test_what_a_draft_needs_is_required_and_the_note_says_so(page):
     for name in ("supplier", "service_id", "fault_type", "priority"):
         control = _control(page, name)
@@ -71,7 +78,12 @@ def test_what_a_draft_needs_is_required_and_the_note_says_so(page):
 
 def test_a_draft_with_only_what_the_note_names_is_saved(agent_client, page, partner):
     data = form_values(lxml.html.tostring(page), "")
-    data.update(supplier=str(partner.pk), service_id="SVC-DRAFT-ONLY", intent="draft")
+    data.update(
+        supplier=str(partner.pk),
+        service_id="SVC-DRAFT-ONLY",
+        fault_type="Impaired Service",
+        intent="draft",
+    )
 
     answer = agent_client.post(URL, data)
 

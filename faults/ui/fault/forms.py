@@ -268,7 +268,11 @@ class FaultRaiseForm(_DetailsForm):
         max_length=36,
         help_text="For a mass incident: the parent fault's buyer reference.",
     )
-    fault_type = forms.ChoiceField(choices=FaultType.choices, label="Fault type")
+    # No type until the agent picks one: the type decides whether the supplier wants an
+    # engineer appointment first (the panel comes with "Service Outage").
+    fault_type = forms.ChoiceField(
+        choices=[("", "Choose the fault type"), *FaultType.choices], label="Fault type"
+    )
     appointment = forms.ModelChoiceField(
         queryset=Appointment.objects.select_related("partner"),
         required=False,
