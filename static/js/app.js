@@ -118,7 +118,15 @@
     return el.id ? "#" + el.id : null;
   }
 
+  // Controls the person typed into or chose in (a value the page gave is not an entry, even
+  // where the browser could not take it as given), and the ones their entries were put back in.
+  var touched = new WeakSet();
+  function touch(event) { if (event.isTrusted && isEntry(event.target)) { touched.add(event.target); } }
+  document.addEventListener("input", touch, true);
+  document.addEventListener("change", touch, true);
+
   function entered(el) {
+    if (!touched.has(el)) { return false; }
     if (el.type === "file") { return !!(el.files && el.files.length); }
     if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
     if (el.tagName === "SELECT") {
@@ -159,6 +167,7 @@
   }
 
   function putBack(into, from) {
+    touched.add(into);
     if (from.type === "file") {
       try { into.files = from.files; } catch (e) { into.replaceWith(from); }
     } else if (from.type === "checkbox" || from.type === "radio") {
