@@ -11,6 +11,7 @@ from typing import Any
 
 from appointments.models import AppointmentEvent
 from faults.choices import EventKind, PartnerOperation, Party
+from faults.field_labels import field_labels
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
 from integrations.choices import InboundStatus, OutboundStatus
 from integrations.models import InboundMessage, OutboundMessage
@@ -59,7 +60,7 @@ def _event_entry(event: FaultEvent) -> TimelineEntry:
     text = event.message
     if event.kind == EventKind.AMENDED and not text:
         changed = sorted((event.data or {}).get("changes", {}))
-        text = "Changed " + ", ".join(name.replace("_", " ") for name in changed) if changed else ""
+        text = f"Changed: {field_labels(changed)}" if changed else ""
     return TimelineEntry(
         kind=event.kind,
         label=event.get_kind_display(),

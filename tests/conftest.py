@@ -97,6 +97,25 @@ def _fast_and_isolated(settings, tmp_path) -> None:
     settings.DEMO_PKI_DIR = tmp_path / "certs"
 
 
+@pytest.fixture(autouse=True)
+def _no_template_syntax_in_pages(monkeypatch) -> None:
+    """Every text/html response of Django's test client is checked for leaked template syntax
+    (tests/template_leaks.py), so a new page is covered without a test of its own."""
+    from django.test import Client
+
+    from tests.template_leaks import check_html_response
+
+    request = Client.request
+
+    def checked_request(self, **environ):
+        response = request(self, **environ)
+        where = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '')}"
+        check_html_response(response, where=where)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked_request)
+
+
 @pytest.fixture
 def partner(db):
     return PartnerFactory(

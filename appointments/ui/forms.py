@@ -48,7 +48,10 @@ class SlotQueryForm(forms.Form):
     address_key = forms.CharField(label="Address key (UPRN)", max_length=ADDRESS_KEY_MAX)
     product_name = forms.CharField(label="Product name", max_length=PRODUCT_NAME_MAX)
     from_date = forms.DateField(
-        label="From date", widget=forms.DateInput(attrs={"type": "date"}), required=False
+        label="From date",
+        # A date input takes ISO dates only; en-gb's "27/11/2026" would show it empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
     )
 
     def add_service_errors(self, error: FaultError) -> None:

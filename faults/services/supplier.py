@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
+from faults.field_labels import field_labels
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
@@ -148,7 +149,7 @@ def _apply_details(fault: Fault, details: dict[str, Any], actor: Actor, at: date
             kind=EventKind.SUPPLIER_DATA,
             actor=actor,
             at=at,
-            message="Supplier updated " + ", ".join(changes),
+            message=f"Supplier updated: {field_labels(changes)}",
             data=changes,
         )
 

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -17,38 +18,66 @@ def fault_full_clean(fault: Fault) -> None:
         ) from None
 
 
-# What the supplier's faultDetails requires before a fault can be sent (the XSD's faultDetailsType).
-REQUIRED_FOR_SUBMIT = {
-    "fault_start_time": "the fault start time",
-    "fault_location": "the fault location",
-    "site_access_details": "site access details",
-    "triage_findings": "the triage findings",
-}
+@dataclass(frozen=True)
+class SubmitRule:
+    """One thing the supplier requires before a fault is sent: a value in `fields` (in any one
+    of them when there are several). The raise form marks its fields from these rules."""
+
+    fields: tuple[str, ...]
+    message: str
+    # Where the error is reported (the API's error key; the field the page shows it under).
+    reported_at: str = ""
+    # What a rule over several fields is called (one field is called by its label).
+    label: str = ""
+
+    @property
+    def one_of(self) -> bool:
+        return len(self.fields) > 1
+
+    @property
+    def key(self) -> str:
+        return self.reported_at or self.fields[0]
+
+    def met_by(self, fault: Fault) -> bool:
+        return any(_has_value(getattr(fault, name)) for name in self.fields)
+
+
+def _has_value(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _needs(what: str) -> str:
+    return f"The supplier needs {what} before the fault can be raised."
+
+
+# What the supplier's faultDetails requires before a fault can be sent (the XSD's
+# faultDetailsType), in the order the form shows the fields. A draft needs only what the model
+# requires (supplier, service ID, fault type); the appointment rule is `appointment_rule_errors`.
+SUBMIT_RULES = (
+    SubmitRule(("fault_start_time",), _needs("the fault start time")),
+    SubmitRule(("fault_location",), _needs("the fault location")),
+    SubmitRule(("triage_complete",), "Say whether triage is complete before raising the fault."),
+    SubmitRule(("triage_findings",), _needs("the triage findings")),
+    SubmitRule(("site_access_details",), _needs("site access details")),
+    SubmitRule(
+        ("site_access_contact_name", "site_access_contact_phone", "site_access_contact_email"),
+        _needs("a site access contact (name, phone or e-mail)"),
+        reported_at="site_access_contact_phone",
+        label="Site access contact (name, phone or e-mail)",
+    ),
+)
+
+
+MISSING_FOR_SUBMIT = "The fault is missing what the supplier requires."
 
 
 def fault_check_ready_to_submit(fault: Fault) -> None:
-    errors: dict[str, list[str]] = {}
-    for field, label in REQUIRED_FOR_SUBMIT.items():
-        value = getattr(fault, field)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            errors[field] = [f"The supplier needs {label} before the fault can be raised."]
-    if fault.triage_complete is None:
-        errors["triage_complete"] = ["Say whether triage is complete before raising the fault."]
-    if not any(
-        (
-            fault.site_access_contact_name,
-            fault.site_access_contact_phone,
-            fault.site_access_contact_email,
-        )
-    ):
-        errors["site_access_contact_phone"] = [
-            "The supplier needs a site access contact (name, phone or e-mail)."
-        ]
+    errors: dict[str, list[str]] = {
+        rule.key: [rule.message] for rule in SUBMIT_RULES if not rule.met_by(fault)
+    }
     errors.update(appointment_rule_errors(fault))
     if errors:
-        raise FaultValidationError(
-            "The fault is missing what the supplier requires.", errors=errors
-        )
+        raise FaultValidationError(MISSING_FOR_SUBMIT, errors=errors)
 
 
 def appointment_rule_errors(fault: Fault, *, now: datetime | None = None) -> dict[str, list[str]]:

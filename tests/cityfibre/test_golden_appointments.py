@@ -292,7 +292,7 @@ def test_28_appointment_completed_with_fr(feed):
     assert appointment.completed_at == SENT
     # The fault keeps the closure code among its details too.
     assert (fed.fault.closure_code, fed.fault.closure_code_label) == ("FR", "Fault Resolved")
-    assert fed.of_kind(EventKind.SUPPLIER_DATA)[0].message == "Supplier updated closure_code"
+    assert fed.of_kind(EventKind.SUPPLIER_DATA)[0].message == "Supplier updated: Closure code"
     assert_one_note(fed, K.COMPLETED)
 
 

@@ -292,7 +292,7 @@ def test_28_appointment_completed_sets_the_closure_code(feed):
     assert fault.closure_code == "FR"
     assert fault.closure_code_label == "Fault Resolved"
     closure, *notes = fed.of_kind(EventKind.SUPPLIER_DATA)
-    assert closure.message == "Supplier updated closure_code"
+    assert closure.message == "Supplier updated: Closure code"
     assert notes == appointment_notes(fed) != []
 
 

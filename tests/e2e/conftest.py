@@ -244,19 +244,51 @@ def chromium():
 
 
 @pytest.fixture
-def browser_as(chromium, live_server):
-    """`browser_as(user)`: a new browser window logged in as `user` through the login form."""
-    from tests.conftest import TEST_PASSWORD
+def browser_window(chromium, live_server):
+    """`browser_window(color_scheme=…)`: a new, logged-out browser window at desktop size.
 
+    Every HTML answer a window receives (pages and the htmx fragments swapped into them) is
+    checked for leaked template syntax (tests/template_leaks.py); a leak fails the test when it
+    ends, so every browser test covers every page it visits."""
     contexts = []
+    leaks: list[str] = []
 
-    def open_as(user, *, color_scheme: str = "light"):
+    def open_window(*, color_scheme: str = "light"):
         context = chromium.new_context(
             viewport=DESKTOP, base_url=live_server.url, color_scheme=color_scheme
         )
         context.set_default_timeout(15_000)
+        context.on("response", lambda response: _collect_template_leaks(response, leaks))
         contexts.append(context)
-        page = context.new_page()
+        return context.new_page()
+
+    yield open_window
+    for context in contexts:
+        context.close()
+    assert not leaks, "template syntax in HTML the browser received:\n" + "\n".join(leaks)
+
+
+def _collect_template_leaks(response, leaks: list[str]) -> None:
+    from playwright.sync_api import Error
+
+    from tests.template_leaks import template_syntax_in
+
+    if not response.headers.get("content-type", "").startswith("text/html"):
+        return
+    try:
+        text = response.text()
+    except Error:  # a body the browser did not keep (e.g. a redirect)
+        return
+    leaks.extend(f"{response.url}: {leak}" for leak in template_syntax_in(text))
+
+
+@pytest.fixture
+def browser_as(browser_window):
+    """`browser_as(user)`: a new browser window logged in as `user` through the login form."""
+    from tests.conftest import TEST_PASSWORD
+
+    def open_as(user, *, color_scheme: str = "light"):
+        page = browser_window(color_scheme=color_scheme)
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.get_username())
         page.get_by_label("Password").fill(TEST_PASSWORD)
@@ -264,9 +296,7 @@ def browser_as(chromium, live_server):
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    return open_as
 
 
 def screenshot(page, name: str) -> None:

@@ -94,6 +94,9 @@ def test_agent_raises_a_service_outage_and_follows_it_to_closed(
     expect(timeline).to_contain_text("Confirmed", timeout=SUPPLIER_WAIT_MS)
     expect(status).to_have_text("Resolved", timeout=SUPPLIER_WAIT_MS)
     expect(page.locator("#auto-close")).to_be_visible()
+    # Re-appoint is no longer offered; nothing was typed into it, so nothing is kept of it.
+    expect(page.get_by_text("Re-appoint")).to_have_count(0)
+    expect(page.locator(".kept-entry")).to_have_count(0)
     screenshot(page, "fault-detail-resolved")
 
     page.get_by_role("button", name="Accept resolution").click()

@@ -1,9 +1,13 @@
 """Every main page in a real browser over the demo data, as the role that uses it, in the light
-and the dark theme: it renders without a script error or a missing asset, every control has an
-accessible name, axe-core finds no WCAG 2 AA violation, and a desktop screenshot of it is kept
-under var/screenshots/ (CI artifacts)."""
+and the dark theme: what a person reads is there (the heading and the key labels and figures),
+no template syntax or stray text shows, the theme asked for is the one drawn, it renders
+without a script error or a missing asset, every control has an accessible name, axe-core finds
+no WCAG 2 AA violation, and a desktop screenshot of it is kept under var/screenshots/ (CI
+artifacts; look at them). Every HTML answer the browser gets is also checked for leaked
+template syntax by the rig (tests/e2e/conftest.py)."""
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -13,6 +17,7 @@ from playwright.sync_api import Page, expect
 from integrations.demo import demo_data_load
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import screenshot
+from tests.template_leaks import check_page_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,16 +35,122 @@ NARROW_CONTROLS = """() => [...document.querySelectorAll(
     'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea')]
   .filter(el => el.offsetParent !== null && el.getBoundingClientRect().width < 120)
   .map(el => (el.name || el.id) + ' ' + Math.round(el.getBoundingClientRect().width) + 'px')"""
+# Text that sits loose in the page's frame rather than in an element of the page (a leaked
+# template comment landed there, above the navigation).
+STRAY_TEXT = """() => [...document.querySelectorAll('body, body > header, nav, main')]
+  .flatMap(el => [...el.childNodes])
+  .filter(node => node.nodeType === Node.TEXT_NODE && node.textContent.trim())
+  .map(node => node.textContent.trim().slice(0, 120))"""
+# How light the page's background is drawn (0 black … 1 white): the first element up from the
+# body that paints one (Pico paints the root).
+BACKGROUND_LIGHTNESS = """() => {
+  for (const el of [document.body, document.documentElement]) {
+    const [r, g, b, a] = getComputedStyle(el).backgroundColor.match(/[\\d.]+/g).map(Number);
+    if (a !== 0) { return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; }
+  }
+  return null;
+}"""
 
-AGENT_PAGES = {
-    "queue": ("/queue/", "My queue"),
-    "fault-list": ("/faults/", "Faults"),
-    "raise-form": ("/faults/new/", "Raise a fault"),
-    "fault-detail-on-hold": ("/faults/DEMO-0005/", "DEMO-0005"),
-    "fault-detail-resolved": ("/faults/DEMO-0006/", "DEMO-0006"),
-    "integration-health": ("/integrations/health/", "Integration health"),
-}
-MANAGER_PAGES = {"sla-dashboard-demo": ("/dashboard/", "SLA dashboard")}
+
+@dataclass(frozen=True)
+class MainPage:
+    name: str
+    path: str
+    heading: str
+    # What a person reads there: labels, section titles, figures of the demo data.
+    reads: tuple[str, ...]
+
+
+LOGIN = MainPage("login", "/accounts/login/", "Log in", ("Username", "Password", "Log in"))
+AGENT_PAGES = (
+    MainPage(
+        "queue",
+        "/queue/",
+        "My queue",
+        (
+            "Rejected in the last 7 days",
+            "Resolved, awaiting our answer",
+            "On hold, waiting for our information",
+            "Messages that could not be delivered",
+            "SLA at risk or breached",
+            "My drafts",
+            "DEMO-0006",
+        ),
+    ),
+    MainPage(
+        "fault-list",
+        "/faults/",
+        "Faults",
+        (
+            "Search",
+            "Supplier",
+            "Priority",
+            "Apply filters",
+            "Clear filters",
+            "Reference",
+            "Service",
+            "Status",
+            "DEMO-",
+        ),
+    ),
+    MainPage(
+        "raise-form",
+        "/faults/new/",
+        "Raise a fault",
+        (
+            "are needed to submit the fault to the supplier",
+            "A draft needs only Supplier, Service ID, Fault type and Priority.",
+            "Service affected",
+            "Service ID",
+            "Fault type",
+            "Fault start time",
+            "Triage complete",
+            "Site access",
+            "site access contact (name, phone or e-mail)",
+            "Submit to supplier",
+            "Save draft",
+        ),
+    ),
+    MainPage(
+        "fault-detail-on-hold",
+        "/faults/DEMO-0005/",
+        "Fault DEMO-0005",
+        ("On hold", "Status reason", "Supplier reference", "SLA", "Timeline", "Actions"),
+    ),
+    MainPage(
+        "fault-detail-resolved",
+        "/faults/DEMO-0006/",
+        "Fault DEMO-0006",
+        (
+            "Resolved",
+            "Auto-closes in",
+            "The supplier resolved the fault",
+            "Accept resolution",
+            "Reject resolution",
+            "Timeline",
+        ),
+    ),
+    MainPage(
+        "integration-health",
+        "/integrations/health/",
+        "Integration health",
+        ("Demo Supplier (simulator)", "Inbound", "Outbound", "Last 24 h", "All time"),
+    ),
+)
+MANAGER_PAGES = (
+    MainPage(
+        "sla-dashboard-demo",
+        "/dashboard/",
+        "SLA dashboard",
+        ("Open now", "Median time to repair", "By supplier and priority", "Weekly trends"),
+    ),
+)
+WALLBOARD = MainPage(
+    "wallboard",
+    "/wallboard/",
+    "",
+    ("Wallboard", "SLA breached", "Open faults by status", "Breached and at risk"),
+)
 
 
 @pytest.fixture
@@ -48,54 +159,83 @@ def demo(tmp_path):
     return {name: get_user_model().objects.get(username=name) for name in ("agent", "manager")}
 
 
-def _check(page: Page, path: str, heading: str, problems: list[str]) -> None:
+def _reads_as_a_person_would(page: Page, main: MainPage, *, dark: bool) -> None:
+    if main.heading:
+        expect(page.get_by_role("heading", level=1)).to_contain_text(main.heading)
+    for text in main.reads:
+        expect(page.get_by_text(text, exact=False).filter(visible=True).first).to_be_visible()
+    check_page_text(page.locator("body").inner_text(), where=main.path)
+    assert page.evaluate(STRAY_TEXT) == [], main.path
+    lightness = page.evaluate(BACKGROUND_LIGHTNESS)
+    assert (lightness < 0.25) if dark else (lightness > 0.75), (main.path, lightness)
+
+
+def _check(page: Page, main: MainPage, problems: list[str], *, dark: bool) -> None:
     failed_assets: list[str] = []
     page.on("response", lambda r: r.status >= 400 and failed_assets.append(f"{r.status} {r.url}"))
-    page.goto(path)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
-    assert page.evaluate(UNLABELLED_CONTROLS) == [], path
-    assert page.evaluate(NARROW_CONTROLS) == [], path
+    page.goto(main.path)
+    _reads_as_a_person_would(page, main, dark=dark)
+    assert page.evaluate(UNLABELLED_CONTROLS) == [], main.path
+    assert page.evaluate(NARROW_CONTROLS) == [], main.path
     axe = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": WCAG_AA})
-    assert axe.violations_count == 0, f"{path}\n{axe.generate_report()}"
-    assert [a for a in failed_assets if "favicon" not in a] == [], path
+    assert axe.violations_count == 0, f"{main.path}\n{axe.generate_report()}"
+    assert [a for a in failed_assets if "favicon" not in a] == [], main.path
     assert problems == [], problems
 
 
 def _watch_errors(page: Page) -> list[str]:
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and "favicon" not in m.location.get("url", "")
+            and problems.append(m.text)
+        ),
+    )
     return problems
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_main_pages_render_labelled_and_without_errors(browser_as, demo, color_scheme):
+def test_main_pages_read_right_render_labelled_and_without_errors(
+    browser_window, browser_as, demo, color_scheme
+):
+    dark = color_scheme == "dark"
+    visitor = browser_window(color_scheme=color_scheme)
+    _check(visitor, LOGIN, _watch_errors(visitor), dark=dark)
+    screenshot(visitor, f"{LOGIN.name}-{color_scheme}")
+
     agent = browser_as(demo["agent"], color_scheme=color_scheme)
     problems = _watch_errors(agent)
-    for name, (path, heading) in AGENT_PAGES.items():
-        _check(agent, path, heading, problems)
-        screenshot(agent, f"{name}-{color_scheme}")
+    for main in AGENT_PAGES:
+        _check(agent, main, problems, dark=dark)
+        # The theme switch says what it would switch to.
+        expect(agent.locator("#theme-toggle")).to_have_text("Light mode" if dark else "Dark mode")
+        screenshot(agent, f"{main.name}-{color_scheme}")
 
     manager = browser_as(demo["manager"], color_scheme=color_scheme)
     problems = _watch_errors(manager)
-    for name, (path, heading) in MANAGER_PAGES.items():
-        _check(manager, path, heading, problems)
+    for main in MANAGER_PAGES:
+        _check(manager, main, problems, dark=dark)
         expect(manager.locator("canvas").first).to_be_visible()  # the trend charts drew
-        screenshot(manager, f"{name}-{color_scheme}")
+        screenshot(manager, f"{main.name}-{color_scheme}")
 
 
-def test_the_wallboard_is_dark_large_and_refreshes_itself(browser_as, demo):
-    page = browser_as(demo["manager"])
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_the_wallboard_is_dark_large_and_refreshes_itself(browser_as, demo, color_scheme):
+    page = browser_as(demo["manager"], color_scheme=color_scheme)
     problems = _watch_errors(page)
 
-    _check(page, "/wallboard/", "", problems)
+    # Always dark, whatever the screen's system prefers.
+    _check(page, WALLBOARD, problems, dark=True)
 
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     panel = page.locator("[aria-live=polite]").first
     expect(panel).to_have_attribute("hx-trigger", "every 30s")
     font_px = float(page.evaluate("getComputedStyle(document.body).fontSize").rstrip("px"))
     assert font_px >= 24
-    screenshot(page, "wallboard")
+    screenshot(page, f"wallboard-{color_scheme}")
 
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'

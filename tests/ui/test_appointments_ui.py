@@ -204,3 +204,18 @@ def test_managers_cannot_query_or_reserve(manager_client, partner, supplier_serv
     assert manager_client.post("/appointments/slots/", where(partner)).status_code == 403
     assert manager_client.post("/appointments/reserve/", where(partner)).status_code == 403
     assert supplier_server.state()["received"] == []
+
+
+def test_the_reappoint_form_shows_its_from_date_as_a_date_input_takes_it(
+    agent_client, partner, buyer_identifier, supplier_server
+):
+    # A date input takes YYYY-MM-DD only: the en-gb "27/11/2026" showed it empty.
+    from tests.ui.page_forms import form_values
+
+    fault = _raised_outage(partner, buyer_identifier, agent_client, "in-progress")
+    page = agent_client.get(f"/faults/{fault.buyer_fault_reference}/").content
+
+    values = form_values(page, f"/appointments/reappoint/{fault.buyer_fault_reference}/")
+
+    assert values["from_date"] == timezone.localdate().isoformat()
+    assert (values["address_key"], values["product_name"]) == (UPRN, PRODUCT)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from faults.exceptions import FaultError
+from faults.field_labels import field_labels
 from faults.models import Fault
 from faults.services import (
     Actor,
@@ -159,10 +160,10 @@ def fault_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = AmendForm(request.POST, instance=fault)
 
     def amend(fault: Fault, data: dict[str, Any], actor: Actor) -> str:
-        changes = form.changes(fault)
+        changes = form.changes()
         fault_amend(fault_id=fault.pk, actor=actor, changes=changes)
         if not changes:
             return "Nothing changed."
-        return f"Fault {fault} amended: {', '.join(sorted(changes))}."
+        return f"Fault {fault} amended: {field_labels(changes)}."
 
     return perform(request, reference, key="amend", form=form, call=amend)

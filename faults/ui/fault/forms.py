@@ -6,33 +6,37 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 
 from appointments.models import Appointment
 from faults.choices import FaultType
 from faults.exceptions import FaultError, FaultNotFound
+from faults.field_labels import field_label
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import fault_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
-from faults.services.validation import REQUIRED_FOR_SUBMIT
+from faults.services.validation import SUBMIT_RULES, SubmitRule
 from faults.validators import REFERENCE_MAX_LENGTH, validate_reference
 from integrations.models import BuyerIdentifier, Partner
 
+SUBMIT = "submit"  # the raise form's intent (its primary button) that sends the fault
 PRIORITY_CHOICES = [(1, "1 (highest)"), (2, "2"), (3, "3"), (4, "4"), (5, "5 (lowest)")]
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
-# The detail fields in the order the form shows them.
+# The detail fields in the order the raise page shows them.
 DETAIL_FIELDS = [
     "service_id",
     "fault_type",
+    "priority",
     "address_key",
     "product_name",
-    "priority",
     "description",
     "fault_start_time",
     "fault_location",
+    "triage_complete",
+    "triage_findings",
     "site_access_details",
     "site_access_contact_name",
     "site_access_contact_phone",
@@ -43,18 +47,11 @@ DETAIL_FIELDS = [
     "end_user_name",
     "end_user_phone",
     "end_user_email",
-    "triage_complete",
-    "triage_findings",
 ]
 assert set(DETAIL_FIELDS) == AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS
 AMEND_FIELDS = [name for name in DETAIL_FIELDS if name in AMENDABLE_FIELDS]
 
-LABELS = {
-    "service_id": "Service ID",
-    "address_key": "Address key (UPRN)",
-    "fault_start_time": "Fault start time",
-    "triage_complete": "Triage complete",
-}
+LABELS = {name: field_label(name) for name in DETAIL_FIELDS}
 HELP = {
     "service_id": "The supplier's identifier of the affected service.",
     "address_key": "Needed to query engineer appointments (Service Outage).",
@@ -66,11 +63,25 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+class _TriageSelect(forms.NullBooleanSelect):
+    """Yes or No, or nothing said yet: blank rather than "Unknown", so that the browser's
+    required check sees an unanswered question."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", "Not said yet"), ("true", "Yes"), ("false", "No")]
+
+    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]
+        chosen = super().format_value(value)
+        return ["" if chosen == "unknown" else chosen]
+
+
 WIDGETS = {
     "description": forms.Textarea(attrs={"rows": 6, "data-counter": "description-count"}),
     "fault_location": _textarea(),
     "site_access_details": _textarea(),
     "triage_findings": _textarea(),
+    "triage_complete": _TriageSelect(),
     "fault_start_time": forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format=DATETIME_LOCAL
     ),
@@ -86,7 +97,21 @@ class ServiceErrorsMixin:
         for name, messages in error.errors.items():
             target = name if name in form.fields else None
             for message in messages:
-                form.add_error(target, message if target else f"{_label(name)}: {message}")
+                form.add_error(target, message if target else f"{field_label(name)}: {message}")
+
+
+def _model_validators(name: str) -> list[Any]:
+    """The model field's own validators (lengths, not blank): the form checks them as the agent
+    types, before the services can run on a half-filled form."""
+    try:
+        return list(Fault._meta.get_field(name).validators)
+    except FieldDoesNotExist:
+        return []
+
+
+def _is_text(form_field: forms.Field) -> bool:
+    # Other fields may run validators before converting the input (a choice is still a string).
+    return isinstance(form_field, forms.CharField)
 
 
 def _max_length(name: str) -> int | None:
@@ -101,13 +126,33 @@ def _max_length(name: str) -> int | None:
     return getattr(model_field, "max_length", None)
 
 
-def _label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+class _HiddenDateTimeLocal(forms.DateTimeInput):
+    """The start time as the page showed it, written like the datetime-local input (to the
+    minute), so that an untouched input reads back equal to it."""
+
+    input_type = "hidden"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=DATETIME_LOCAL)
+
+
+def _lf_line_breaks(data: Any) -> Any:
+    """Browsers send a text area's line breaks as CRLF (the HTML form encodings); the fault
+    stores LF, and what was shown compares equal to what comes back untouched."""
+    if not hasattr(data, "lists"):
+        return data
+    data = data.copy()
+    for name, values in list(data.lists()):
+        data.setlist(name, [v.replace("\r\n", "\n") if isinstance(v, str) else v for v in values])
+    return data
 
 
 class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
     """The fault's detail fields, built from the model (so lengths and HTML `maxlength` follow
-    it). The model is not validated here: the services validate, and their errors are shown."""
+    it). The model is not validated here: the services validate, and their errors are shown.
+
+    Each field carries the value the page showed (a hidden `initial-<name>`), so that `changes`
+    is what the person changed."""
 
     priority = forms.TypedChoiceField(choices=PRIORITY_CHOICES, coerce=int, initial=3)
 
@@ -118,17 +163,58 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
         help_texts = HELP
         widgets = WIDGETS
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in REQUIRED_FOR_SUBMIT:
-            # Required by the supplier before a raise, not for a draft: the browser asks for
-            # them on "Submit to supplier"; "Save draft" skips the browser's check.
-            if name in self.fields:
-                self.fields[name].widget.attrs["required"] = True
+    # A raised fault keeps what the supplier requires on every save; a new fault or a draft
+    # needs it only when it is sent ("Save draft" may leave it blank).
+    submit_rules_hold_on_save = False
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_lf_line_breaks(data), *args, **kwargs)
+        self.submit_required: set[str] = set()
+        self.one_of_rules: list[SubmitRule] = []
+        for rule in SUBMIT_RULES:
+            self._mark(rule)
         for name, form_field in self.fields.items():
             limit = _max_length(name)
             if limit is not None:
                 form_field.widget.attrs.setdefault("maxlength", limit)
+            for validator in _model_validators(name) if _is_text(form_field) else []:
+                if validator not in form_field.validators:
+                    form_field.validators.append(validator)
+            if self.instance.pk is not None and name in self._meta.fields:
+                form_field.show_hidden_initial = True
+                if isinstance(form_field, forms.DateTimeField):
+                    form_field.hidden_widget = _HiddenDateTimeLocal
+
+    def _mark(self, rule: SubmitRule) -> None:
+        """Mark the fields of one of the services' submit rules: `required` where every save
+        needs it; otherwise `aria-required` and `data-required-for="submit"`, which app.js turns
+        into the browser's check when "Submit to supplier" is pressed (and not for "Save
+        draft"). A rule met by any one of several fields names them `data-one-of`."""
+        names = [name for name in rule.fields if name in self.fields]
+        if not names or (rule.one_of and self.submit_rules_hold_on_save):
+            return
+        if rule.one_of:
+            self.one_of_rules.append(rule)
+        for name in names:
+            attrs = self.fields[name].widget.attrs
+            if rule.one_of:
+                attrs["data-one-of"] = rule.key
+                attrs["data-one-of-message"] = rule.message
+                attrs["aria-describedby"] = f"rule-{rule.key}"
+            else:
+                self.submit_required.add(name)
+            if self.submit_rules_hold_on_save:
+                attrs["required"] = True
+            else:
+                attrs["data-required-for"] = SUBMIT
+                if not rule.one_of:
+                    attrs["aria-required"] = "true"
+
+    @property
+    def draft_needs(self) -> str:
+        """The labels of the fields a draft cannot be saved without (what the model requires)."""
+        labels = [str(bound.label) for bound in self.visible_fields() if bound.field.required]
+        return " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
 
     def _post_clean(self) -> None:
         """No model validation here (the services do it); nothing is written to an instance."""
@@ -136,11 +222,30 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
     def details(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
 
-    def changes(self, fault: Fault) -> dict[str, Any]:
-        """The detail values that differ from the fault's (what an amend sends)."""
+    def changes(self) -> dict[str, Any]:
+        """What the person changed (what an amend sends): the fields whose submitted value
+        differs from the value the page showed them, compared as the input holds it. A field
+        nobody touched is not sent, whatever the input cannot show (the seconds of a start time,
+        which a datetime-local input drops) and whatever changed on the fault meanwhile (the
+        supplier's triage findings). From a client that does not send what it showed, the
+        fault's value as the input would show it stands in."""
         return {
-            name: value for name, value in self.details().items() if getattr(fault, name) != value
+            name: value for name, value in self.details().items() if self._changed_by_user(name)
         }
+
+    def _changed_by_user(self, name: str) -> bool:
+        bound = self[name]
+        field = bound.field
+        hidden = field.hidden_widget()
+        if bound.html_initial_name in self.data:
+            shown = hidden.value_from_datadict(self.data, self.files, bound.html_initial_name)
+        else:
+            shown = hidden.format_value(field.prepare_value(bound.initial))
+        try:
+            shown = field.to_python(shown)
+        except ValidationError:
+            return True
+        return field.has_changed(shown, bound.data)
 
 
 class FaultRaiseForm(_DetailsForm):
@@ -165,7 +270,11 @@ class FaultRaiseForm(_DetailsForm):
         validators=[validate_reference],
         help_text="For a mass incident: the parent fault's buyer reference.",
     )
-    fault_type = forms.ChoiceField(choices=FaultType.choices, label="Fault type")
+    # No type until the agent picks one: the type decides whether the supplier wants an
+    # engineer appointment first (the panel comes with "Service Outage").
+    fault_type = forms.ChoiceField(
+        choices=[("", "Choose the fault type"), *FaultType.choices], label="Fault type"
+    )
     appointment = forms.ModelChoiceField(
         queryset=Appointment.objects.select_related("partner"),
         required=False,
@@ -181,7 +290,6 @@ class FaultRaiseForm(_DetailsForm):
             # The supplier, buyer identifier and parent are fixed once the draft exists.
             for name in ("supplier", "buyer_identifier", "parent"):
                 del self.fields[name]
-        self.fields["service_id"].widget.attrs["required"] = True
 
     def clean_parent(self) -> Fault | None:
         reference = self.cleaned_data.get("parent", "").strip()
@@ -206,6 +314,8 @@ class FaultRaiseForm(_DetailsForm):
 class AmendForm(_DetailsForm):
     """The fields an agent may change once the supplier has the fault; only changed values are
     sent (`changes`)."""
+
+    submit_rules_hold_on_save = True
 
     class Meta(_DetailsForm.Meta):
         fields = AMEND_FIELDS

@@ -20,11 +20,11 @@ from faults.selectors import fault_get, fault_list_queryset
 from faults.services import Actor
 from faults.ui.access import agent_required
 from faults.ui.fault.detail_views import fault_or_404, render_detail
-from faults.ui.fault.forms import FaultRaiseForm
+from faults.ui.fault.forms import SUBMIT, FaultRaiseForm
+from faults.ui.fault.live_check import set_aside_what_is_missing
 
 TEMPLATE = "faults/fault/raise.html"
 ERRORS_TEMPLATE = "faults/fault/_form_errors.html"
-SUBMIT = "submit"
 
 
 def _parent_initial(request: HttpRequest) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def _save(request: HttpRequest, form: FaultRaiseForm, *, dry_run: bool = False) 
             fault = fault_draft_update_with_appointment(
                 actor=actor,
                 fault_id=form.draft.pk,
-                changes=form.changes(form.draft),
+                changes=form.changes(),
                 appointment_id=appointment_id,
                 submit=submit,
             )
@@ -145,9 +145,11 @@ def _validate(request: HttpRequest, *, draft: Fault | None) -> HttpResponse:
             _save(request, form, dry_run=True)
         except FaultError as error:
             form.add_service_errors(error)
+    needed = set_aside_what_is_missing(form)
     tlos = _tlos_selected(form)
     context = {
         "form": form,
+        "still_needed": needed,
         "draft": draft,
         "tlos_selected": tlos,
         # Swap the appointment panel in or out only when the fault type crosses TLOS.
