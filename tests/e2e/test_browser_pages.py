@@ -71,7 +71,7 @@ AGENT_PAGES = (
             "Rejected in the last 7 days",
             "Resolved, awaiting our answer",
             "On hold, waiting for our information",
-            "Messages that could not be delivered",
+            "Messages the supplier refused or never received",
             "SLA at risk or breached",
             "My drafts",
             "DEMO-0006",
