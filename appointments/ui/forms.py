@@ -11,6 +11,7 @@ from django.utils import timezone
 from appointments.gateways import Slot, SlotQuery
 from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRODUCT_NAME_MAX
 from faults.exceptions import FaultError
+from faults.ui.widgets import DateInput
 from integrations.models import Partner
 
 SLOT_SEPARATOR = "|"
@@ -49,8 +50,7 @@ class SlotQueryForm(forms.Form):
     product_name = forms.CharField(label="Product name", max_length=PRODUCT_NAME_MAX)
     from_date = forms.DateField(
         label="From date",
-        # A date input takes ISO dates only; en-gb's "27/11/2026" would show it empty.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput,
         required=False,
     )
 

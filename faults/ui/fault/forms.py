@@ -18,12 +18,12 @@ from faults.models.fault import TEXT_MAX
 from faults.selectors import fault_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.validation import SUBMIT_RULES, SubmitRule
+from faults.ui.widgets import DateTimeLocalInput
 from faults.validators import REFERENCE_MAX_LENGTH, validate_reference
 from integrations.models import BuyerIdentifier, Partner
 
 SUBMIT = "submit"  # the raise form's intent (its primary button) that sends the fault
 PRIORITY_CHOICES = [(1, "1 (highest)"), (2, "2"), (3, "3"), (4, "4"), (5, "5 (lowest)")]
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 # The detail fields in the order the raise page shows them.
 DETAIL_FIELDS = [
@@ -82,9 +82,7 @@ WIDGETS = {
     "site_access_details": _textarea(),
     "triage_findings": _textarea(),
     "triage_complete": _TriageSelect(),
-    "fault_start_time": forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format=DATETIME_LOCAL
-    ),
+    "fault_start_time": DateTimeLocalInput(),
 }
 
 
@@ -126,14 +124,11 @@ def _max_length(name: str) -> int | None:
     return getattr(model_field, "max_length", None)
 
 
-class _HiddenDateTimeLocal(forms.DateTimeInput):
+class _HiddenDateTimeLocal(DateTimeLocalInput):
     """The start time as the page showed it, written like the datetime-local input (to the
     minute), so that an untouched input reads back equal to it."""
 
     input_type = "hidden"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format=DATETIME_LOCAL)
 
 
 def _lf_line_breaks(data: Any) -> Any:

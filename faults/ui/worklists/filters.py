@@ -8,16 +8,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from faults.choices import FaultStatus, FaultType, SlaState
 from faults.models import Fault
+from faults.ui.widgets import DateInput
 from faults.worklists import Family, FaultListCriteria
 from integrations.models import Partner
 
 PRIORITY_CHOICES = [("", "Any")] + [(str(n), str(n)) for n in range(1, 6)]
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
 SEARCH_MAX = 200
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class FaultFilterForm(forms.Form):
