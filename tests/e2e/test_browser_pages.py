@@ -321,3 +321,23 @@ def test_the_fault_list_reads_row_by_row_at_desktop_width(browser_as, demo):
     broken = page.locator("table.fault-list").evaluate(BROKEN_TEXT)
     assert [text for text in broken if text.split(":")[0] not in PROSE_COLUMNS] == []
     screenshot(page, "fault-list-layout")
+
+
+def test_the_fault_header_sets_the_description_apart_from_the_facts(browser_as, demo):
+    page = browser_as(demo["agent"])
+    page.goto("/faults/DEMO-0005/")
+    header = page.locator("#fault-header")
+    facts_bottom = max(
+        box["y"] + box["height"]
+        for box in (header.locator("dl").nth(i).bounding_box() for i in range(2))
+    )
+    toggle = header.get_by_text("Description", exact=True)
+
+    # A line's height at least between the last fact ("Service …") and the toggle.
+    gap = toggle.bounding_box()["y"] - facts_bottom
+    line = float(toggle.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
+    assert gap >= line, gap
+    # It reads as the title of what it opens, not as a faint afterthought.
+    assert int(toggle.evaluate("el => getComputedStyle(el).fontWeight")) >= 600
+    expect(header.locator("#fault-description")).to_be_visible()
+    screenshot(page, "fault-header-description")
