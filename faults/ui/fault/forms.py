@@ -10,12 +10,14 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 
 from appointments.models import Appointment
+from faults.attachment_types import accepted_types_grouped, accepted_types_in_words
 from faults.choices import FaultType
 from faults.exceptions import FaultError, FaultNotFound
 from faults.field_labels import field_label
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import fault_get
+from faults.services.attachment_checks import human_size
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.validation import SUBMIT_RULES, SubmitRule
 from faults.ui.widgets import DateTimeLocalInput
@@ -321,16 +323,24 @@ class CommentForm(ServiceErrorsMixin, forms.Form):
 
 
 class AttachmentForm(ServiceErrorsMixin, forms.Form):
+    """The help says which kinds of file are accepted, in words; the page lists every accepted
+    extension on demand (`accepted_types`). The rule is the upload check's."""
+
     file = forms.FileField(label="File", max_length=255)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         extensions = settings.ATTACHMENT_ALLOWED_EXTENSIONS
         self.fields["file"].help_text = (
-            f"Accepted: {', '.join(f'.{ext}' for ext in extensions)}; "
-            f"at most {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."
+            f"Accepted: {accepted_types_in_words(extensions)}; "
+            f"at most {human_size(settings.ATTACHMENT_MAX_BYTES)}."
         )
         self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in extensions)
+
+    @property
+    def accepted_types(self) -> list[tuple[str, list[str]]]:
+        """Every accepted extension, by kind: [("Documents", ["accdb", "doc", …]), …]."""
+        return accepted_types_grouped(settings.ATTACHMENT_ALLOWED_EXTENSIONS)
 
 
 class _OwnIdsMixin:
