@@ -11,6 +11,7 @@ from django.utils import timezone
 from appointments.gateways import Slot, SlotQuery
 from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRODUCT_NAME_MAX
 from faults.exceptions import FaultError
+from faults.field_labels import field_label
 from faults.ui.widgets import DateInput
 from integrations.models import Partner
 
@@ -46,8 +47,8 @@ class SlotField(forms.CharField):
 
 
 class SlotQueryForm(forms.Form):
-    address_key = forms.CharField(label="Address key (UPRN)", max_length=ADDRESS_KEY_MAX)
-    product_name = forms.CharField(label="Product name", max_length=PRODUCT_NAME_MAX)
+    address_key = forms.CharField(label=field_label("address_key"), max_length=ADDRESS_KEY_MAX)
+    product_name = forms.CharField(label=field_label("product_name"), max_length=PRODUCT_NAME_MAX)
     from_date = forms.DateField(
         label="From date",
         widget=DateInput,
