@@ -161,3 +161,17 @@ def test_an_unknown_reference_is_a_404_page(agent_client, db):
 
     assert answer.status_code == 404
     assert "Not found" in answer.content.decode()
+
+
+def test_each_call_to_the_supplier_is_one_timeline_entry(agent_client, fault):
+    # The audit row "Call to supplier requested · addFaultReport <uuid> queued for …" stood
+    # beside the message's own entry "Sent to supplier · Raise fault", saying it twice.
+    fault = bring_to(fault, "in-progress")
+    calls = OutboundMessage.objects.filter(fault=fault)
+
+    page = agent_client.get(url(fault)).content.decode()
+
+    assert kinds(page).count("outbound") == calls.count() >= 1
+    assert "partner-call" not in kinds(page)
+    assert "queued for" not in page
+    assert all(call.message_id not in page for call in calls)
