@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from faults.choices import STATUS_COLOURS, FaultStatus, SlaState
+from faults.choices import STATUS_COLOURS, FaultStatus, PartnerOperation, SlaState
 from faults.field_labels import field_label as _field_label
 
 register = template.Library()
@@ -40,6 +40,12 @@ def sla_badge(state: str) -> str:
 def field_label(name: str) -> str:
     """A fault field's label as the forms and messages word it: {% field_label "service_id" %}."""
     return _field_label(name)
+
+
+@register.filter
+def operation_label(operation: str) -> str:
+    """A call to the supplier as the agent knows it: "raise" -> "Raise fault"."""
+    return PartnerOperation(operation).label if operation in PartnerOperation.values else operation
 
 
 @register.filter
