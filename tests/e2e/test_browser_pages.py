@@ -341,3 +341,16 @@ def test_the_fault_header_sets_the_description_apart_from_the_facts(browser_as, 
     assert int(toggle.evaluate("el => getComputedStyle(el).fontWeight")) >= 600
     expect(header.locator("#fault-description")).to_be_visible()
     screenshot(page, "fault-header-description")
+
+
+def test_the_dashboard_filters_end_in_buttons_not_bars(browser_as, demo):
+    # Apply and Export CSV were two halves of a bar across the page, as the fault list's were.
+    page = browser_as(demo["manager"])
+    page.goto("/dashboard/")
+    filters = page.get_by_role("form", name="Dashboard filters")
+
+    apply = filters.get_by_role("button", name="Apply").bounding_box()
+    export = filters.get_by_role("button", name="Export CSV").bounding_box()
+
+    assert apply["width"] < 300 and export["width"] < 300
+    assert abs(apply["y"] - export["y"]) < 4  # side by side
