@@ -24,7 +24,7 @@ class FaultFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=SEARCH_MAX,
-        help_text="Buyer or maintainer reference, service ID, location or description.",
+        help_text="Our reference or the supplier's, service ID, location or description.",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference, service…"}),
     )
     status = forms.MultipleChoiceField(
