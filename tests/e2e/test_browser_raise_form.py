@@ -61,7 +61,7 @@ def test_the_appointment_panel_and_the_live_check_work_on_a_half_filled_form(for
     picked = free.first.locator("xpath=..").inner_text().strip()
     free.first.check()
     panel.get_by_role("button", name="Reserve").click()
-    # The reservation names the slot as the list did ("Mon 30 Nov 2026, 08:00–13:00").
+    # The reservation names the slot as the list did ("Mon 30 Nov 2026, 08:00 to 13:00").
     expect(panel.get_by_text(re.compile("Reserved"))).to_contain_text(f"Reserved {picked}")
     # Picking and reserving a slot changed the form; the reservation stayed.
     expect(_live_check(form)).to_contain_text("Still needed to submit: Service ID")
