@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's widget templates, for the form renderer below
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -76,6 +77,8 @@ TEMPLATES = [
         },
     },
 ]
+# One field template for every form (labels without colons, help under the control).
+FORM_RENDERER = "faults.ui.form_renderer.FormRenderer"
 
 # --- database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

@@ -1,8 +1,9 @@
 """The names a person reads for the fault's fields: one home for the forms' labels and every
-message that names a field (an amendment's "changed …", the services' errors, the timeline).
+message that names a field (an amendment's "changed …", the services' errors, the timeline, a
+supplier's refusal turned into words by a protocol package).
 
-The model's verbose name is the label unless the page words it otherwise (the form says
-"Service ID" where the supplier's schema says "service affected")."""
+The label is the model field's verbose name, capitalised: the model is the one place a field is
+worded ("service ID", "address key (UPRN)"), so no page or message can call it otherwise."""
 
 from collections.abc import Iterable
 
@@ -11,17 +12,10 @@ from django.utils.text import capfirst
 
 from faults.models import Fault
 
-_WORDED_OTHERWISE = {
-    "service_id": "Service ID",
-    "address_key": "Address key (UPRN)",
-}
-
 
 def field_label(name: str) -> str:
     """`fault_start_time` -> "Fault start time"; a name that is not a field is worded from
     its parts."""
-    if name in _WORDED_OTHERWISE:
-        return _WORDED_OTHERWISE[name]
     try:
         words = str(Fault._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:

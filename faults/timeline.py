@@ -16,8 +16,12 @@ from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, Faul
 from integrations.choices import InboundStatus, OutboundStatus
 from integrations.models import InboundMessage, OutboundMessage
 
-# Audit rows that duplicate a row shown from its own table (the comment, the attachment).
-SHOWN_FROM_THEIR_OWN_TABLE = frozenset({EventKind.COMMENT, EventKind.ATTACHMENT})
+# Audit rows that duplicate a row shown from its own table: the comment, the attachment, and
+# the call to the supplier, which is its outbound message ("Sent to supplier", with how its
+# delivery went) rather than a second line naming the message type and id.
+SHOWN_FROM_THEIR_OWN_TABLE = frozenset(
+    {EventKind.COMMENT, EventKind.ATTACHMENT, EventKind.PARTNER_CALL}
+)
 
 # Delivery states as the page words them, with a badge colour.
 DELIVERY_COLOURS = {

@@ -30,10 +30,15 @@ class StatusCounts:
     all_time: dict[str, int] = field(default_factory=dict)
     recent: dict[str, int] = field(default_factory=dict)
     last_at: datetime | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # status value -> words
 
     def rows(self) -> list[tuple[str, int, int]]:
         """(status, last 24 h, all time) for every status, in the choices' order."""
         return [(s, self.recent.get(s, 0), self.all_time.get(s, 0)) for s in self.statuses]
+
+    def labelled_rows(self) -> list[tuple[str, str, int, int]]:
+        """(status, its label, last 24 h, all time): what the page shows."""
+        return [(s, self.labels.get(s, s), recent, total) for s, recent, total in self.rows()]
 
     @property
     def total(self) -> int:
@@ -45,11 +50,13 @@ class StatusCounts:
 
 
 def _inbound() -> StatusCounts:
-    return StatusCounts(statuses=tuple(InboundStatus.values))
+    return StatusCounts(statuses=tuple(InboundStatus.values), labels=dict(InboundStatus.choices))
 
 
 def _outbound() -> StatusCounts:
-    return StatusCounts(statuses=tuple(OutboundStatus.values))
+    return StatusCounts(
+        statuses=tuple(OutboundStatus.values), labels=dict(OutboundStatus.choices)
+    )
 
 
 @dataclass

@@ -11,6 +11,8 @@ from django.utils import timezone
 from appointments.gateways import Slot, SlotQuery
 from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRODUCT_NAME_MAX
 from faults.exceptions import FaultError
+from faults.field_labels import field_label
+from faults.ui.widgets import DateInput
 from integrations.models import Partner
 
 SLOT_SEPARATOR = "|"
@@ -45,12 +47,11 @@ class SlotField(forms.CharField):
 
 
 class SlotQueryForm(forms.Form):
-    address_key = forms.CharField(label="Address key (UPRN)", max_length=ADDRESS_KEY_MAX)
-    product_name = forms.CharField(label="Product name", max_length=PRODUCT_NAME_MAX)
+    address_key = forms.CharField(label=field_label("address_key"), max_length=ADDRESS_KEY_MAX)
+    product_name = forms.CharField(label=field_label("product_name"), max_length=PRODUCT_NAME_MAX)
     from_date = forms.DateField(
         label="From date",
-        # A date input takes ISO dates only; en-gb's "27/11/2026" would show it empty.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput,
         required=False,
     )
 

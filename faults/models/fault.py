@@ -53,7 +53,8 @@ class Fault(ConcurrentTransitionMixin, models.Model):
         "integrations.BuyerIdentifier", on_delete=models.PROTECT, related_name="faults"
     )
 
-    service_id = models.CharField("service affected", max_length=255, validators=[not_blank])
+    # The supplier's document calls it serviceAffected, "the service ID"; the agent types an ID.
+    service_id = models.CharField("service ID", max_length=255, validators=[not_blank])
     address_key = models.CharField("address key (UPRN)", max_length=63, blank=True)
     product_name = models.CharField(max_length=80, blank=True)
     fault_type = models.CharField(max_length=100, validators=[not_blank])

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from faults.ui.widgets import DateInput
 from integrations.models import Partner
 
 DEFAULT_DAYS = 28
@@ -60,10 +61,10 @@ class DashboardFilterForm(forms.Form):
         choices=[("", "Custom dates")] + [(d, f"Last {d} days") for d in PRESET_DAYS],
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+        label="From", required=False, widget=DateInput
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+        label="To", required=False, widget=DateInput
     )
     supplier = forms.ModelChoiceField(
         label="Supplier",

@@ -6,7 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from faults.choices import STATUS_COLOURS, FaultStatus, SlaState
+from faults.choices import STATUS_COLOURS, FaultStatus, PartnerOperation, SlaState
+from faults.field_labels import field_label as _field_label
 
 register = template.Library()
 
@@ -33,6 +34,18 @@ def sla_badge(state: str) -> str:
     label = SlaState(state).label if state in SlaState.values else state
     colour = SLA_COLOURS.get(state, "grey")
     return format_html('<span class="badge badge-{} sla-{}">{}</span>', colour, state, label)
+
+
+@register.simple_tag
+def field_label(name: str) -> str:
+    """A fault field's label as the forms and messages word it: {% field_label "service_id" %}."""
+    return _field_label(name)
+
+
+@register.filter
+def operation_label(operation: str) -> str:
+    """A call to the supplier as the agent knows it: "raise" -> "Raise fault"."""
+    return PartnerOperation(operation).label if operation in PartnerOperation.values else operation
 
 
 @register.filter

@@ -5,7 +5,8 @@ offending element, e.g. `{"serviceAffected": "Service 'X' is not valid"}` (sampl
 the supplier's validation returns); a `rejected` notification's `statusReason` may be either
 that or plain text. That shape is this protocol's, so it is turned into domain text here, when
 the reason is recorded, and nothing above the protocol package ever sees it:
-`Service affected: Service 'X' is not valid`.
+`Service ID: Service 'X' is not valid`, the element named by the label the agent's forms use
+(faults.field_labels).
 
 Text that is not such an object is returned as it came (trimmed).
 """
@@ -13,7 +14,7 @@ Text that is not such an object is returned as it came (trimmed).
 import json
 import re
 
-from faults.models import Fault
+from faults.field_labels import field_label
 
 __all__ = ["element_label", "reason_text", "reason_text_within"]
 
@@ -58,9 +59,8 @@ def element_label(key: str) -> str:
     name = re.split(r"[/.]", key.strip())[-1]
     field_name = _ELEMENT_FIELDS.get(name)
     if field_name is not None:
-        label = str(Fault._meta.get_field(field_name).verbose_name)
-    else:
-        label = _OTHER_LABELS.get(name) or _CAMEL.sub(" ", name).replace("_", " ").lower()
+        return field_label(field_name)
+    label = _OTHER_LABELS.get(name) or _CAMEL.sub(" ", name).replace("_", " ").lower()
     return label[:1].upper() + label[1:]
 
 
@@ -89,7 +89,7 @@ def reason_text(error_message: str) -> str:
     """The supplier's errorMessage (or statusReason) as the sentence it means.
 
     >>> reason_text('{"serviceAffected": "Service \\'S1\\' is not valid"}')
-    "Service affected: Service 'S1' is not valid"
+    "Service ID: Service 'S1' is not valid"
     """
     text = (error_message or "").strip()
     if not text.startswith(("{", "[")):

@@ -23,7 +23,7 @@ from tests.factories import FaultFactory
 from tests.helpers import bring_to
 
 SERVICE = "SIM-REJECT-0001"
-IN_WORDS = f"Service affected: Service '{SERVICE}' is not valid"
+IN_WORDS = f"Service ID: Service '{SERVICE}' is not valid"
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_a_raise_the_simulator_refuses_rejects_the_fault_with_its_reason_in_word
     assert '{"serviceAffected"' in message.response_body  # the wire keeps what was said
     client.force_login(agent_user)
     page = client.get(f"/faults/{fault.buyer_fault_reference}/").content.decode()
-    assert "Service affected: Service &#x27;SIM-REJECT-0001&#x27; is not valid" in page
+    assert "Service ID: Service &#x27;SIM-REJECT-0001&#x27; is not valid" in page
     assert "serviceAffected" not in page
 
 
@@ -136,7 +136,7 @@ def test_a_rejected_notification_with_a_json_reason_is_recorded_in_words(
 
     fault.refresh_from_db()
     assert fault.status == FaultStatus.REJECTED
-    assert fault.status_reason == "Service affected: Service S18650 is not ours"
+    assert fault.status_reason == "Service ID: Service S18650 is not ours"
 
 
 # --- rows stored before: the data migration ----------------------------------------------------

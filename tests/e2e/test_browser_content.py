@@ -83,12 +83,12 @@ def test_a_suppliers_refusal_reads_as_a_sentence_on_the_fault_page_and_the_queue
     page.goto(f"/faults/{fault.buyer_fault_reference}/")
     reason = page.locator("#fault-status-reason")
     expect(reason).to_have_text(
-        "Status reason: Service affected: Service 'SIM-REJECT-E2E-1' is not valid"
+        "Status reason: Service ID: Service 'SIM-REJECT-E2E-1' is not valid"
     )
     screenshot(page, "fault-detail-rejected-reason")
     page.goto("/queue/")
     rejected = page.locator("#queue-rejected")
-    expect(rejected).to_contain_text("Service affected: Service 'SIM-REJECT-E2E-1' is not valid")
+    expect(rejected).to_contain_text("Service ID: Service 'SIM-REJECT-E2E-1' is not valid")
     expect(rejected).not_to_contain_text("{")
     screenshot(page, "queue-rejected-reason")
 

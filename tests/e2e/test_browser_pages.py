@@ -35,6 +35,20 @@ NARROW_CONTROLS = """() => [...document.querySelectorAll(
     'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea')]
   .filter(el => el.offsetParent !== null && el.getBoundingClientRect().width < 120)
   .map(el => (el.name || el.id) + ' ' + Math.round(el.getBoundingClientRect().width) + 'px')"""
+# Labels written as Django writes them by default ("Search:"), unlike every other label.
+LABELS_WITH_COLONS = """() => [...document.querySelectorAll('label, legend')]
+  .filter(el => el.checkVisibility())
+  .map(el => el.textContent.trim())
+  .filter(text => text.endsWith(':'))"""
+# A field's help text belongs under its control, not between the label and the control.
+HELP_ABOVE_ITS_CONTROL = """() => [...document.querySelectorAll('[aria-describedby]')]
+  .filter(el => el.checkVisibility())
+  .flatMap(el => el.getAttribute('aria-describedby').split(/\\s+/)
+    .filter(id => id.endsWith('_helptext'))
+    .map(id => [el, document.getElementById(id)]))
+  .filter(([el, help]) => help && help.checkVisibility() && !el.contains(help)
+    && help.getBoundingClientRect().top < el.getBoundingClientRect().top)
+  .map(([el, help]) => (el.name || el.id) + ': ' + help.textContent.trim().slice(0, 60))"""
 # Text that sits loose in the page's frame rather than in an element of the page (a leaked
 # template comment landed there, above the navigation).
 STRAY_TEXT = """() => [...document.querySelectorAll('body, body > header, nav, main')]
@@ -177,6 +191,8 @@ def _check(page: Page, main: MainPage, problems: list[str], *, dark: bool) -> No
     _reads_as_a_person_would(page, main, dark=dark)
     assert page.evaluate(UNLABELLED_CONTROLS) == [], main.path
     assert page.evaluate(NARROW_CONTROLS) == [], main.path
+    assert page.evaluate(LABELS_WITH_COLONS) == [], main.path
+    assert page.evaluate(HELP_ABOVE_ITS_CONTROL) == [], main.path
     axe = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": WCAG_AA})
     assert axe.violations_count == 0, f"{main.path}\n{axe.generate_report()}"
     assert [a for a in failed_assets if "favicon" not in a] == [], main.path
@@ -264,3 +280,77 @@ def test_html_typed_into_a_description_and_a_comment_is_shown_as_text(browser_as
     page.goto("/queue/")  # the draft is listed under "My drafts"
     expect(page.get_by_text("CFH-XSS-1")).to_be_visible()
     assert dialogs == []
+
+
+# The runs of text that break across lines, with their column's heading: a reference, a date or a
+# badge cut in two (only prose may wrap).
+BROKEN_TEXT = """(table) => {
+  const headings = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
+  const broken = [];
+  for (const row of table.querySelectorAll('tbody tr')) {
+    [...row.cells].forEach((cell, i) => {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = document.createRange();
+        text.selectNodeContents(node);
+        const lines = new Set([...text.getClientRects()].map(rect => Math.round(rect.top)));
+        if (lines.size > 1) { broken.push(headings[i] + ': ' + node.textContent.trim()); }
+      }
+    });
+  }
+  return broken;
+}"""
+PROSE_COLUMNS = {"Supplier", "Type"}  # a supplier's name and a fault type may wrap
+
+
+def test_the_fault_list_reads_row_by_row_at_desktop_width(browser_as, demo):
+    page = browser_as(demo["agent"])
+    page.goto("/faults/")
+    filters = page.get_by_role("form", name="Filter the faults")
+
+    # The one checkbox on its own sits on the line of the buttons, not alone on a line.
+    mine = filters.get_by_label("Only faults I raised").bounding_box()
+    apply = filters.get_by_role("button", name="Apply filters").bounding_box()
+    assert abs((mine["y"] + mine["height"] / 2) - (apply["y"] + apply["height"] / 2)) < 12
+    # Buttons sized to their words, not bars across the page.
+    assert apply["width"] < 300
+
+    # The table fits the page, and references, dates and badges do not break across lines.
+    region = page.get_by_role("region", name="Faults")
+    assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+    broken = page.locator("table.fault-list").evaluate(BROKEN_TEXT)
+    assert [text for text in broken if text.split(":")[0] not in PROSE_COLUMNS] == []
+    screenshot(page, "fault-list-layout")
+
+
+def test_the_fault_header_sets_the_description_apart_from_the_facts(browser_as, demo):
+    page = browser_as(demo["agent"])
+    page.goto("/faults/DEMO-0005/")
+    header = page.locator("#fault-header")
+    facts_bottom = max(
+        box["y"] + box["height"]
+        for box in (header.locator("dl").nth(i).bounding_box() for i in range(2))
+    )
+    toggle = header.get_by_text("Description", exact=True)
+
+    # A line's height at least between the last fact ("Service …") and the toggle.
+    gap = toggle.bounding_box()["y"] - facts_bottom
+    line = float(toggle.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
+    assert gap >= line, gap
+    # It reads as the title of what it opens, not as a faint afterthought.
+    assert int(toggle.evaluate("el => getComputedStyle(el).fontWeight")) >= 600
+    expect(header.locator("#fault-description")).to_be_visible()
+    screenshot(page, "fault-header-description")
+
+
+def test_the_dashboard_filters_end_in_buttons_not_bars(browser_as, demo):
+    # Apply and Export CSV were two halves of a bar across the page, as the fault list's were.
+    page = browser_as(demo["manager"])
+    page.goto("/dashboard/")
+    filters = page.get_by_role("form", name="Dashboard filters")
+
+    apply = filters.get_by_role("button", name="Apply").bounding_box()
+    export = filters.get_by_role("button", name="Export CSV").bounding_box()
+
+    assert apply["width"] < 300 and export["width"] < 300
+    assert abs(apply["y"] - export["y"]) < 4  # side by side

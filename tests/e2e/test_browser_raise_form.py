@@ -55,9 +55,14 @@ def test_the_appointment_panel_and_the_live_check_work_on_a_half_filled_form(for
     panel.get_by_role("button", name="Find slots").click()
     free = panel.locator("input[name=slot]:not([disabled])")
     expect(free.first).to_be_visible()
+    # Two weeks of slots read in columns, not as one list longer than the screen.
+    slots = panel.get_by_role("group", name="Slots offered by the supplier").bounding_box()
+    assert slots["height"] < 0.6 * form.viewport_size["height"], slots
+    picked = free.first.locator("xpath=..").inner_text().strip()
     free.first.check()
     panel.get_by_role("button", name="Reserve").click()
-    expect(panel.get_by_text(re.compile("Reserved"))).to_be_visible()
+    # The reservation names the slot as the list did ("Mon 30 Nov 2026, 08:00 to 13:00").
+    expect(panel.get_by_text(re.compile("Reserved"))).to_contain_text(f"Reserved {picked}")
     # Picking and reserving a slot changed the form; the reservation stayed.
     expect(_live_check(form)).to_contain_text("Still needed to submit: Service ID")
     expect(panel.get_by_text(re.compile("Reserved"))).to_be_visible()

@@ -4,6 +4,7 @@ actions and are refused (403)."""
 
 import re
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -208,3 +209,45 @@ def test_a_manager_sees_no_actions_and_is_refused(manager_client, make):
 
 def test_an_action_on_an_unknown_fault_is_a_404(agent_client, db):
     assert agent_client.post("/faults/NOPE/comment/", {"text": "x"}).status_code == 404
+
+
+def _attach_help(page: bytes) -> tuple[str, list[str], str]:
+    """The upload's help text, its list of every accepted type, and its `accept` attribute."""
+    document = lxml.html.fromstring(page)
+    help_text = document.get_element_by_id("id_file_helptext").text_content()
+    listed = document.xpath("//details[summary='Every accepted file type']//li")
+    return help_text, [item.text_content() for item in listed], document.get_element_by_id(
+        "id_file"
+    ).get("accept")
+
+
+def test_the_attachment_help_says_the_kinds_of_file_and_lists_every_type_on_demand(
+    agent_client, make, settings
+):
+    # The wall of ~60 extensions was unreadable; the agent reads kinds and the size limit.
+    settings.ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    fault = make("in-progress")
+
+    help_text, listed, accept = _attach_help(agent_client.get(url(fault)).content)
+
+    assert help_text == (
+        "Accepted: PDF and Office documents, text and log files, screenshots and images, "
+        "packet captures and traces, e-mails, archives, audio and video; at most 20 MB."
+    )
+    allowed = settings.ATTACHMENT_ALLOWED_EXTENSIONS
+    assert {found for item in listed for found in re.findall(r"\.(\w+)", item)} == set(allowed)
+    assert listed[0].startswith("Documents: .accdb, .doc, .docx, ")
+    assert accept == ",".join(f".{extension}" for extension in allowed)
+
+
+def test_the_attachment_help_follows_the_configured_types(agent_client, make, settings):
+    settings.ATTACHMENT_ALLOWED_EXTENSIONS = ["png", "pdf", "dwg"]
+    fault = make("in-progress")
+
+    help_text, listed, _ = _attach_help(agent_client.get(url(fault)).content)
+
+    assert help_text.startswith("Accepted: PDF and Office documents, screenshots and images, one ")
+    assert listed == ["Documents: .pdf", "Images: .png", "Other: .dwg"]
+    # The rule itself is the setting's: a type it does not name is still refused.
+    upload = SimpleUploadedFile("trace.txt", b"ping", content_type="text/plain")
+    assert agent_client.post(url(fault, "attach"), {"file": upload}).status_code == 400

@@ -5,6 +5,7 @@ htmx polls, and user text always escaped."""
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.utils import timezone
 
@@ -161,3 +162,49 @@ def test_an_unknown_reference_is_a_404_page(agent_client, db):
 
     assert answer.status_code == 404
     assert "Not found" in answer.content.decode()
+
+
+def test_each_call_to_the_supplier_is_one_timeline_entry(agent_client, fault):
+    # The audit row "Call to supplier requested · addFaultReport <uuid> queued for …" stood
+    # beside the message's own entry "Sent to supplier · Raise fault", saying it twice.
+    fault = bring_to(fault, "in-progress")
+    calls = OutboundMessage.objects.filter(fault=fault)
+
+    page = agent_client.get(url(fault)).content.decode()
+
+    assert kinds(page).count("outbound") == calls.count() >= 1
+    assert "partner-call" not in kinds(page)
+    assert "queued for" not in page
+    assert all(call.message_id not in page for call in calls)
+
+
+def _actions(page: bytes) -> str:
+    section = lxml.html.fromstring(page).get_element_by_id("fault-actions")
+    return " ".join(section.text_content().split())
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (
+            "rejected",
+            "The supplier rejected this fault, so nothing more can be done on it. To try again, "
+            "raise a new fault with the details corrected. Raise a fault",
+        ),
+        ("closed", "The fault is closed: nothing more can be done on it."),
+        ("cancelled", "The fault is cancelled: nothing more can be done on it."),
+    ],
+)
+def test_a_finished_fault_says_why_it_offers_no_action(agent_client, fault, status, says):
+    # The actions column was left blank beside the timeline.
+    fault = bring_to(fault, status)
+
+    assert _actions(agent_client.get(url(fault)).content) == f"Actions {says}"
+
+
+def test_a_reader_is_told_the_actions_are_for_agents(manager_client, fault):
+    fault = bring_to(fault, "in-progress")
+
+    assert _actions(manager_client.get(url(fault)).content) == (
+        "Actions You can read this fault; acting on it is for agents."
+    )

@@ -4,6 +4,7 @@ their Retry buttons, partners whose credentials are broken; who may read and who
 import hashlib
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -158,3 +159,29 @@ def test_a_message_that_is_not_dead_is_left_alone(agent_client, dead_message):
     assert "is not dead or refused; nothing to retry" in response.content.decode()
     dead_message.refresh_from_db()
     assert dead_message.status == OutboundStatus.DELIVERED
+
+
+def test_the_page_names_statuses_and_operations_in_words(agent_client, dead_message, partner):
+    # The rows read "received", "applied", "dead" and the operation "raise": internal values.
+    inbound(partner, InboundStatus.APPLIED, n=2)
+
+    document = lxml.html.fromstring(agent_client.get(HEALTH).content)
+    rows = {
+        table.xpath("string(caption)").split(" ·")[0]: [
+            " ".join(th.text_content().split()) for th in table.xpath("tbody/tr/th")
+        ]
+        for table in document.xpath("//div[contains(@class, 'health-tables')]/table")
+    }
+    dead_row = document.get_element_by_id(f"outbound-{dead_message.pk}")
+
+    assert rows == {
+        "Inbound": ["Received, not applied yet", "Applied", "Could not be applied"],
+        "Outbound": [
+            "Waiting to be sent",
+            "Being sent",
+            "Delivered",
+            "Refused by the partner",
+            "Dead (gave up retrying)",
+        ],
+    }
+    assert "Raise fault" in [cell.text_content() for cell in dead_row.xpath("td")]

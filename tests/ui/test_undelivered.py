@@ -147,7 +147,7 @@ def test_a_refused_raise_is_shown_as_a_rejected_fault_not_twice(
     html = agent_client.get("/queue/").content.decode()
 
     assert count_badge(html, "dead") == "0"
-    assert "Service affected: The resolution is under review" in section(html, "rejected")
+    assert "Service ID: The resolution is under review" in section(html, "rejected")
 
 
 def test_retry_all_dead_leaves_dismissed_messages_alone(agent_client, partner, buyer_identifier):

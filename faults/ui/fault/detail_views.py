@@ -1,6 +1,6 @@
 """The fault detail page and the fragments htmx refreshes on it (header, timeline, actions)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms
@@ -77,19 +77,38 @@ class Offered:
     reappoint: bool = False
     cancel: bool = False
     raise_child: bool = False
+    # When nothing is offered, why, in words: an empty column says nothing.
+    none_because: str = ""
 
     @property
     def any(self) -> bool:
-        return any(vars(self).values())
+        return any(value is True for value in vars(self).values())
+
+    @property
+    def reader_only(self) -> bool:
+        return self.none_because == READ_ONLY
+
+
+READ_ONLY = "You can read this fault; acting on it is for agents."
+
+
+def _finished(fault: Fault) -> str:
+    if fault.status == FaultStatus.REJECTED:
+        return (
+            "The supplier rejected this fault, so nothing more can be done on it. "
+            "To try again, raise a new fault with the details corrected."
+        )
+    status = FaultStatus(fault.status).label.lower()
+    return f"The fault is {status}: nothing more can be done on it."
 
 
 def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Offered:
     if not can_act_on_faults(user):
-        return Offered()
+        return Offered(none_because=READ_ONLY)
     allowed = set(fault_allowed_transitions(fault=fault))
     unfinished = fault.status not in TERMINAL_STATUSES
     raised = unfinished and fault.status != FaultStatus.DRAFT
-    return Offered(
+    offered = Offered(
         submit="submit" in allowed,
         edit_draft=fault.status == FaultStatus.DRAFT,
         amend=fault.status in AMENDABLE_STATUSES,
@@ -102,6 +121,7 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         cancel="cancel" in allowed,
         raise_child=unfinished and fault.parent_id is None,
     )
+    return offered if offered.any else replace(offered, none_because=_finished(fault))
 
 
 def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:

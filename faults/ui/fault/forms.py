@@ -10,20 +10,22 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 
 from appointments.models import Appointment
+from faults.attachment_types import accepted_types_grouped, accepted_types_in_words
 from faults.choices import FaultType
 from faults.exceptions import FaultError, FaultNotFound
 from faults.field_labels import field_label
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import fault_get
+from faults.services.attachment_checks import human_size
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.validation import SUBMIT_RULES, SubmitRule
+from faults.ui.widgets import DateTimeLocalInput
 from faults.validators import REFERENCE_MAX_LENGTH, validate_reference
 from integrations.models import BuyerIdentifier, Partner
 
 SUBMIT = "submit"  # the raise form's intent (its primary button) that sends the fault
 PRIORITY_CHOICES = [(1, "1 (highest)"), (2, "2"), (3, "3"), (4, "4"), (5, "5 (lowest)")]
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 # The detail fields in the order the raise page shows them.
 DETAIL_FIELDS = [
@@ -82,9 +84,7 @@ WIDGETS = {
     "site_access_details": _textarea(),
     "triage_findings": _textarea(),
     "triage_complete": _TriageSelect(),
-    "fault_start_time": forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format=DATETIME_LOCAL
-    ),
+    "fault_start_time": DateTimeLocalInput(),
 }
 
 
@@ -126,14 +126,11 @@ def _max_length(name: str) -> int | None:
     return getattr(model_field, "max_length", None)
 
 
-class _HiddenDateTimeLocal(forms.DateTimeInput):
+class _HiddenDateTimeLocal(DateTimeLocalInput):
     """The start time as the page showed it, written like the datetime-local input (to the
     minute), so that an untouched input reads back equal to it."""
 
     input_type = "hidden"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format=DATETIME_LOCAL)
 
 
 def _lf_line_breaks(data: Any) -> Any:
@@ -326,16 +323,24 @@ class CommentForm(ServiceErrorsMixin, forms.Form):
 
 
 class AttachmentForm(ServiceErrorsMixin, forms.Form):
+    """The help says which kinds of file are accepted, in words; the page lists every accepted
+    extension on demand (`accepted_types`). The rule is the upload check's."""
+
     file = forms.FileField(label="File", max_length=255)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         extensions = settings.ATTACHMENT_ALLOWED_EXTENSIONS
         self.fields["file"].help_text = (
-            f"Accepted: {', '.join(f'.{ext}' for ext in extensions)}; "
-            f"at most {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."
+            f"Accepted: {accepted_types_in_words(extensions)}; "
+            f"at most {human_size(settings.ATTACHMENT_MAX_BYTES)}."
         )
         self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in extensions)
+
+    @property
+    def accepted_types(self) -> list[tuple[str, list[str]]]:
+        """Every accepted extension, by kind: [("Documents", ["accdb", "doc", …]), …]."""
+        return accepted_types_grouped(settings.ATTACHMENT_ALLOWED_EXTENSIONS)
 
 
 class _OwnIdsMixin:

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from faults.csv_cells import CsvLines, safe_cell
+from faults.field_labels import field_label
 from faults.models import Fault
 from faults.ui.access import reader_required
 from faults.ui.worklists.fault_list import read_fault_list_request
@@ -18,7 +19,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("Maintainer reference", "maintainer_fault_reference"),
     ("Parent", "parent"),
     ("Supplier", "supplier"),
-    ("Service", "service_id"),
+    (field_label("service_id"), "service_id"),
     ("Fault type", "fault_type"),
     ("Priority", "priority"),
     ("Status", "status"),

@@ -8,16 +8,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from faults.choices import FaultStatus, FaultType, SlaState
 from faults.models import Fault
+from faults.ui.widgets import DateInput
 from faults.worklists import Family, FaultListCriteria
 from integrations.models import Partner
 
 PRIORITY_CHOICES = [("", "Any")] + [(str(n), str(n)) for n in range(1, 6)]
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
 SEARCH_MAX = 200
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class FaultFilterForm(forms.Form):
@@ -27,7 +24,7 @@ class FaultFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=SEARCH_MAX,
-        help_text="Buyer or maintainer reference, service id, location or description.",
+        help_text="Our reference or the supplier's, service ID, location or description.",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference, service…"}),
     )
     status = forms.MultipleChoiceField(

@@ -21,6 +21,18 @@ class ShownSection:
     section: QueueSection
     table_template: str
     more_url: str
+    when_empty: str  # what an empty section means, said as good news
+
+
+# An empty section says what is true then, not just "nothing".
+WHEN_EMPTY = {
+    "rejected": "No supplier has rejected a fault in the last 7 days.",
+    "resolved": "No resolved fault is waiting for our answer.",
+    "on-hold": "No supplier is waiting for information from us.",
+    "dead": "No message needs an agent: each reached the supplier or is still being sent.",
+    "sla": "No open fault is close to its SLA target or past it.",
+    "drafts": "You have no drafts: a fault saved with “Save draft” waits here until submitted.",
+}
 
 
 def _fault_list(**params: object) -> str:
@@ -47,6 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             section=section,
             table_template=f"faults/worklists/queue/_{section.key}.html",
             more_url=more_urls[section.key],
+            when_empty=WHEN_EMPTY[section.key],
         )
         for section in queue_sections(user=request.user, now=now)
     ]

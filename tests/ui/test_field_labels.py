@@ -1,0 +1,80 @@
+"""One name for each fault field wherever an agent reads it (issue 10): the raise form, the
+fault page, the lists, the CSV, the slot picker and a supplier's refusal put into words all
+take it from faults.field_labels. The service is "Service ID": what the agent types, and what
+the supplier's document calls serviceAffected."""
+
+import csv
+import io
+
+import lxml.html
+import pytest
+
+from integrations.cityfibre.reasons import element_label
+from tests.factories import FaultFactory
+from tests.helpers import bring_to
+
+pytestmark = pytest.mark.django_db
+
+# The supplier's element and the raise form's field it refuses.
+ELEMENTS = {
+    "serviceAffected": "service_id",
+    "priorityLevel": "priority",
+    "faultStartTime": "fault_start_time",
+    "faultLocation": "fault_location",
+    "siteAccessDetails": "site_access_details",
+    "triageComplete": "triage_complete",
+    "triageFindings": "triage_findings",
+    "description": "description",
+}
+
+
+def _labels(html: bytes) -> dict[str, str]:
+    """The visible label of each control, by the control's name."""
+    document = lxml.html.fromstring(html)
+    labels = {}
+    for label in document.xpath("//label[@for]"):
+        control = document.xpath(f"//*[@id='{label.get('for')}']")
+        if control and control[0].get("name"):
+            marks = label.xpath(".//*[contains(@class, 'required-mark')]")
+            for mark in marks:
+                mark.drop_tree()
+            labels[control[0].get("name")] = " ".join(label.text_content().split())
+    return labels
+
+
+def test_a_suppliers_refusal_names_the_field_as_the_raise_form_does(agent_client, partner):
+    form = _labels(agent_client.get("/faults/new/").content)
+
+    assert form["service_id"] == "Service ID"
+    for element, field in ELEMENTS.items():
+        assert element_label(element) == form[field], element
+
+
+def test_the_service_is_the_service_id_on_every_page_and_in_the_csv(
+    agent_client, partner, buyer_identifier
+):
+    fault = bring_to(
+        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier, service_id="CFH-77"),
+        "in-progress",
+    )
+
+    detail = lxml.html.fromstring(agent_client.get(f"/faults/{fault}/").content)
+    facts = detail.xpath("//dl[contains(@class, 'fault-facts')]/dt/text()")
+    listing = lxml.html.fromstring(agent_client.get("/faults/").content)
+    headings = [" ".join(th.text_content().split()) for th in listing.xpath("//thead//th")]
+    export = b"".join(agent_client.get("/faults/export.csv").streaming_content).decode()
+    header = next(csv.reader(io.StringIO(export.lstrip("\ufeff"))))
+
+    assert "Service ID" in facts
+    assert "Service ID" in headings
+    assert "Service ID" in header
+    assert "Service affected" not in facts + headings + header
+
+
+def test_the_slot_picker_names_the_address_fields_as_the_raise_form_does(agent_client, partner):
+    from appointments.ui.forms import SlotQueryForm
+
+    form = _labels(agent_client.get("/faults/new/").content)
+
+    for name in ("address_key", "product_name"):
+        assert str(SlotQueryForm.base_fields[name].label) == form[name]
