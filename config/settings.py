@@ -145,7 +145,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "faults.api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "faults.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -155,6 +155,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs are for our users, not the public.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Request and response bodies as separate components: an upload is a binary file in a
+    # request (a URI in an answer), and a required string that refuses blanks has minLength 1.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from our own static files (drf-spectacular-sidecar), not a CDN; and no
     # validator badge fetched from swagger.io.
     "SWAGGER_UI_DIST": "SIDECAR",

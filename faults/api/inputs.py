@@ -99,7 +99,9 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
 
 
 class FaultAmendSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
-    """The detail fields; only those sent are changed (use with partial=True)."""
+    """The detail fields; only those sent are changed."""
+
+    # The view validates with partial=True; this docstring is the schema's description.
 
     class Meta:
         model = Fault

@@ -15,6 +15,7 @@ from integrations.models import BuyerIdentifier, Partner
 # The API names of the transition actions (the sub-routes), by transition name.
 ACTION_NAMES = {name: name.replace("_", "-") for name in AGENT_TRANSITIONS}
 
+PARENT_HELP = "The parent fault's buyer reference (mass incidents); null for none."
 DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
 MILESTONE_FIELDS = [
     "created_at",
@@ -145,7 +146,9 @@ class FaultListSerializer(serializers.ModelSerializer):
 
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     supplier = PartnerSummarySerializer(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="buyer_fault_reference", read_only=True, help_text=PARENT_HELP
+    )
     sla_state = serializers.CharField(read_only=True)
     url = serializers.HyperlinkedIdentityField(
         view_name="faults-api:fault-detail", lookup_field="buyer_fault_reference"
@@ -176,7 +179,9 @@ class FaultDetailSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     supplier = PartnerSummarySerializer(read_only=True)
     buyer_identifier = BuyerIdentifierSummarySerializer(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="buyer_fault_reference", read_only=True, help_text=PARENT_HELP
+    )
     children = serializers.SlugRelatedField(
         slug_field="buyer_fault_reference", many=True, read_only=True
     )
