@@ -2,6 +2,7 @@
 person can act on, and changes nothing (status, timeline, comments, attachments, fault count)."""
 
 from datetime import timedelta
+from datetime import timezone as timezone_offset
 
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -421,6 +422,25 @@ def test_action_with_unknown_fields(agent, draft):
     response = agent.post(url(draft, "submit/"), {"force": True}, format="json")
     refused(response, 400, "invalid", field="force", says="unknown field")
     assert state() == before
+
+
+def test_a_date_time_offset_the_database_cannot_store_is_read_as_its_instant(agent, draft):
+    # ISO 8601 allows offsets up to 24 h; PostgreSQL refuses one beyond 15:59 (it answered 500).
+    far_west = timezone_offset(-timedelta(hours=20, minutes=13))
+    just_before = (draft.created_at - timedelta(seconds=1)).astimezone(far_west)
+
+    after = agent.get(FAULTS, {"created_after": just_before.isoformat()})
+    before = agent.get(FAULTS, {"created_before": just_before.isoformat()})
+
+    assert after.status_code == before.status_code == 200
+    assert [row["buyer_fault_reference"] for row in after.json()["results"]] == [
+        draft.buyer_fault_reference
+    ]
+    assert before.json()["count"] == 0
+
+
+def test_a_date_time_beyond_the_calendar_in_utc_is_refused(agent, draft):
+    refused(agent.get(FAULTS, {"created_after": "0001-01-01T00:00:00+20:00"}), 400, "invalid")
 
 
 def test_dates_in_the_future_are_not_an_error(agent, draft):
