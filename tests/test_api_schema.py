@@ -262,3 +262,15 @@ def test_an_anonymous_caller_is_asked_to_authenticate_there_too(path):
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_date_time_is_answered_in_utc_whatever_its_year(agent_api, partner, buyer_identifier):
+    # In Europe/London time 1763 has a -00:01:15 offset, which no RFC 3339 date-time can carry.
+    fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+    url = f"/api/v1/faults/{fault.buyer_fault_reference}/"
+
+    answer = agent_api.patch(url, {"fault_start_time": "1763-07-25T17:01:34Z"}, format="json")
+
+    assert answer.status_code == 200
+    assert answer.json()["fault_start_time"] == "1763-07-25T17:01:34Z"
+    assert agent_api.get(url).json()["created_at"].endswith("Z")
