@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -240,16 +241,24 @@ def chromium():
 
 @pytest.fixture
 def browser_as(chromium, live_server):
-    """`browser_as(user)`: a new browser window logged in as `user` through the login form."""
+    """`browser_as(user)`: a new browser window logged in as `user` through the login form.
+
+    Every request a window makes must go to the live server: a page that loads anything from
+    another host (a CDN, a font service, a badge) is blank or broken on the closed networks the
+    product runs on, and fails the test when it ends, so every browser test covers every page it
+    visits, the login page included."""
     from tests.conftest import TEST_PASSWORD
 
     contexts = []
+    offsite: list[str] = []
+    own_host = urlsplit(live_server.url).netloc
 
     def open_as(user, *, color_scheme: str = "light"):
         context = chromium.new_context(
             viewport=DESKTOP, base_url=live_server.url, color_scheme=color_scheme
         )
         context.set_default_timeout(15_000)
+        context.on("request", lambda request: _collect_offsite(request.url, own_host, offsite))
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
@@ -262,6 +271,13 @@ def browser_as(chromium, live_server):
     yield open_as
     for context in contexts:
         context.close()
+    assert not offsite, "requests to a host other than ours:\n" + "\n".join(offsite)
+
+
+def _collect_offsite(url: str, own_host: str, offsite: list[str]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("data", "blob") and parts.netloc != own_host:
+        offsite.append(url)
 
 
 def screenshot(page, name: str) -> None:
