@@ -12,3 +12,9 @@ NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U001
 def has_non_xml_character(text: str) -> bool:
     """Whether `text` cannot be sent to a supplier in an XML message as it is."""
     return NOT_XML_CHARACTER.search(text) is not None
+
+
+def is_blank(text: str | None) -> bool:
+    """Whether `text` says nothing once sent to a supplier: empty, white space, or only
+    characters XML cannot carry (the messages drop them)."""
+    return not NOT_XML_CHARACTER.sub("", text or "").strip()

@@ -489,3 +489,47 @@ def test_exception_handler_answers_the_one_shape(exc, status, code, fields):
 
 def test_exception_handler_leaves_bugs_to_django():
     assert exception_handler(RuntimeError("bug"), {}) is None
+
+
+# --- found by fuzzing the schema (tests/test_api_schema.py): each answered 500 ----------------
+def test_a_partner_slug_with_a_nul_character_is_unknown(agent, partner):
+    # PostgreSQL refuses a NUL in a query; the lookup must not reach it.
+    before = state()
+    response = agent.post(FAULTS, {"partner": "test\x00", "service_id": "S1"}, format="json")
+    refused(response, 400, "invalid", field="partner")
+    assert state() == before
+
+
+@pytest.mark.parametrize("field", ["triage_complete", "fault_start_time"])
+def test_an_amend_cannot_take_away_what_the_supplier_requires(agent, draft, field):
+    raised = bring_to(draft, "in-progress")
+    before = state()
+
+    response = agent.patch(url(raised), {field: None}, format="json")
+
+    refused(response, 400, "invalid", field=field)
+    assert state() == before
+
+
+# Nothing a supplier would receive: XML cannot carry the control character, so it is dropped.
+CONTROL = " \x18 "
+
+
+@pytest.mark.parametrize(
+    ("status", "suffix", "body", "field"),
+    [
+        ("in-progress", "comments/", {"text": CONTROL}, "text"),
+        ("draft", "comments/", {"text": CONTROL}, "text"),
+        ("resolved", "reject-resolution/", {"reason": CONTROL}, "reason"),
+    ],
+)
+def test_text_that_is_blank_once_sent_is_refused_as_blank(
+    agent, draft, status, suffix, body, field
+):
+    fault = bring_to(draft, status)
+    before = state()
+
+    response = agent.post(url(fault, suffix), body, format="json")
+
+    refused(response, 400, "invalid", field=field)
+    assert state() == before
