@@ -147,6 +147,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "faults.api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "faults.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "faults.api.negotiation.UnknownFormatIgnored",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NOC fault management API",

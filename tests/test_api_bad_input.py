@@ -412,6 +412,15 @@ def test_list_page_out_of_range(agent, draft, query):
     refused(agent.get(f"{FAULTS}?{query}"), 404, "not_found", says="invalid page")
 
 
+@pytest.mark.parametrize("path", [FAULTS, "/api/v1/appointments/missed-summary/"])
+def test_an_unknown_format_is_ignored_like_any_unknown_parameter(agent, draft, path):
+    # DRF answered 404, as if the resource did not exist (found by fuzzing the schema).
+    response = agent.get(path, {"format": "E4"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert agent.get(path, {"format": "json"}).status_code == 200
+
+
 def test_unknown_ordering_is_ignored(agent, draft):
     response = agent.get(FAULTS, {"ordering": "password"})
     assert response.status_code == 200
