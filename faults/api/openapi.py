@@ -25,7 +25,9 @@ from rest_framework import serializers
 from faults.api.errors import ErrorSerializer
 from faults.api.inputs import RejectUnknownFieldsMixin
 
-NOTHING_NAMED = OpenApiResponse(ErrorSerializer, description="Nothing has the name in the path.")
+NOTHING_NAMED = OpenApiResponse(
+    ErrorSerializer, description="Nothing has the reference, id or slug in the path."
+)
 PAGE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such page (past the last one).")
 UNSUPPORTED_BODY = OpenApiResponse(
     ErrorSerializer, description="The body is not in a content type this operation reads."
