@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from faults.api.views import EndpointNotFoundView
 
 urlpatterns = [
     path("", include("faults.ui.urls")),
@@ -19,6 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("faults.api.urls")),
     path("api/v1/", include("appointments.api.urls")),
+    # After every API route: the API's own 404 (JSON) for a URL that names no endpoint.
+    re_path(r"^api/v1/", EndpointNotFoundView.as_view()),
     path("integrations/cityfibre/", include("integrations.cityfibre.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

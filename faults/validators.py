@@ -57,3 +57,9 @@ class ReferenceValidator(RegexValidator):
 
 
 validate_reference = ReferenceValidator()
+
+
+def is_blank(text: str | None) -> bool:
+    """Whether `text` says nothing once sent to a supplier: empty, white space, or only
+    characters XML cannot carry (the messages drop them)."""
+    return not NOT_XML_CHARACTER.sub("", text or "").strip()

@@ -2,6 +2,7 @@
 person can act on, and changes nothing (status, timeline, comments, attachments, fault count)."""
 
 from datetime import timedelta
+from datetime import timezone as timezone_offset
 
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -411,6 +412,15 @@ def test_list_page_out_of_range(agent, draft, query):
     refused(agent.get(f"{FAULTS}?{query}"), 404, "not_found", says="invalid page")
 
 
+@pytest.mark.parametrize("path", [FAULTS, "/api/v1/appointments/missed-summary/"])
+def test_an_unknown_format_is_ignored_like_any_unknown_parameter(agent, draft, path):
+    # DRF answered 404, as if the resource did not exist (found by fuzzing the schema).
+    response = agent.get(path, {"format": "E4"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert agent.get(path, {"format": "json"}).status_code == 200
+
+
 def test_unknown_ordering_is_ignored(agent, draft):
     response = agent.get(FAULTS, {"ordering": "password"})
     assert response.status_code == 200
@@ -421,6 +431,25 @@ def test_action_with_unknown_fields(agent, draft):
     response = agent.post(url(draft, "submit/"), {"force": True}, format="json")
     refused(response, 400, "invalid", field="force", says="unknown field")
     assert state() == before
+
+
+def test_a_date_time_offset_the_database_cannot_store_is_read_as_its_instant(agent, draft):
+    # ISO 8601 allows offsets up to 24 h; PostgreSQL refuses one beyond 15:59 (it answered 500).
+    far_west = timezone_offset(-timedelta(hours=20, minutes=13))
+    just_before = (draft.created_at - timedelta(seconds=1)).astimezone(far_west)
+
+    after = agent.get(FAULTS, {"created_after": just_before.isoformat()})
+    before = agent.get(FAULTS, {"created_before": just_before.isoformat()})
+
+    assert after.status_code == before.status_code == 200
+    assert [row["buyer_fault_reference"] for row in after.json()["results"]] == [
+        draft.buyer_fault_reference
+    ]
+    assert before.json()["count"] == 0
+
+
+def test_a_date_time_beyond_the_calendar_in_utc_is_refused(agent, draft):
+    refused(agent.get(FAULTS, {"created_after": "0001-01-01T00:00:00+20:00"}), 400, "invalid")
 
 
 def test_dates_in_the_future_are_not_an_error(agent, draft):
@@ -469,3 +498,47 @@ def test_exception_handler_answers_the_one_shape(exc, status, code, fields):
 
 def test_exception_handler_leaves_bugs_to_django():
     assert exception_handler(RuntimeError("bug"), {}) is None
+
+
+# --- found by fuzzing the schema (tests/test_api_schema.py): each answered 500 ----------------
+def test_a_partner_slug_with_a_nul_character_is_unknown(agent, partner):
+    # PostgreSQL refuses a NUL in a query; the lookup must not reach it.
+    before = state()
+    response = agent.post(FAULTS, {"partner": "test\x00", "service_id": "S1"}, format="json")
+    refused(response, 400, "invalid", field="partner")
+    assert state() == before
+
+
+@pytest.mark.parametrize("field", ["triage_complete", "fault_start_time"])
+def test_an_amend_cannot_take_away_what_the_supplier_requires(agent, draft, field):
+    raised = bring_to(draft, "in-progress")
+    before = state()
+
+    response = agent.patch(url(raised), {field: None}, format="json")
+
+    refused(response, 400, "invalid", field=field)
+    assert state() == before
+
+
+# Nothing a supplier would receive: XML cannot carry the control character, so it is dropped.
+CONTROL = " \x18 "
+
+
+@pytest.mark.parametrize(
+    ("status", "suffix", "body", "field"),
+    [
+        ("in-progress", "comments/", {"text": CONTROL}, "text"),
+        ("draft", "comments/", {"text": CONTROL}, "text"),
+        ("resolved", "reject-resolution/", {"reason": CONTROL}, "reason"),
+    ],
+)
+def test_text_that_is_blank_once_sent_is_refused_as_blank(
+    agent, draft, status, suffix, body, field
+):
+    fault = bring_to(draft, status)
+    before = state()
+
+    response = agent.post(url(fault, suffix), body, format="json")
+
+    refused(response, 400, "invalid", field=field)
+    assert state() == before

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from appointments.models import Appointment, AppointmentEvent
+from faults.api.serializers import ApiModelSerializer
 
 
 class SlotSerializer(serializers.Serializer):
@@ -12,7 +13,7 @@ class SlotSerializer(serializers.Serializer):
     available = serializers.BooleanField()
 
 
-class AppointmentEventSerializer(serializers.ModelSerializer):
+class AppointmentEventSerializer(ApiModelSerializer):
     kind = serializers.CharField(read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     actor_kind = serializers.CharField(read_only=True)
@@ -23,7 +24,7 @@ class AppointmentEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MissedFlagsSerializer(serializers.ModelSerializer):
+class MissedFlagsSerializer(ApiModelSerializer):
     cancelled = serializers.BooleanField(source="missed_cancelled", read_only=True)
 
     class Meta:
@@ -39,7 +40,7 @@ class MissedFlagsSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(ApiModelSerializer):
     partner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     fault = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)

@@ -1,11 +1,14 @@
 """Query parameters of the fault list."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
+from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -35,6 +38,24 @@ class MultipleValueChoiceFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, read as the UTC instant it names. ISO 8601 and Python allow any
+    offset under 24 hours; PostgreSQL refuses one beyond ±15:59 (e.g. `-20:13`) with an error."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("The date-time is out of range.", code="overflow") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class FaultFilterSet(django_filters.FilterSet):
     status = MultipleValueChoiceFilter(
         choices=FaultStatus.choices, help_text="One or more statuses: comma-separated or repeated."
@@ -47,10 +68,10 @@ class FaultFilterSet(django_filters.FilterSet):
     )
     sla_state = MultipleValueChoiceFilter(choices=SlaState.choices, help_text="One or more.")
     fault_type = django_filters.CharFilter(lookup_expr="iexact", help_text="Any case.")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
     parent = django_filters.CharFilter(

@@ -32,11 +32,14 @@ class RejectUnknownFieldsMixin:
 
 
 class ReferenceField(serializers.SlugRelatedField):
-    """A related object by its slug or reference; anything but a string is refused as such."""
+    """A related object by its slug or reference; anything but a string is refused as such, and
+    one with a NUL character is unknown without a lookup (PostgreSQL refuses NUL in a query)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")
+        if "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
         return super().to_internal_value(data)
 
 
@@ -110,7 +113,9 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
 
 
 class FaultAmendSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
-    """The detail fields; only those sent are changed (use with partial=True)."""
+    """The detail fields; only those sent are changed."""
+
+    # The view validates with partial=True; this docstring is the schema's description.
 
     class Meta:
         model = Fault

@@ -19,7 +19,7 @@ ERROR_DESCRIPTIONS = {
     400: "Invalid input; `error.fields` names the refused fields.",
     401: "Not authenticated.",
     403: "Your role does not allow this.",
-    404: "No fault with this buyer reference.",
+    404: "Nothing has the reference, id or slug in the path.",
     409: "The fault's status does not allow this action.",
     413: "The upload is too large.",
     415: "Unsupported media type.",

@@ -1,7 +1,9 @@
 """What the fault API answers (output). What it accepts is in `faults.api.inputs`."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+from django.db import models
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +19,7 @@ from integrations.models import BuyerIdentifier, Partner
 # The API names of the transition actions (the sub-routes), by transition name.
 ACTION_NAMES = {name: name.replace("_", "-") for name in AGENT_TRANSITIONS}
 
+PARENT_HELP = "The parent fault's buyer reference (mass incidents); null for none."
 DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
 MILESTONE_FIELDS = [
     "created_at",
@@ -33,19 +36,39 @@ MILESTONE_FIELDS = [
 ]
 
 
-class PartnerSummarySerializer(serializers.ModelSerializer):
+class InstantField(serializers.DateTimeField):
+    """A date-time answered as its instant in UTC (`2026-11-23T09:00:00Z`). In our local time
+    (Europe/London) a date before 1847 has a seconds offset (LMT, -00:01:15) that RFC 3339, and
+    so the schema's `date-time`, cannot carry. Input is read as DRF reads it (naive = local)."""
+
+    def to_representation(self, value: datetime | None) -> str | None:
+        if not value:
+            return None
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """The base of every answering model serializer: model date-times as `InstantField`."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: InstantField,
+    }
+
+
+class PartnerSummarySerializer(ApiModelSerializer):
     class Meta:
         model = Partner
         fields = ["slug", "name"]
 
 
-class BuyerIdentifierSummarySerializer(serializers.ModelSerializer):
+class BuyerIdentifierSummarySerializer(ApiModelSerializer):
     class Meta:
         model = BuyerIdentifier
         fields = ["code"]
 
 
-class SlaPolicySummarySerializer(serializers.ModelSerializer):
+class SlaPolicySummarySerializer(ApiModelSerializer):
     target_seconds = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="__str__", read_only=True)
 
@@ -55,15 +78,15 @@ class SlaPolicySummarySerializer(serializers.ModelSerializer):
         fields += ["at_risk_percent"]
 
 
-class SlaSerializer(serializers.ModelSerializer):
+class SlaSerializer(ApiModelSerializer):
     """The fault's stored SLA figures (design §5), read from the fault itself."""
 
     state = serializers.CharField(source="sla_state")
     state_display = serializers.CharField(source="get_sla_state_display")
     elapsed_seconds = serializers.IntegerField(source="sla_elapsed_seconds")
     paused_seconds = serializers.IntegerField(source="sla_paused_seconds")
-    due_at = serializers.DateTimeField(source="sla_due_at")
-    computed_at = serializers.DateTimeField(source="sla_computed_at")
+    due_at = InstantField(source="sla_due_at")
+    computed_at = InstantField(source="sla_computed_at")
     policy = SlaPolicySummarySerializer(source="sla_policy", allow_null=True)
 
     class Meta:
@@ -80,13 +103,13 @@ class SlaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FaultUpdateSerializer(serializers.ModelSerializer):
+class FaultUpdateSerializer(ApiModelSerializer):
     class Meta:
         model = FaultUpdate
         fields = ["description", "updated_by", "updated_time"]
 
 
-class FaultCommentSerializer(serializers.ModelSerializer):
+class FaultCommentSerializer(ApiModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -94,7 +117,7 @@ class FaultCommentSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "commented_by", "commented_time", "author"]
 
 
-class FaultAttachmentSerializer(serializers.ModelSerializer):
+class FaultAttachmentSerializer(ApiModelSerializer):
     url = serializers.SerializerMethodField()
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -117,7 +140,7 @@ class FaultAttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class FaultEventSerializer(serializers.ModelSerializer):
+class FaultEventSerializer(ApiModelSerializer):
     actor = serializers.CharField(source="actor_display", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
@@ -136,7 +159,7 @@ class FaultEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class FaultAnomalySerializer(serializers.ModelSerializer):
+class FaultAnomalySerializer(ApiModelSerializer):
     class Meta:
         model = FaultEvent
         fields = ["at", "message", "data"]
@@ -158,12 +181,14 @@ class FaultUrlField(serializers.HyperlinkedIdentityField):
             return None
 
 
-class FaultListSerializer(serializers.ModelSerializer):
+class FaultListSerializer(ApiModelSerializer):
     """A row of the fault list: no timeline, so a page costs a fixed number of queries."""
 
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     supplier = PartnerSummarySerializer(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="buyer_fault_reference", read_only=True, help_text=PARENT_HELP
+    )
     sla_state = serializers.CharField(read_only=True)
     url = FaultUrlField()
 
@@ -188,11 +213,13 @@ class FaultListSerializer(serializers.ModelSerializer):
         ]
 
 
-class FaultDetailSerializer(serializers.ModelSerializer):
+class FaultDetailSerializer(ApiModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     supplier = PartnerSummarySerializer(read_only=True)
     buyer_identifier = BuyerIdentifierSummarySerializer(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="buyer_fault_reference", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="buyer_fault_reference", read_only=True, help_text=PARENT_HELP
+    )
     children = serializers.SlugRelatedField(
         slug_field="buyer_fault_reference", many=True, read_only=True
     )

@@ -12,10 +12,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from faults import selectors
 from faults.api import inputs, schema
@@ -48,6 +51,23 @@ from faults.services.attachment_checks import human_size
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 # Sub-lists of one fault: whole, unfiltered, unpaginated.
 NOT_A_LIST = {"filter_backends": [], "pagination_class": None}
+
+
+@extend_schema(exclude=True)
+class EndpointNotFoundView(APIView):
+    """Any URL under /api/v1/ that names no endpoint: the API's own JSON 404 (not Django's HTML
+    page), after the API's authentication, so that an anonymous caller is answered 401 here as
+    on every other API URL."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        message = f"No API endpoint at {request.path}."
+        if not request.path.endswith("/"):
+            message += " Endpoint paths end with a slash."
+        raise NotFound(message)
 
 
 @schema.token_schema
@@ -197,7 +217,8 @@ class FaultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         parameters=[OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **schema.errors(404)},
+        # The stored file in its own content type (a PDF, an image, …).
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **schema.errors(404)},
     )
     @action(
         detail=True,

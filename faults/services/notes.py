@@ -16,6 +16,7 @@ from faults.services.actors import Actor
 from faults.services.attachment_checks import attachment_check
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock
+from faults.validators import is_blank
 
 
 def content_fingerprint(*parts: object) -> str:
@@ -42,7 +43,7 @@ def fault_comment_add(
     *, fault_id: int, actor: Actor, text: str, at: datetime | None = None
 ) -> FaultComment:
     at = at or timezone.now()
-    if not text or not text.strip():
+    if is_blank(text):
         raise FaultValidationError("A comment needs text.", errors={"text": ["Write a comment."]})
     if len(text) > TEXT_MAX:
         raise FaultValidationError(

@@ -21,7 +21,11 @@ from faults.ports import ensure_partner_can_carry, request_partner_call
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock, fault_transition
-from faults.services.validation import fault_check_ready_to_submit, fault_full_clean
+from faults.services.validation import (
+    fault_check_amend_keeps_requirements,
+    fault_check_ready_to_submit,
+    fault_full_clean,
+)
 from faults.sla import fault_sla_recompute
 from integrations.models import BuyerIdentifier, Partner
 
@@ -195,6 +199,8 @@ def fault_amend(
     if not diff:
         return fault
     fault_full_clean(fault)
+    if not is_draft:
+        fault_check_amend_keeps_requirements(fault)
     if diff.keys() & {"priority", "fault_type"}:
         # Another priority or type may fall under another SLA policy.
         fault.sla_policy = None

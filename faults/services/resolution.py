@@ -14,6 +14,7 @@ from faults.ports import request_partner_call
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from faults.services.transitions import fault_lock, fault_transition
+from faults.validators import is_blank
 
 AUTO_CLOSE_TIMER = "auto-close-48h"
 
@@ -34,7 +35,7 @@ def fault_reject_resolution(
     *, fault_id: int, actor: Actor, reason: str, at: datetime | None = None
 ) -> Fault:
     at = at or timezone.now()
-    if not reason or not reason.strip():
+    if is_blank(reason):
         raise FaultValidationError(
             "Rejecting a resolution needs a reason.",
             errors={"reason": ["Say why the resolution is rejected."]},

@@ -108,3 +108,21 @@ def appointment_rule_errors(fault: Fault, *, now: datetime | None = None) -> dic
             ]
         }
     return {}
+
+
+def fault_check_amend_keeps_requirements(fault: Fault) -> None:
+    """A raised fault keeps what the supplier required to raise it: an amend may change those
+    details, not take them away (the supplier's amend would carry the gap and be refused).
+    The appointment is not re-checked: a reservation expires once the fault is raised."""
+    try:
+        fault_check_ready_to_submit(fault)
+    except FaultValidationError as exc:
+        errors = {
+            name: messages
+            for name, messages in exc.errors.items()
+            if name != "appointment_reservation_key"
+        }
+        if errors:
+            raise FaultValidationError(
+                "An amend cannot take away what the supplier requires.", errors=errors
+            ) from None

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -248,10 +249,13 @@ def browser_window(chromium, live_server):
     """`browser_window(color_scheme=…)`: a new, logged-out browser window at desktop size.
 
     Every HTML answer a window receives (pages and the htmx fragments swapped into them) is
-    checked for leaked template syntax (tests/template_leaks.py); a leak fails the test when it
-    ends, so every browser test covers every page it visits."""
+    checked for leaked template syntax (tests/template_leaks.py), and every request must go to the
+    live server; either fails the test when it ends, so every browser test covers every page it
+    visits."""
     contexts = []
     leaks: list[str] = []
+    offsite: list[str] = []
+    own_host = urlsplit(live_server.url).netloc
 
     def open_window(*, color_scheme: str = "light"):
         context = chromium.new_context(
@@ -259,6 +263,7 @@ def browser_window(chromium, live_server):
         )
         context.set_default_timeout(15_000)
         context.on("response", lambda response: _collect_template_leaks(response, leaks))
+        context.on("request", lambda request: _collect_offsite(request.url, own_host, offsite))
         contexts.append(context)
         return context.new_page()
 
@@ -266,6 +271,16 @@ def browser_window(chromium, live_server):
     for context in contexts:
         context.close()
     assert not leaks, "template syntax in HTML the browser received:\n" + "\n".join(leaks)
+    assert not offsite, "requests to a host other than ours:\n" + "\n".join(offsite)
+
+
+def _collect_offsite(url: str, own_host: str, offsite: list[str]) -> None:
+    """Every request a window makes must go to the live server: a page that loads anything from
+    another host (a CDN, a font service, a badge) is blank or broken on the closed networks the
+    product runs on."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("data", "blob") and parts.netloc != own_host:
+        offsite.append(url)
 
 
 def _collect_template_leaks(response, leaks: list[str]) -> None:
