@@ -3,6 +3,7 @@ inbox rows, read-only, with the few actions an admin needs (retry, resume, apply
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -44,6 +45,8 @@ class BuyerIdentifierInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    # A base URL typed without a scheme is https (Django 6's default; 5.2 warns and assumes http).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
         "slug",

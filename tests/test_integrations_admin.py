@@ -128,6 +128,18 @@ def test_partner_security_fields_are_saved_and_checked(admin_client, partner, bu
     assert [str(n) for n in partner.networks] == ["10.0.0.0/8"]
 
 
+def test_a_base_url_typed_without_a_scheme_is_saved_as_https(admin_client, partner):
+    url = reverse("admin:integrations_partner_change", args=[partner.pk])
+    data = _form_data(admin_client.get(url))
+    data["base_url"] = "supplier.example.net/ticketing/"
+
+    saved = admin_client.post(url, data)
+
+    assert saved.status_code == 302
+    partner.refresh_from_db()
+    assert partner.base_url == "https://supplier.example.net/ticketing/"
+
+
 def test_outbound_change_page_shows_the_body_read_only(admin_client, dead_message):
     response = admin_client.get(
         reverse("admin:integrations_outboundmessage_change", args=[dead_message.pk])
