@@ -32,7 +32,7 @@ IN_WORDS = f"Service ID: Service '{SERVICE}' is not valid"
         (f'{{"serviceAffected": "Service \'{SERVICE}\' is not valid"}}', IN_WORDS),
         (
             '{"maintainerFaultReference": "No workflow found with that reference"}',
-            "Maintainer fault reference: No workflow found with that reference",
+            "Supplier's reference: No workflow found with that reference",
         ),
         (
             '{"priorityLevel": "Missing mandatory field", "faultStartTime": "Not a date"}',

@@ -129,7 +129,7 @@ AGENT_PAGES = (
         "fault-detail-on-hold",
         "/faults/DEMO-0005/",
         "Fault DEMO-0005",
-        ("On hold", "Status reason", "Supplier reference", "SLA", "Timeline", "Actions"),
+        ("On hold", "Status reason", "Supplier's reference", "SLA", "Timeline", "Actions"),
     ),
     MainPage(
         "fault-detail-resolved",

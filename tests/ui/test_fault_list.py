@@ -360,7 +360,7 @@ def test_export_has_a_header_and_only_the_filtered_rows(agent_client, make_fault
 
     rows = read_csv(agent_client.get("/faults/export.csv", {"status": "pending", "priority": 1}))
 
-    assert rows[0][:3] == ["Buyer reference", "Maintainer reference", "Parent"]
+    assert rows[0][:3] == ["Buyer reference", "Supplier's reference", "Parent"]
     assert [row[0] for row in rows[1:]] == refs(wanted)
     assert "attachment" in agent_client.get("/faults/export.csv")["Content-Disposition"]
 
