@@ -208,3 +208,13 @@ def test_a_reader_is_told_the_actions_are_for_agents(manager_client, fault):
     assert _actions(manager_client.get(url(fault)).content) == (
         "Actions You can read this fault; acting on it is for agents."
     )
+
+
+def test_a_suppliers_change_names_the_supplier_and_its_message(agent_client, fault):
+    fault = bring_to(fault, "accepted")  # the supplier's notification "TEST-MSG"
+
+    page = lxml.html.fromstring(agent_client.get(url(fault)).content)
+
+    (accepted,) = page.xpath("//li[@data-kind='status'][contains(., 'Accepted')]")
+    meta = " ".join(accepted.xpath(".//*[@class='timeline-meta']")[0].text_content().split())
+    assert meta.endswith("Status changed · Test Supplier (message TEST-MSG)")
