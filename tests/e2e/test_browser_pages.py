@@ -323,6 +323,33 @@ def test_the_fault_list_reads_row_by_row_at_desktop_width(browser_as, demo):
     screenshot(page, "fault-list-layout")
 
 
+def test_a_filter_error_is_said_once_and_its_field_marked_until_fixed(browser_as, demo):
+    page = browser_as(demo["agent"])
+    page.goto("/faults/")
+    filters = page.get_by_role("form", name="Filter the faults")
+    created_to = filters.get_by_label("Created to")
+
+    filters.get_by_label("Created from").fill("2026-02-10")
+    created_to.fill("2026-02-01")
+    created_to.dispatch_event("change")
+
+    summary = page.locator(".filter-errors")
+    expect(summary).to_contain_text("Created to: The end date is before the start date.")
+    expect(page.get_by_text("The end date is before the start date.")).to_have_count(1)
+    expect(created_to).to_have_attribute("aria-invalid", "true")
+    expect(created_to).to_have_accessible_description(re.compile("end date is before"))
+    created_to.blur()  # the screenshot shows the field's mark, not its focus ring
+    screenshot(page, "fault-list-filter-error")
+    summary.get_by_role("link", name="Created to").click()
+    expect(created_to).to_be_focused()
+
+    created_to.fill("2026-02-20")
+    created_to.dispatch_event("change")
+
+    expect(summary).to_have_count(0)
+    expect(created_to).not_to_have_attribute("aria-invalid", "true")
+
+
 def test_the_fault_header_sets_the_description_apart_from_the_facts(browser_as, demo):
     page = browser_as(demo["agent"])
     page.goto("/faults/DEMO-0005/")
