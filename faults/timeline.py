@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from appointments.models import AppointmentEvent
-from faults.choices import EventKind, PartnerOperation, Party
+from faults.choices import ActorKind, EventKind, PartnerOperation, Party
 from faults.field_labels import field_labels
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
 from integrations.choices import InboundStatus, OutboundStatus
@@ -46,6 +46,7 @@ class TimelineEntry:
     at: datetime
     who: str
     text: str = ""
+    who_detail: str = ""  # e.g. which message of the supplier's made the change
     from_status: str = ""
     to_status: str = ""
     delivery: str = ""
@@ -60,16 +61,42 @@ class TimelineEntry:
         return DELIVERY_COLOURS.get(self.delivery, "grey")
 
 
-def _event_entry(event: FaultEvent) -> TimelineEntry:
+@dataclass(frozen=True)
+class _Actors:
+    """Who the audit rows' actors are, in words: a partner's row names the supplier, and the
+    message as a detail (the supplier's own message id, or our message it answered: a refused
+    raise is the supplier's answer to our addFaultReport, recorded under that message's id)."""
+
+    supplier: str
+    our_messages: dict[str, str]  # our outbound message id -> what it asked for
+
+    def name(self, kind: str, ref: str, username: str = "") -> tuple[str, str]:
+        """(who, detail) for an actor kind and reference."""
+        if kind == ActorKind.USER and username:
+            return username, ""
+        if kind == ActorKind.PARTNER:
+            if not ref:
+                return self.supplier, ""
+            if ref in self.our_messages:
+                return self.supplier, f"in answer to our {self.our_messages[ref]}, message {ref}"
+            return self.supplier, f"message {ref}"
+        label = ActorKind(kind).label if kind in ActorKind.values else kind
+        return f"{label} {ref}".strip(), ""
+
+
+def _event_entry(event: FaultEvent, actors: _Actors) -> TimelineEntry:
     text = event.message
     if event.kind == EventKind.AMENDED and not text:
         changed = sorted((event.data or {}).get("changes", {}))
         text = f"Changed: {field_labels(changed)}" if changed else ""
+    username = event.actor_user.get_username() if event.actor_user_id else ""
+    who, who_detail = actors.name(event.actor_kind, event.actor_ref, username)
     return TimelineEntry(
         kind=event.kind,
         label=event.get_kind_display(),
         at=event.at,
-        who=event.actor_display,
+        who=who,
+        who_detail=who_detail,
         text=text,
         from_status=event.from_status,
         to_status=event.to_status,
@@ -124,13 +151,15 @@ def _attachment_entry(attachment: FaultAttachment) -> TimelineEntry:
     )
 
 
-def _appointment_entry(event: AppointmentEvent) -> TimelineEntry:
+def _appointment_entry(event: AppointmentEvent, actors: _Actors) -> TimelineEntry:
     appointment = event.appointment
+    who, who_detail = actors.name(event.actor_kind, event.actor_ref)
     return TimelineEntry(
         kind="appointment",
         label=f"Appointment {event.get_kind_display().lower()}",
         at=event.at,
-        who=f"{event.get_actor_kind_display()} {event.actor_ref}".strip(),
+        who=who,
+        who_detail=who_detail,
         text=event.message,
         details={"reservation_key": appointment.reservation_key, "slot": appointment.slot_display},
         order=event.pk,
@@ -181,12 +210,21 @@ def _inbound_entry(message: InboundMessage, supplier: str) -> TimelineEntry:
 def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     """Every entry of the fault's timeline, newest first, in seven queries."""
     supplier = str(fault.supplier)
+    outbound = list(
+        OutboundMessage.objects.filter(fault_id=fault.pk)
+        .select_related("dismissed_by")
+        .defer("body", "payload", "response_body")
+    )
+    actors = _Actors(
+        supplier=supplier,
+        our_messages={m.message_id: _operation_label(m.operation) for m in outbound},
+    )
     events = (
         FaultEvent.objects.filter(fault_id=fault.pk)
         .exclude(kind__in=SHOWN_FROM_THEIR_OWN_TABLE)
         .select_related("actor_user")
     )
-    entries = [_event_entry(event) for event in events]
+    entries = [_event_entry(event, actors) for event in events]
     entries += [_update_entry(u) for u in FaultUpdate.objects.filter(fault_id=fault.pk)]
     entries += [
         _comment_entry(c)
@@ -197,17 +235,12 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
         for a in FaultAttachment.objects.filter(fault_id=fault.pk).select_related("added_by")
     ]
     entries += [
-        _appointment_entry(e)
+        _appointment_entry(e, actors)
         for e in AppointmentEvent.objects.filter(appointment__fault_id=fault.pk).select_related(
             "appointment"
         )
     ]
-    entries += [
-        _outbound_entry(m, supplier)
-        for m in OutboundMessage.objects.filter(fault_id=fault.pk)
-        .select_related("dismissed_by")
-        .defer("body", "payload", "response_body")
-    ]
+    entries += [_outbound_entry(m, supplier) for m in outbound]
     entries += [
         _inbound_entry(m, supplier)
         for m in InboundMessage.objects.filter(fault_id=fault.pk).defer("body", "deviations")

@@ -1,6 +1,7 @@
 """Read queries for the wallboard: the NOC's figures for a screen across the room.
 
-Each figure is one query over an index; the list of SLA alerts is bounded like the queue's.
+Each figure is one query over an index; the list of SLA alerts is bounded (a screen shows a
+fixed number of rows) and says how many it leaves out.
 """
 
 from dataclasses import dataclass
@@ -40,8 +41,13 @@ class WallboardFigures:
     def open_total(self) -> int:
         return sum(item.count for item in self.open_by_status)
 
+    @property
+    def alerts_not_shown(self) -> int:
+        """Unfinished faults at risk or breached beyond those listed in `alerts`."""
+        return max(self.at_risk + self.breached - len(self.alerts), 0)
 
-def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 20) -> WallboardFigures:
+
+def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 8) -> WallboardFigures:
     """The wallboard's figures in five queries, each over an index."""
     now = now or timezone.now()
     by_status = dict(

@@ -3,16 +3,19 @@ faults in different states, all made through the services so their timelines are
 
 The partner points at the local supplier simulator over mutual TLS, with the certificates of a
 demo PKI under var/certs (made on first load) and the simulator's client certificate pinned. The
-demo faults' history already happened, so their outbound messages are recorded as delivered,
-except the raise of the pending fault: the simulator receives it when `make run` starts and
-walks that fault through its life.
+demo faults' history already happened, in the hours before the load: their outbound messages
+are recorded as delivered and the supplier's notifications as received and applied, each at the
+time it happened (`recording_history`), except the raise of the pending fault: the simulator
+receives it when `make run` starts and walks that fault through its life.
 
 Loading is idempotent: everything is looked up by a fixed key (slug, code, username, buyer fault
 reference) and left alone when it exists, so a second load writes nothing.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -27,7 +30,6 @@ from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
 from faults.services import (
     Actor,
     fault_accept_resolution,
-    fault_apply_supplier_status,
     fault_cancel,
     fault_comment_add,
     fault_create_draft,
@@ -35,7 +37,9 @@ from faults.services import (
 )
 from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.choices import Environment, Protocol
-from integrations.demo_history import demo_history_load
+from integrations.demo_history import demo_backdate, demo_history_load
+from integrations.demo_supplier import DemoSupplier
+from integrations.inbox import inbox_recording_history
 from integrations.models import BuyerIdentifier, Partner
 from integrations.outbox import outbox_recording_history
 
@@ -271,9 +275,24 @@ def _maintainer_reference(spec: DemoFault) -> str:
     return spec.reference.replace("DEMO-", "CF-DEMO-")
 
 
-def _fault_details() -> dict[str, object]:
+@contextmanager
+def recording_history() -> Iterator[None]:
+    """Faults are being given a past: what they send is recorded as delivered, and what the
+    supplier sends them as received and applied, each at the time of the change."""
+    with outbox_recording_history(), inbox_recording_history():
+        yield
+
+
+# The demo faults' past: the fault started FAULT_STARTED_AGO, was raised RAISED_AGO, and each
+# change after that came STEP_APART from the one before (at most four: all in the past).
+FAULT_STARTED_AGO = timedelta(hours=3)
+RAISED_AGO = timedelta(hours=2, minutes=40)
+STEP_APART = timedelta(minutes=30)
+
+
+def _fault_details(now: datetime) -> dict[str, object]:
     return {
-        "fault_start_time": timezone.now() - timedelta(hours=3),
+        "fault_start_time": now - FAULT_STARTED_AGO,
         "fault_location": "Ground floor comms cupboard, 1 Demo Street, Leeds LS1 1AA",
         "site_access_details": "Reception is staffed 08:00-18:00; ask for the facilities manager.",
         "site_access_contact_name": "Facilities Manager",
@@ -285,58 +304,74 @@ def _fault_details() -> dict[str, object]:
     }
 
 
-def _fault(spec: DemoFault, partner: Partner, agent: AbstractUser) -> Fault:
-    by_agent = Actor.for_user(agent)
-    fault = fault_create_draft(
-        actor=by_agent,
+def _draft(spec: DemoFault, partner: Partner, agent: AbstractUser, now: datetime) -> Fault:
+    return fault_create_draft(
+        actor=Actor.for_user(agent),
         supplier=partner,
         service_id=spec.service_id,
         fault_type=spec.fault_type,
         priority=spec.priority,
         description=spec.description,
         buyer_fault_reference=spec.reference,
-        **_fault_details(),
+        **_fault_details(now),
     )
-    if spec.status == FaultStatus.DRAFT:
-        return fault
-    fault_submit(fault_id=fault.pk, actor=by_agent)
-    if spec.status == FaultStatus.PENDING:
-        return fault
-    for n, status in enumerate(SUPPLIER_STEPS[spec.status], start=1):
-        fault_apply_supplier_status(
-            fault_id=fault.pk,
+
+
+def _fault_with_a_past(
+    spec: DemoFault, supplier: DemoSupplier, agent: AbstractUser, now: datetime
+) -> Fault:
+    """A demo fault raised RAISED_AGO, moved by the supplier's notifications and our answers
+    STEP_APART, as it would have been. Call it while `recording_history`."""
+    by_agent = Actor.for_user(agent)
+    fault = _draft(spec, supplier.partner, agent, now)
+    raised = now - RAISED_AGO
+    fault = fault_submit(fault_id=fault.pk, actor=by_agent, at=raised)
+    at = raised
+    for status in SUPPLIER_STEPS[spec.status]:
+        at += STEP_APART
+        supplier.notify(
+            fault,
             status=status,
-            actor=Actor.partner(f"{spec.reference}-MSG-{n}"),
+            at=at,
             reason=STEP_REASONS.get(status, ""),
             maintainer_fault_reference=(
                 _maintainer_reference(spec) if status == FaultStatus.ACCEPTED else ""
             ),
         )
+    at += STEP_APART
     if spec.status == FaultStatus.IN_PROGRESS:
         fault_comment_add(
-            fault_id=fault.pk, actor=by_agent, text="End user confirms the issue persists."
+            fault_id=fault.pk, actor=by_agent, text="End user confirms the issue persists.", at=at
         )
     elif spec.status == FaultStatus.CLOSED:
-        fault_accept_resolution(fault_id=fault.pk, actor=by_agent)
+        fault_accept_resolution(fault_id=fault.pk, actor=by_agent, at=at)
     elif spec.status == FaultStatus.CANCELLED:
-        fault_cancel(fault_id=fault.pk, actor=by_agent, reason="Raised in error.")
+        fault_cancel(fault_id=fault.pk, actor=by_agent, reason="Raised in error.", at=at)
+    else:
+        at -= STEP_APART
+    demo_backdate(fault, submitted=raised, last_change=at)
     return fault
 
 
-def _faults(partner: Partner, agent: AbstractUser, summary: DemoSummary) -> None:
+def _faults(supplier: DemoSupplier, agent: AbstractUser, summary: DemoSummary) -> None:
     existing = set(
         Fault.objects.filter(
             buyer_fault_reference__in=[spec.reference for spec in DEMO_FAULTS]
         ).values_list("buyer_fault_reference", flat=True)
     )
+    now = timezone.now()
     for spec in DEMO_FAULTS:
         if spec.reference in existing:
             continue
-        if spec.status == FaultStatus.PENDING:
-            _fault(spec, partner, agent)  # its raise goes to the simulator for real
+        if spec.status == FaultStatus.DRAFT:
+            _draft(spec, supplier.partner, agent, now)
+        elif spec.status == FaultStatus.PENDING:
+            # Raised now: its raise goes to the simulator for real.
+            fault = _draft(spec, supplier.partner, agent, now)
+            fault_submit(fault_id=fault.pk, actor=Actor.for_user(agent), at=now)
         else:
-            with outbox_recording_history():  # the rest already happened: nothing is sent
-                _fault(spec, partner, agent)
+            with recording_history():  # the rest already happened: nothing is sent
+                _fault_with_a_past(spec, supplier, agent, now)
         summary.count("faults")
 
 
@@ -350,9 +385,10 @@ def demo_data_load(
     partner = _partner(summary, pki)
     _sla_policies(partner, summary)
     users = _users(password, summary)
-    _faults(partner, users["agent"], summary)
-    with outbox_recording_history():
-        history = demo_history_load(partner=partner, agent=users["agent"])
+    supplier = DemoSupplier(partner)
+    _faults(supplier, users["agent"], summary)
+    with recording_history():
+        history = demo_history_load(supplier=supplier, agent=users["agent"])
     for _ in range(history):
         summary.count("history faults")
     return summary

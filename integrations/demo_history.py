@@ -2,10 +2,19 @@
 list and the wallboard of `make run` show figures worth reading: repair times with and without
 on-hold, breaches, rejected raises and weekly trends.
 
-Each fault is made through the services with back-dated times (the supplier's `sentAt`, our own
-actions' `at`), so its timeline, SLA pauses and SLA figures are the real ones. The choices come
-from a seeded random generator: every load makes the same history. Nothing is sent: the outbound
-messages are recorded as delivered at the time of the change, like the rest of the demo's past.
+Each fault is made through the services with back-dated times (our own actions' `at`), and the
+supplier's part arrives as its notifications do, received by our endpoint and applied by the
+inbox at their `sentAt` (integrations.demo_supplier); so its timeline, SLA pauses and SLA figures
+are the real ones, and integration health counts its messages. The choices come from a seeded
+random generator: every load makes the same history. Nothing is sent: the outbound messages are
+recorded as delivered at the time of the change, like the rest of the demo's past.
+
+The supplier works to the fault's SLA calendar: how long it takes to start and to repair is
+drawn as working time of the policy's calendar (business hours for the demo's Impaired Service
+and Performance Issue policies), as a supplier's field force works, while faults are raised, and
+customers keep a fault on hold, around the clock. Drawn as wall-clock time instead, a third of
+the history lived its whole life at night or over a weekend and read "Elapsed 0 m" on its SLA
+clock, which counts only working time.
 
 What the services stamp with the clock (the row's created and updated times, and the "created"
 line of the audit trail, since nobody drafts a fault in the past) is then set to when it
@@ -14,6 +23,7 @@ with the dashboard.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,13 +33,9 @@ from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus, FaultType
 from faults.models import Fault, FaultEvent
-from faults.services import (
-    Actor,
-    fault_accept_resolution,
-    fault_apply_supplier_status,
-    fault_create_draft,
-    fault_submit,
-)
+from faults.services import Actor, fault_accept_resolution, fault_create_draft, fault_submit
+from faults.sla import AlwaysCalendar, Calendar, calendar_for, sla_policy_for
+from integrations.demo_supplier import DemoSupplier
 from integrations.models import Partner
 
 HISTORY_DAYS = 42
@@ -56,7 +62,16 @@ class _Plan:
     answered: datetime | None
 
 
-def _plans(now: datetime) -> list[_Plan]:
+# The calendar the supplier works to for a fault type and priority.
+CalendarOf = Callable[[str, int], Calendar]
+
+
+def _after(calendar: Calendar, start: datetime, work: timedelta) -> datetime:
+    """When `work` of the calendar's working time is done, starting at `start`."""
+    return calendar.add_working_seconds(start, int(work.total_seconds()))
+
+
+def _plans(now: datetime, calendar_of: CalendarOf) -> list[_Plan]:
     rng = random.Random(SEED)
     plans = []
     for n in range(1, HISTORY_FAULTS + 1):
@@ -77,17 +92,20 @@ def _plans(now: datetime) -> list[_Plan]:
                       None, None, None, None, None)
             )  # fmt: skip
             continue
+        working = calendar_of(fault_type, priority)
+        # The supplier's desk takes faults on around the clock; its engineers start and repair
+        # in working time.
         accepted = submitted + timedelta(minutes=rng.randint(5, 60))
-        started = accepted + timedelta(minutes=rng.randint(20, 180))
+        started = _after(working, accepted, timedelta(minutes=rng.randint(20, 180)))
         hold = None
         repair = timedelta(hours=rng.lognormvariate(1.6, 0.7))
         if rng.random() < 0.2:  # a hard one: days, not hours, and often past its SLA target
             repair += timedelta(hours=rng.uniform(24, 80))
-        resolved: datetime | None = started + repair
-        if rng.random() < 0.3:
-            hold_start = started + repair / 2
+        resolved: datetime | None = _after(working, started, repair)
+        if rng.random() < 0.3:  # half-way through, the end user keeps it waiting for hours
+            hold_start = _after(working, started, repair / 2)
             hold = (hold_start, hold_start + timedelta(hours=rng.uniform(2, 30)))
-            resolved = resolved + (hold[1] - hold[0])
+            resolved = _after(working, hold[1], repair / 2)
         answered: datetime | None = resolved + timedelta(hours=rng.uniform(0.5, 6))
         # The youngest faults are still being worked, or wait for our answer; nothing of
         # theirs happens after now (a supplier's message from the future is an anomaly).
@@ -128,15 +146,14 @@ def _details(plan: _Plan) -> dict[str, object]:
     }
 
 
-def _supplier(fault: Fault, plan: _Plan, status: str, at: datetime, reason: str = "") -> None:
-    fault_apply_supplier_status(
-        fault_id=fault.pk,
-        status=status,
-        actor=Actor.partner(f"{plan.reference}-{status}"),
-        sent_at=at,
-        reason=reason,
-        maintainer_fault_reference=f"CF-{plan.reference}" if status == S.ACCEPTED else "",
-    )
+def _calendars(partner: Partner) -> CalendarOf:
+    """The calendar of the demo partner's SLA policy for a fault type and priority."""
+
+    def calendar_of(fault_type: str, priority: int) -> Calendar:
+        policy = sla_policy_for(partner_id=partner.pk, fault_type=fault_type, priority=priority)
+        return calendar_for(policy) if policy is not None else AlwaysCalendar()
+
+    return calendar_of
 
 
 DRAFTED_BEFORE_SUBMIT = timedelta(minutes=4)
@@ -149,41 +166,52 @@ def _last_change(plan: _Plan) -> datetime:
     return max(moment for moment in moments if moment is not None)
 
 
-def _backdate(fault: Fault, plan: _Plan) -> None:
-    """Give the clock-stamped times of the fault their place in its history."""
-    created = plan.submitted - DRAFTED_BEFORE_SUBMIT
-    Fault.objects.filter(pk=fault.pk).update(created_at=created, updated_at=_last_change(plan))
+def demo_backdate(fault: Fault, *, submitted: datetime, last_change: datetime) -> None:
+    """Give the clock-stamped times of a fault made with a past their place in it: drafted a
+    few minutes before it was submitted, last updated by its last change."""
+    created = submitted - DRAFTED_BEFORE_SUBMIT
+    Fault.objects.filter(pk=fault.pk).update(created_at=created, updated_at=last_change)
     FaultEvent.objects.filter(fault=fault, kind=EventKind.CREATED).update(at=created)
     FaultEvent.objects.filter(fault=fault).update(recorded_at=F("at"))
 
 
-def _live(plan: _Plan, partner: Partner, agent: AbstractUser) -> None:
+def _live(plan: _Plan, supplier: DemoSupplier, agent: AbstractUser) -> None:
     by_agent = Actor.for_user(agent)
     fault = fault_create_draft(
-        actor=by_agent, supplier=partner, buyer_fault_reference=plan.reference, **_details(plan)
+        actor=by_agent,
+        supplier=supplier.partner,
+        buyer_fault_reference=plan.reference,
+        **_details(plan),
     )
-    fault_submit(fault_id=fault.pk, actor=by_agent, at=plan.submitted)
+    fault = fault_submit(fault_id=fault.pk, actor=by_agent, at=plan.submitted)
     if plan.rejected:
-        _supplier(fault, plan, S.REJECTED, plan.rejected, "Service ID not found on our network.")
+        reason = "Service ID not found on our network."
+        supplier.notify(fault, status=S.REJECTED, at=plan.rejected, reason=reason)
     else:
         if plan.accepted:
-            _supplier(fault, plan, S.ACCEPTED, plan.accepted)
+            reference = f"CF-{plan.reference}"
+            supplier.notify(
+                fault, status=S.ACCEPTED, at=plan.accepted, maintainer_fault_reference=reference
+            )
         if plan.started:
-            _supplier(fault, plan, S.IN_PROGRESS, plan.started)
+            supplier.notify(fault, status=S.IN_PROGRESS, at=plan.started)
         if plan.hold:
-            _supplier(fault, plan, S.ON_HOLD, plan.hold[0], "Waiting for access to the site.")
+            reason = "Waiting for access to the site."
+            supplier.notify(fault, status=S.ON_HOLD, at=plan.hold[0], reason=reason)
             if plan.hold[1]:
-                _supplier(fault, plan, S.IN_PROGRESS, plan.hold[1])
+                supplier.notify(fault, status=S.IN_PROGRESS, at=plan.hold[1])
         if plan.resolved:
-            _supplier(fault, plan, S.RESOLVED, plan.resolved, "Fibre spliced; service restored.")
+            reason = "Fibre spliced; service restored."
+            supplier.notify(fault, status=S.RESOLVED, at=plan.resolved, reason=reason)
         if plan.answered:
             fault_accept_resolution(fault_id=fault.pk, actor=by_agent, at=plan.answered)
-    _backdate(fault, plan)
+    demo_backdate(fault, submitted=plan.submitted, last_change=_last_change(plan))
 
 
-def demo_history_load(*, partner: Partner, agent: AbstractUser) -> int:
-    """Create the history faults that do not exist yet; returns how many were created."""
-    plans = _plans(timezone.now())
+def demo_history_load(*, supplier: DemoSupplier, agent: AbstractUser) -> int:
+    """Create the history faults that do not exist yet; returns how many were created. Call it
+    while recording history (`integrations.demo.recording_history`)."""
+    plans = _plans(timezone.now(), _calendars(supplier.partner))
     existing = set(
         Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX).values_list(
             "buyer_fault_reference", flat=True
@@ -192,6 +220,6 @@ def demo_history_load(*, partner: Partner, agent: AbstractUser) -> int:
     created = 0
     for plan in plans:
         if plan.reference not in existing:
-            _live(plan, partner, agent)
+            _live(plan, supplier, agent)
             created += 1
     return created

@@ -4,6 +4,9 @@ never applied twice; a row whose task was lost is picked up by the sweep."""
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NoReturn
@@ -21,6 +24,20 @@ from integrations.models import BuyerIdentifier, InboundMessage, Partner
 
 logger = logging.getLogger(__name__)
 MAX_APPLY_ATTEMPTS = 5
+_recording_history: ContextVar[bool] = ContextVar("inbox_recording_history", default=False)
+
+
+@contextmanager
+def inbox_recording_history() -> Iterator[None]:
+    """Within this block, faults are being given a past (the demo data): a message stored is
+    one that arrived when it was sent (its `sent_at`), and whoever stores it applies it at once,
+    as of then; it is never queued (a task per message would only find it applied). The
+    outbox's counterpart is `outbox_recording_history`."""
+    token = _recording_history.set(True)
+    try:
+        yield
+    finally:
+        _recording_history.reset(token)
 
 
 class UnknownFault(Exception):
@@ -93,6 +110,8 @@ def inbox_store(received: Received) -> Stored:
         raise UnknownFault(received.buyer_fault_reference)
     digest = hashlib.sha256(received.body).hexdigest()
     message_id = received.message_id[:100]
+    history = _recording_history.get() and received.sent_at is not None
+    received_at = received.sent_at if history else timezone.now()
     sql = _STORE_SQL.format(
         inbound=connection.ops.quote_name(InboundMessage._meta.db_table),
         fault=connection.ops.quote_name(Fault._meta.db_table),
@@ -109,7 +128,7 @@ def inbox_store(received: Received) -> Stored:
         received.client_cert_fingerprint,
         _db("deviations", received.deviations),
         InboundStatus.RECEIVED,
-        _db("received_at", timezone.now()),
+        _db("received_at", received_at),
         received.partner.pk,
         received.buyer_fault_reference,
         received.buyer_identifier,
@@ -119,7 +138,8 @@ def inbox_store(received: Received) -> Stored:
         row = cursor.fetchone()
     if row is not None:
         inbound_id = row[0]
-        transaction.on_commit(lambda: enqueue_apply(inbound_id))
+        if not history:
+            transaction.on_commit(lambda: enqueue_apply(inbound_id))
         return Stored(inbound_id, True)
     duplicate = InboundMessage.objects.filter(
         partner=received.partner, message_id=message_id, body_sha256=digest
@@ -168,7 +188,7 @@ def inbox_apply(*, inbound_id: int) -> str | None:
             message.status = InboundStatus.FAILED
     else:
         message.status = InboundStatus.APPLIED
-        message.applied_at = timezone.now()
+        message.applied_at = message.received_at if _recording_history.get() else timezone.now()
         message.last_error = ""
     message.save(update_fields=["status", "attempts", "last_error", "applied_at"])
     return message.status

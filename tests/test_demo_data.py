@@ -21,10 +21,12 @@ from faults.models import (
     SlaPause,
     SlaPolicy,
 )
-from integrations.choices import OutboundStatus
+from faults.sla import fault_sla_recompute
+from integrations.choices import InboundStatus, OutboundStatus
 from integrations.demo import DEMO_FAULTS, demo_data_load
 from integrations.demo_history import HISTORY_DAYS, HISTORY_FAULTS, REFERENCE_PREFIX
-from integrations.models import BuyerIdentifier, OutboundMessage, Partner
+from integrations.health import integration_health
+from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +237,69 @@ def test_history_messages_and_timelines_happened_when_their_faults_did(agent_use
     assert oldest.created_at.date().isoformat() in page  # the "Created" line is from then
     assert "Last error" not in page
     assert "never sent" not in page
+
+
+# --- the SLA clock and the supplier's messages of the demo's past (issue 10 #18) ---------------
+
+
+def test_the_history_sla_figures_are_the_engines_and_count_the_suppliers_work():
+    demo_data_load()
+    history = Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX)
+    worked = history.filter(accepted_at__isnull=False, resolved_at__isnull=False)
+
+    # What a fault stores is what the SLA engine computes from its (back-dated) history.
+    for fault in history.select_related("sla_policy"):
+        stored = (fault.sla_state, fault.sla_elapsed_seconds, fault.sla_paused_seconds)
+        fault_sla_recompute(fault, now=fault.sla_computed_at)
+        assert (fault.sla_state, fault.sla_elapsed_seconds, fault.sla_paused_seconds) == stored
+    # The supplier worked to the SLA's calendar: every fault it repaired used SLA time, and
+    # every fault it kept on hold was paused in it (none lived its life at night only).
+    assert worked.count() > 40
+    assert not worked.filter(sla_elapsed_seconds=0).exists()
+    held = worked.filter(sla_pauses__isnull=False).distinct()
+    assert held.exists() and not held.filter(sla_paused_seconds=0).exists()
+
+
+def test_the_suppliers_part_of_the_demo_arrives_as_its_messages_do(agent_user, client):
+    started = timezone.now()
+    demo_data_load()
+    demo = Fault.objects.exclude(status__in=(FaultStatus.DRAFT, FaultStatus.PENDING))
+    changes = FaultEvent.objects.filter(fault__in=demo, kind="status", actor_kind="partner")
+
+    # Each change the supplier made came in one notification, stored raw and applied then.
+    inbound = InboundMessage.objects.filter(fault__in=demo)
+    assert inbound.count() == changes.count() > 0
+    assert set(inbound.values_list("message_type", "status", "attempts")) == {
+        ("notifyFaultReportUpdate", InboundStatus.APPLIED, 1)
+    }
+    assert not inbound.exclude(received_at=F("sent_at")).exists()
+    assert not inbound.exclude(applied_at=F("received_at")).exists()
+    assert not inbound.filter(received_at__gte=started).exists()
+    assert set(changes.values_list("actor_ref", flat=True)) == set(
+        inbound.values_list("message_id", flat=True)
+    )
+    # Integration health counts them, as the fault pages show them.
+    (health,) = integration_health()
+    assert health.inbound.all_time == {InboundStatus.APPLIED: inbound.count()}
+    client.force_login(agent_user)
+    page = client.get("/faults/DEMO-H001/").content.decode()
+    assert (
+        page.count('data-kind="inbound"')
+        == inbound.filter(fault__buyer_fault_reference="DEMO-H001").count()
+    )
+
+
+def test_the_demo_faults_were_moved_in_the_hours_before_the_load():
+    started = timezone.now()
+    demo_data_load()
+
+    for spec in DEMO_FAULTS:
+        fault = Fault.objects.get(buyer_fault_reference=spec.reference)
+        times = list(
+            FaultEvent.objects.filter(fault=fault, kind="status").values_list("at", flat=True)
+        )
+        if spec.status in (FaultStatus.DRAFT, FaultStatus.PENDING):
+            continue
+        assert len(set(times)) == len(times), spec.reference  # no two steps at one instant
+        assert max(times) < started, spec.reference
+        assert fault.created_at < fault.submitted_at, spec.reference

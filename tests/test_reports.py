@@ -219,10 +219,23 @@ def test_weekly_trends_bucket_by_iso_week(partner):
 
     trends = sla_dashboard(period).trends
 
-    assert [(w.label, w.raised, w.resolved, w.breached) for w in trends] == [
+    assert [(w.iso_week, w.raised, w.resolved, w.breached) for w in trends] == [
         ("2026-W10", 2, 1, 1),
         ("2026-W11", 1, 1, 1),
     ]
+
+
+def test_weeks_are_named_by_the_monday_they_commence_in_words():
+    # Given a period inside one year, then one that starts in the last week of the year before.
+    in_2026 = DashboardFilters(date_from=date(2026, 10, 26), date_to=date(2026, 11, 8))
+    new_year = DashboardFilters(date_from=date(2026, 1, 1), date_to=date(2026, 1, 11))
+
+    assert [w.label for w in sla_dashboard(in_2026).trends] == ["w/c 26 Oct", "w/c 2 Nov"]
+    assert [w.label for w in sla_dashboard(new_year).trends] == [
+        "w/c 29 Dec 2025",
+        "w/c 5 Jan 2026",
+    ]
+    assert [w.iso_week for w in sla_dashboard(new_year).trends] == ["2026-W01", "2026-W02"]
 
 
 def test_a_period_without_faults_has_empty_rows_and_zero_weeks(db):

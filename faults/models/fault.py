@@ -40,8 +40,14 @@ class Fault(ConcurrentTransitionMixin, models.Model):
         validators=[validate_reference],
         help_text=f"Ours: {REFERENCE_RULE}.",
     )
+    # The supplier's document calls it maintainerFaultReference; the agent knows it as the
+    # supplier's reference (abbreviated "Supplier's ref." only where a column is narrow).
     maintainer_fault_reference = models.CharField(
-        max_length=36, blank=True, db_index=True, help_text="The supplier's, set on acceptance."
+        "supplier's reference",
+        max_length=36,
+        blank=True,
+        db_index=True,
+        help_text="The supplier's, set on acceptance.",
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from faults.choices import OPEN_STATUSES
 from faults.csv_cells import CsvLines, safe_cell
 from faults.reports.dashboard import MISSED_SIDES, Dashboard, DashboardRow
+from faults.reports.trends import week_commencing
 
 
 def _number(value: float | None) -> str:
@@ -35,7 +36,9 @@ HEADER = [
     *(f"missed_appointments_{side}" for side in MISSED_SIDES),
     "rejected_raises",
 ]
-TREND_HEADER = ["iso_week", "week_start", "raised", "resolved", "breached"]
+# "week" as the page names it, with the year (a CSV is read away from the period it came from);
+# the ISO week and the Monday's date for machines.
+TREND_HEADER = ["week", "week_start", "iso_week", "raised", "resolved", "breached"]
 
 
 def _row(row: DashboardRow) -> list[str | int]:
@@ -76,5 +79,12 @@ def dashboard_csv_lines(dashboard: Dashboard) -> Iterator[str]:
     yield writer.line(TREND_HEADER)
     for week in dashboard.trends:
         yield writer.line(
-            [week.label, week.week_start.isoformat(), week.raised, week.resolved, week.breached]
+            [
+                week_commencing(week.week_start, with_year=True),
+                week.week_start.isoformat(),
+                week.iso_week,
+                week.raised,
+                week.resolved,
+                week.breached,
+            ]
         )

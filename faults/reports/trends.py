@@ -1,4 +1,6 @@
-"""Weekly trends for the dashboard: faults raised, resolved and breached per ISO week."""
+"""Weekly trends for the dashboard: faults raised, resolved and breached per week (ISO weeks,
+Monday to Sunday), each named as a manager reads it: "w/c 26 Oct", the week commencing Monday
+26 October. The ISO name ("2026-W44") is kept for machines (the CSV, a <time> element)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncWeek
+from django.utils.dateformat import format as format_date
 
 from faults.choices import SlaState
 from faults.reports.filters import DashboardFilters
@@ -20,12 +23,23 @@ class WeekTrend:
     raised: int = 0
     resolved: int = 0
     breached: int = 0
+    with_year: bool = False  # the period spans two years: "w/c 29 Dec 2025", "w/c 5 Jan 2026"
 
     @property
     def label(self) -> str:
-        """The ISO week, e.g. 2026-W07."""
+        """The week in words: "w/c 26 Oct" (week commencing Monday 26 October)."""
+        return week_commencing(self.week_start, with_year=self.with_year)
+
+    @property
+    def iso_week(self) -> str:
+        """The ISO week, e.g. 2026-W07: for machines."""
         year, week, _ = self.week_start.isocalendar()
         return f"{year}-W{week:02d}"
+
+
+def week_commencing(monday: date, *, with_year: bool = False) -> str:
+    """ "w/c 26 Oct", or "w/c 26 Oct 2026" with the year."""
+    return "w/c " + format_date(monday, "j M Y" if with_year else "j M")
 
 
 def _monday(day: date) -> date:
@@ -45,7 +59,8 @@ def _per_week(faults: QuerySet, field: str, filters: DashboardFilters) -> dict[d
 def weekly_trends(
     faults: QuerySet, filters: DashboardFilters, *, resolved: QuerySet
 ) -> list[WeekTrend]:
-    """Every ISO week the period touches, oldest first, with zero for quiet weeks.
+    """Every week (ISO, Monday to Sunday) the period touches, oldest first, with zero for quiet
+    weeks.
 
     raised: submitted to the supplier in the week; resolved: `resolved` (the dashboard's
     resolved-in-period faults) by resolved time; breached: the instant the SLA target was passed
@@ -57,6 +72,7 @@ def weekly_trends(
     breached = _per_week(faults.filter(sla_state__in=BREACH_STATES), "sla_due_at", filters)
     weeks = []
     week = _monday(filters.date_from)
+    with_year = week.year != filters.date_to.year
     while week <= filters.date_to:
         weeks.append(
             WeekTrend(
@@ -64,6 +80,7 @@ def weekly_trends(
                 raised=raised.get(week, 0),
                 resolved=resolved_by_week.get(week, 0),
                 breached=breached.get(week, 0),
+                with_year=with_year,
             )
         )
         week += timedelta(days=7)

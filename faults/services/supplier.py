@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
-from faults.field_labels import field_labels
+from faults.field_labels import field_label, field_labels
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
@@ -129,7 +129,7 @@ def _apply_maintainer_reference(fault: Fault, reference: str, actor: Actor, at: 
         kind=EventKind.SUPPLIER_DATA,
         actor=actor,
         at=at,
-        message=f"Maintainer reference {reference}",
+        message=f"{field_label('maintainer_fault_reference')} {reference}",
         data={"maintainer_fault_reference": [fault.maintainer_fault_reference, reference]},
     )
     fault.maintainer_fault_reference = reference

@@ -249,6 +249,31 @@
     }
   });
 
+  // --- A field in error is marked, and unmarked once fixed ---------------------------------
+  // Django marks a control it renders with errors (aria-invalid, and aria-describedby naming
+  // the error list `<id>_error`). The raise form's live check and the fault list's filters
+  // refresh their errors with htmx without re-rendering the controls, so after every swap each
+  // field (includes/field.html: data-error-id) is marked from whether its error list is on the
+  // page now: aria-invalid, which Pico draws with a red border, and the list named by
+  // aria-describedby; both are taken away when the error is gone.
+  function markFields(scope) {
+    scope.querySelectorAll(".field[data-error-id]").forEach(function (field) {
+      var errorId = field.getAttribute("data-error-id");
+      var list = document.getElementById(errorId);
+      var invalid = !!(list && list.textContent.trim());
+      field.querySelectorAll("input, select, textarea").forEach(function (control) {
+        if (NOT_ENTRIES[control.type]) { return; }
+        if (invalid) { control.setAttribute("aria-invalid", "true"); } else { control.removeAttribute("aria-invalid"); }
+        var ids = (control.getAttribute("aria-describedby") || "").split(/\s+/)
+          .filter(function (id) { return id && id !== errorId; });
+        if (invalid) { ids.push(errorId); }
+        if (ids.length) { control.setAttribute("aria-describedby", ids.join(" ")); } else { control.removeAttribute("aria-describedby"); }
+      });
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function () { markFields(document); });
+  document.addEventListener("htmx:oobAfterSwap", function () { markFields(document); });
+
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (button) {

@@ -168,7 +168,7 @@ def test_12_accepted(feed):
     assert fault.accepted_at == SENT
     assert updates(fault) == []
     assert [(e.kind, e.from_status, e.to_status, e.message) for e in fed.events] == [
-        (EventKind.SUPPLIER_DATA, "", "", "Maintainer reference CF-XYZZY"),
+        (EventKind.SUPPLIER_DATA, "", "", "Supplier's reference CF-XYZZY"),
         (EventKind.STATUS, "pending", "accepted", ""),
     ]
     assert fed.events[-1].actor_ref == "CF-00001"
@@ -334,7 +334,7 @@ def test_32_appointment_missed(feed, spbuyerid):
     assert fault.status == FaultStatus.ACCEPTED
     assert fault.maintainer_fault_reference == "CF-XYZZY"
     reference, *notes = fed.of_kind(EventKind.SUPPLIER_DATA)
-    assert reference.message == "Maintainer reference CF-XYZZY"
+    assert reference.message == "Supplier's reference CF-XYZZY"
     assert notes == appointment_notes(fed) != []
     # Surprising: the "missed appointment" sample says N to every flag, so nobody missed it.
     appointment = Appointment.objects.get(fault=fault, reservation_key=KEY)

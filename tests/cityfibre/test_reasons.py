@@ -5,6 +5,7 @@ rows stored before that are rewritten by a data migration."""
 
 import importlib
 
+import lxml.html
 import pytest
 from django.apps import apps
 from django.utils import timezone
@@ -32,7 +33,7 @@ IN_WORDS = f"Service ID: Service '{SERVICE}' is not valid"
         (f'{{"serviceAffected": "Service \'{SERVICE}\' is not valid"}}', IN_WORDS),
         (
             '{"maintainerFaultReference": "No workflow found with that reference"}',
-            "Maintainer fault reference: No workflow found with that reference",
+            "Supplier's reference: No workflow found with that reference",
         ),
         (
             '{"priorityLevel": "Missing mandatory field", "faultStartTime": "Not a date"}',
@@ -110,6 +111,26 @@ def test_a_raise_the_simulator_refuses_rejects_the_fault_with_its_reason_in_word
     page = client.get(f"/faults/{fault.buyer_fault_reference}/").content.decode()
     assert "Service ID: Service &#x27;SIM-REJECT-0001&#x27; is not valid" in page
     assert "serviceAffected" not in page
+
+
+@pytest.mark.django_db
+def test_a_refused_raise_is_the_suppliers_doing_on_the_timeline_with_our_message_as_detail(
+    simulator, partner, buyer_identifier, sla_policy, client, agent_user
+):
+    fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier, service_id=SERVICE)
+    fault_submit(fault_id=fault.pk, actor=Actor.system("test"))
+    message = OutboundMessage.objects.get(fault=fault)
+    outbox_deliver(outbound_id=message.pk)
+    client.force_login(agent_user)
+
+    page = lxml.html.fromstring(client.get(f"/faults/{fault.buyer_fault_reference}/").content)
+
+    (rejected,) = page.xpath("//li[@data-kind='status'][contains(., 'Rejected')]")
+    meta = rejected.xpath(".//*[contains(@class, 'timeline-meta')]")[0]
+    who = " ".join(meta.text_content().split())
+    assert partner.name in who
+    assert f"in answer to our Raise fault, message {message.message_id}" in who
+    assert "Partner message" not in page.text_content()
 
 
 @pytest.mark.django_db

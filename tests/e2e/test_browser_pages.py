@@ -8,15 +8,21 @@ template syntax by the rig (tests/e2e/conftest.py)."""
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from integrations.demo import demo_data_load
+from faults.models import Fault
+from integrations.demo import DEMO_PARTNER_SLUG, demo_data_load
+from integrations.models import Partner
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import screenshot
+from tests.factories import FaultFactory
+from tests.helpers import bring_to
 from tests.template_leaks import check_page_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -129,7 +135,7 @@ AGENT_PAGES = (
         "fault-detail-on-hold",
         "/faults/DEMO-0005/",
         "Fault DEMO-0005",
-        ("On hold", "Status reason", "Supplier reference", "SLA", "Timeline", "Actions"),
+        ("On hold", "Status reason", "Supplier's reference", "SLA", "Timeline", "Actions"),
     ),
     MainPage(
         "fault-detail-resolved",
@@ -254,6 +260,47 @@ def test_the_wallboard_is_dark_large_and_refreshes_itself(browser_as, demo, colo
     screenshot(page, f"wallboard-{color_scheme}")
 
 
+SCREENS = [{"width": 1920, "height": 1080}, {"width": 1440, "height": 900}]
+PAGE_SIZE = """() => ({scrollHeight: document.documentElement.scrollHeight,
+  scrollWidth: document.documentElement.scrollWidth,
+  innerHeight: window.innerHeight, innerWidth: window.innerWidth})"""
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_the_wallboard_fits_the_noc_screen_without_scrolling(browser_as, demo, screen):
+    # Given many more faults breached than a screen can list.
+    partner = Partner.objects.get(slug=DEMO_PARTNER_SLUG)
+    for n in range(30):
+        bring_to(
+            FaultFactory(supplier=partner, buyer_identifier=partner.buyer_identifiers.get()),
+            "in-progress",
+            start=timezone.now() - timedelta(days=10, minutes=n),
+        )
+    alerts = Fault.objects.filter(sla_state__in=("at-risk", "breached")).exclude(
+        status__in=("closed", "cancelled", "rejected")
+    )
+    page = browser_as(demo["manager"])
+    page.set_viewport_size(screen)
+
+    page.goto("/wallboard/")
+
+    size = page.evaluate(PAGE_SIZE)
+    assert size["scrollHeight"] <= size["innerHeight"], size
+    assert size["scrollWidth"] <= size["innerWidth"], size
+    # Large type for a screen across the room.
+    assert float(page.evaluate("getComputedStyle(document.body).fontSize").rstrip("px")) >= 24
+    figure_px = page.locator("[data-figure=breached] .figure").evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)"
+    )
+    assert figure_px >= 64
+    # The list is bounded, and says how many it leaves out.
+    rows = page.locator("#wallboard-alerts-table tbody tr").count()
+    more = alerts.count() - rows
+    assert rows >= 4 and more > 0
+    expect(page.get_by_text(f"and {more} more at risk or breached")).to_be_visible()
+    screenshot(page, f"wallboard-{screen['width']}x{screen['height']}")
+
+
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
 
@@ -321,6 +368,33 @@ def test_the_fault_list_reads_row_by_row_at_desktop_width(browser_as, demo):
     broken = page.locator("table.fault-list").evaluate(BROKEN_TEXT)
     assert [text for text in broken if text.split(":")[0] not in PROSE_COLUMNS] == []
     screenshot(page, "fault-list-layout")
+
+
+def test_a_filter_error_is_said_once_and_its_field_marked_until_fixed(browser_as, demo):
+    page = browser_as(demo["agent"])
+    page.goto("/faults/")
+    filters = page.get_by_role("form", name="Filter the faults")
+    created_to = filters.get_by_label("Created to")
+
+    filters.get_by_label("Created from").fill("2026-02-10")
+    created_to.fill("2026-02-01")
+    created_to.dispatch_event("change")
+
+    summary = page.locator(".filter-errors")
+    expect(summary).to_contain_text("Created to: The end date is before the start date.")
+    expect(page.get_by_text("The end date is before the start date.")).to_have_count(1)
+    expect(created_to).to_have_attribute("aria-invalid", "true")
+    expect(created_to).to_have_accessible_description(re.compile("end date is before"))
+    created_to.blur()  # the screenshot shows the field's mark, not its focus ring
+    screenshot(page, "fault-list-filter-error")
+    summary.get_by_role("link", name="Created to").click()
+    expect(created_to).to_be_focused()
+
+    created_to.fill("2026-02-20")
+    created_to.dispatch_event("change")
+
+    expect(summary).to_have_count(0)
+    expect(created_to).not_to_have_attribute("aria-invalid", "true")
 
 
 def test_the_fault_header_sets_the_description_apart_from_the_facts(browser_as, demo):

@@ -146,3 +146,39 @@ def test_save_draft_without_a_service_id_is_held_back_by_the_browser(form):
     expect(form.get_by_label("Service ID")).to_be_focused()
     assert form.get_by_label("Service ID").evaluate("el => el.validity.valueMissing")
     assert Fault.objects.count() == 0
+
+
+def _border(locator) -> str:
+    return locator.evaluate("el => getComputedStyle(el).borderTopColor")
+
+
+def _wait_for_border(page: Page, locator, colour: str, *, same: bool) -> None:
+    """Pico eases border colours in; wait until the field's border is (or is not) `colour`."""
+    page.wait_for_function(
+        "([el, colour, same]) => (getComputedStyle(el).borderTopColor === colour) === same",
+        arg=[locator.element_handle(), colour, same],
+    )
+
+
+def test_a_live_check_error_marks_its_field_until_it_is_fixed(form):
+    email = form.get_by_label("Reporter email")
+    valid_border = _border(form.get_by_label("Reporter name"))
+
+    email.fill("not an address")
+
+    # The live check's error is under the field, and the field says so: red, and invalid for
+    # assistive technology, described by the error.
+    expect(form.locator("#errors-reporter_email")).to_contain_text("Enter a valid email address")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("Enter a valid email address"))
+    email.blur()
+    _wait_for_border(form, email, valid_border, same=False)
+    screenshot(form, "raise-form-live-check-error")
+
+    email.fill("noc@example.test")
+
+    expect(form.locator("#errors-reporter_email .errorlist")).to_have_count(0)
+    expect(email).not_to_have_attribute("aria-invalid", "true")
+    expect(email).not_to_have_accessible_description(re.compile("valid email"))
+    email.blur()
+    _wait_for_border(form, email, valid_border, same=True)

@@ -3,9 +3,11 @@ a query count that does not grow with the number of faults."""
 
 import csv
 import io
+import json
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -78,8 +80,8 @@ def test_the_csv_carries_the_same_numbers(manager_client, partner, three_resolve
     assert data["on_hold_share_percent"] == "11.1"
     assert total[:2] == ["All", "all"]
     assert lines[4] == []
-    assert lines[5] == ["iso_week", "week_start", "raised", "resolved", "breached"]
-    assert sum(int(week[3]) for week in lines[6:]) == 3
+    assert lines[5] == ["week", "week_start", "iso_week", "raised", "resolved", "breached"]
+    assert sum(int(week[4]) for week in lines[6:]) == 3
     assert header.index("rejected_raises") == len(header) - 1
 
 
@@ -127,7 +129,7 @@ def test_a_valid_period_and_filters_are_used(manager_client, partner, three_reso
 
     dashboard = response.context["dashboard"]
     assert (dashboard.filters.days, dashboard.filters.supplier) == (14, other)
-    assert [w.label for w in dashboard.trends] == ["2026-W02", "2026-W03"]
+    assert [w.label for w in dashboard.trends] == ["w/c 5 Jan", "w/c 12 Jan"]
     assert dashboard.rows == []
 
 
@@ -217,3 +219,31 @@ def test_dates_edited_beside_the_preset_shown_win(manager_client):
     assert manager_client.get(DASHBOARD, edited).context["dashboard"].filters.days == 10
     # A new preset with the old preset's dates still in the boxes (no script): the preset wins.
     assert manager_client.get(DASHBOARD, unchanged).context["dashboard"].filters.days == 7
+
+
+def test_weeks_read_as_the_monday_they_commence_in_the_chart_the_table_and_the_csv(
+    manager_client, partner, three_resolved
+):
+    period = {"date_from": "2026-10-26", "date_to": "2026-11-08"}
+
+    page = manager_client.get(DASHBOARD, period)
+    export = manager_client.get(EXPORT, period)
+
+    document = lxml.html.fromstring(page.content)
+    chart = json.loads(document.get_element_by_id("dashboard-trends").text)
+    assert chart["labels"] == ["w/c 26 Oct", "w/c 2 Nov"]
+    for table in ("table-flow", "table-breached"):
+        weeks = document.xpath(f"//table[@id='{table}']/tbody/tr/th/time")
+        assert [(w.text, w.get("datetime")) for w in weeks] == [
+            ("w/c 26 Oct", "2026-W44"),
+            ("w/c 2 Nov", "2026-W45"),
+        ]
+    assert "W44" not in " ".join(document.text_content().split())
+    lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    weeks = lines[
+        lines.index(["week", "week_start", "iso_week", "raised", "resolved", "breached"]) + 1 :
+    ]
+    assert [week[:3] for week in weeks] == [
+        ["w/c 26 Oct 2026", "2026-10-26", "2026-W44"],
+        ["w/c 2 Nov 2026", "2026-11-02", "2026-W45"],
+    ]

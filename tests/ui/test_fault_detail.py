@@ -3,7 +3,8 @@ every kind of entry, a fixed number of queries whatever the timeline's length, t
 htmx polls, and user text always escaped."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
@@ -11,11 +12,19 @@ from django.utils import timezone
 
 from appointments.gateways import SlotQuery
 from appointments.services import appointment_reserve, appointment_slots_query
-from faults.services import Actor, UpdateEntry, fault_comment_add, fault_updates_merge
+from faults.choices import SlaCalendar
+from faults.services import (
+    Actor,
+    UpdateEntry,
+    fault_apply_supplier_status,
+    fault_comment_add,
+    fault_submit,
+    fault_updates_merge,
+)
 from integrations.models import OutboundMessage
 from integrations.outbox import outbox_deliver
-from tests.factories import FaultFactory
-from tests.helpers import bring_to
+from tests.factories import FaultFactory, SlaPolicyFactory
+from tests.helpers import SUPPLIER, bring_to
 from tests.ui.test_appointments_ui import PRODUCT, UPRN, supplier_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +217,57 @@ def test_a_reader_is_told_the_actions_are_for_agents(manager_client, fault):
     assert _actions(manager_client.get(url(fault)).content) == (
         "Actions You can read this fault; acting on it is for agents."
     )
+
+
+def test_a_suppliers_change_names_the_supplier_and_its_message(agent_client, fault):
+    fault = bring_to(fault, "accepted")  # the supplier's notification "TEST-MSG"
+
+    page = lxml.html.fromstring(agent_client.get(url(fault)).content)
+
+    (accepted,) = page.xpath("//li[@data-kind='status'][contains(., 'Accepted')]")
+    meta = " ".join(accepted.xpath(".//*[@class='timeline-meta']")[0].text_content().split())
+    assert meta.endswith("Status changed · Test Supplier (message TEST-MSG)")
+
+
+def test_the_sla_clock_says_what_it_counts_with_the_clock_time_beside_it(
+    agent_client, partner, buyer_identifier
+):
+    # Given a business-hours SLA and a fault the supplier took on and fixed over a Saturday,
+    # on hold for most of the day: no business hour passed, so its SLA used none.
+    SlaPolicyFactory(
+        partner=partner, target=timedelta(hours=20), calendar=SlaCalendar.BUSINESS_HOURS
+    )
+    saturday = datetime(2026, 10, 17, 4, 0, tzinfo=ZoneInfo("Europe/London"))
+    fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+    fault_submit(fault_id=fault.pk, actor=Actor.system("test"), at=saturday)
+    steps = (
+        ("accepted", timedelta(hours=1)),
+        ("in-progress", timedelta(hours=3, minutes=40)),
+        ("on-hold", timedelta(hours=5, minutes=40)),
+        ("in-progress", timedelta(hours=19, minutes=35)),
+        ("resolved", timedelta(hours=21, minutes=40)),
+    )
+    for status, after in steps:
+        fault_apply_supplier_status(
+            fault_id=fault.pk,
+            status=status,
+            actor=SUPPLIER,
+            sent_at=saturday + after,
+            maintainer_fault_reference="CS0001" if status == "accepted" else "",
+        )
+
+    page = lxml.html.fromstring(agent_client.get(url(fault)).content)
+
+    (sla,) = page.xpath("//dl[@id='fault-sla']")
+    clock = {
+        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
+        for dt in sla.xpath("./dt")
+    }
+    assert clock["SLA"] == "Met"
+    assert clock["Target"] == (
+        "20 h 0 m counted in business hours (Monday to Friday, 08:00 to 18:00, not bank holidays)"
+    )
+    assert clock["Elapsed"] == "0 m of business hours"
+    assert clock["Paused"] == "0 m of business hours"
+    # The clock time, as the dashboard counts time to repair: 21 h 40 m, 13 h 55 m on hold.
+    assert clock["Time to repair"] == "7 h 45 m + 13 h 55 m on hold (clock time)"

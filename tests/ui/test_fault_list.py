@@ -7,6 +7,7 @@ import io
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -315,6 +316,36 @@ def test_bad_filter_values_are_explained_not_a_500(agent_client, make_fault, par
     assert 'role="alert"' in answer.text
 
 
+@pytest.mark.parametrize(
+    ("params", "control", "message"),
+    [
+        ({"created_from": "not-a-date"}, "id_created_from", "Enter a valid date."),
+        ({"priority": "abc"}, "id_priority", "Select a valid choice."),
+        ({"status": "bogus"}, "id_status_0", "Select a valid choice."),
+    ],
+)
+def test_a_filter_error_is_said_once_in_the_summary_which_links_to_the_field(
+    agent_client, make_fault, params, control, message
+):
+    make_fault()
+    name = next(iter(params))
+
+    page = lxml.html.fromstring(agent_client.get("/faults/", params).content)
+
+    text = " ".join(page.text_content().split())
+    assert text.count(message) == 1, text
+    (line,) = page.xpath("//*[contains(@class, 'filter-errors')]//li")
+    assert line.get("id") == f"id_{name}_error"
+    assert line.xpath(".//a/@href") == [f"#{control}"]
+    assert message in line.text_content()
+    # The field is marked, and names the summary's line as what describes it.
+    (field,) = page.xpath(f"//form[@id='fault-filters']//*[@id='{control}']")
+    assert field.get("aria-invalid") == "true"
+    described = field if field.get("type") != "checkbox" else field.xpath("ancestor::fieldset")[0]
+    assert f"id_{name}_error" in described.get("aria-describedby", "").split()
+    assert not page.xpath("//form[@id='fault-filters']//*[contains(@class, 'errorlist')]")
+
+
 def test_an_unknown_sort_still_lists_in_the_default_order(agent_client, make_fault):
     older = make_fault(created_days_ago=2)
     newer = make_fault(created_days_ago=1)
@@ -360,7 +391,7 @@ def test_export_has_a_header_and_only_the_filtered_rows(agent_client, make_fault
 
     rows = read_csv(agent_client.get("/faults/export.csv", {"status": "pending", "priority": 1}))
 
-    assert rows[0][:3] == ["Buyer reference", "Maintainer reference", "Parent"]
+    assert rows[0][:3] == ["Buyer reference", "Supplier's reference", "Parent"]
     assert [row[0] for row in rows[1:]] == refs(wanted)
     assert "attachment" in agent_client.get("/faults/export.csv")["Content-Disposition"]
 

@@ -78,3 +78,73 @@ def test_the_slot_picker_names_the_address_fields_as_the_raise_form_does(agent_c
 
     for name in ("address_key", "product_name"):
         assert str(SlotQueryForm.base_fields[name].label) == form[name]
+
+
+# --- the supplier's reference (issue 10) -------------------------------------------------------
+
+SUPPLIERS_REFERENCE = "Supplier's reference"
+
+
+def test_the_suppliers_reference_has_one_name_on_every_page_the_csv_and_the_timeline(
+    agent_client, partner, buyer_identifier
+):
+    fault = bring_to(
+        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "in-progress"
+    )
+
+    detail = lxml.html.fromstring(agent_client.get(f"/faults/{fault}/").content)
+    facts = detail.xpath("//dl[contains(@class, 'fault-facts')]/dt/text()")
+    timeline = " ".join(detail.xpath("//*[@id='fault-timeline']")[0].text_content().split())
+    listing = lxml.html.fromstring(agent_client.get("/faults/").content)
+    # The list's column is narrow: an abbreviation whose title is the name.
+    abbreviations = listing.xpath("//thead//th//abbr")
+    export = b"".join(agent_client.get("/faults/export.csv").streaming_content).decode()
+    header = next(csv.reader(io.StringIO(export.lstrip("\ufeff"))))
+
+    assert SUPPLIERS_REFERENCE in facts
+    assert f"{SUPPLIERS_REFERENCE} CS0001" in timeline
+    assert [(a.text_content(), a.get("title")) for a in abbreviations] == [
+        ("Supplier's ref.", SUPPLIERS_REFERENCE)
+    ]
+    assert SUPPLIERS_REFERENCE in header
+    assert element_label("maintainerFaultReference") == SUPPLIERS_REFERENCE
+    everything = " ".join([*facts, timeline, listing.text_content(), *header]).lower()
+    assert "maintainer" not in everything
+
+
+def test_the_migration_renames_the_suppliers_reference_in_what_we_wrote_before(
+    partner, buyer_identifier
+):
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from faults.models import FaultEvent
+
+    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "accepted")
+    line = FaultEvent.objects.get(fault=fault, kind="supplier-data")
+    FaultEvent.objects.filter(pk=line.pk).update(message="Maintainer reference CS0001")
+    refusal = FaultEvent.objects.create(
+        fault=fault,
+        kind="anomaly",
+        at=timezone.now(),
+        actor_kind="partner",
+        message="The supplier refused our requestFaultReportUpdate: "
+        "Maintainer fault reference: No workflow found with that reference",
+    )
+    typed = FaultEvent.objects.create(
+        fault=fault, kind="comment", at=timezone.now(), actor_kind="user",
+        message="Maintainer reference is on the label",
+    )  # fmt: skip
+    migration = importlib.import_module("faults.migrations.0008_supplier_reference_label")
+
+    migration.words_forward(apps, None)
+    migration.words_forward(apps, None)  # a second run changes nothing
+
+    line.refresh_from_db()
+    refusal.refresh_from_db()
+    typed.refresh_from_db()
+    assert line.message == "Supplier's reference CS0001"
+    assert refusal.message.endswith("Supplier's reference: No workflow found with that reference")
+    assert typed.message == "Maintainer reference is on the label"

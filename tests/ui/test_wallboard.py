@@ -83,7 +83,7 @@ def test_wallboard_figures_are_correct(manager_client, make_fault, sla_policy):
 def test_wallboard_is_dark_large_and_live(agent_client):
     html = agent_client.get("/wallboard/").content.decode()
 
-    assert re.search(r'<html lang="en" data-theme="dark" data-theme-fixed>', html)
+    assert re.search(r'<html lang="en" data-theme="dark" data-theme-fixed[ >]', html)
     assert '<body class="wallboard"' in html
     assert 'id="theme-toggle"' not in html  # a fixed dark theme offers no toggle
     panel = re.search(r'<div id="wallboard-panel"([^>]*)>', html)[1]
@@ -115,3 +115,18 @@ def test_wallboard_with_no_faults_says_so(agent_client):
 def test_every_role_may_see_the_wallboard(agent_client, manager_client, admin_client):
     for client in (agent_client, manager_client, admin_client):
         assert client.get("/wallboard/").status_code == 200
+
+
+def test_the_alert_list_is_bounded_and_says_how_many_more(agent_client, make_fault, sla_policy):
+    from faults.ui.worklists.wallboard import ALERT_ROWS
+
+    start = timezone.now() - timedelta(hours=10)
+    for n in range(ALERT_ROWS + 3):
+        make_fault("in-progress", start=start - timedelta(minutes=n))
+
+    html = agent_client.get("/wallboard/").content.decode()
+
+    assert figure(html, "breached") == ALERT_ROWS + 3
+    table = html.split('id="wallboard-alerts-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == ALERT_ROWS + 1  # the heading row and the alerts
+    assert "and 3 more at risk or breached" in html

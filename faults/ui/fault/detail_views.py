@@ -18,12 +18,14 @@ from faults.choices import (
     SLA_ACTIVE_STATES,
     TERMINAL_STATUSES,
     FaultStatus,
+    SlaCalendar,
 )
 from faults.exceptions import FaultNotFound
 from faults.models import Fault
 from faults.roles import can_act_on_faults
 from faults.selectors import fault_get, fault_list_queryset
 from faults.services import fault_allowed_transitions
+from faults.sla.wall_clock import calendar_words, fault_clock_time
 from faults.timeline import fault_timeline
 from faults.ui.access import reader_required
 from faults.ui.fault.forms import (
@@ -140,11 +142,18 @@ def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:
 
 
 def header_context(fault: Fault) -> dict[str, Any]:
+    policy = fault.sla_policy
     return {
         "fault": fault,
         "children": list(fault.children.all()),
         "appointment": fault_appointments(fault=fault).first() if fault.is_tlos else None,
         "sla_active": fault.sla_state in SLA_ACTIVE_STATES,
+        # What the SLA figures count, and the fault's time in clock time beside them.
+        "sla_counts": calendar_words(policy) if policy is not None else "",
+        "sla_in_business_hours": (
+            policy is not None and policy.calendar == SlaCalendar.BUSINESS_HOURS
+        ),
+        "clock_time": fault_clock_time(fault, now=timezone.now()),
         "statuses": FaultStatus,
     }
 

@@ -16,7 +16,7 @@ CHUNK_SIZE = 2000
 
 COLUMNS: list[tuple[str, str]] = [
     ("Buyer reference", "buyer_fault_reference"),
-    ("Maintainer reference", "maintainer_fault_reference"),
+    (field_label("maintainer_fault_reference"), "maintainer_fault_reference"),
     ("Parent", "parent"),
     ("Supplier", "supplier"),
     (field_label("service_id"), "service_id"),

@@ -18,7 +18,12 @@ SEARCH_MAX = 200
 
 
 class FaultFilterForm(forms.Form):
-    """Every field is optional; an empty one does not narrow the list."""
+    """Every field is optional; an empty one does not narrow the list.
+
+    Its errors are listed once, in the summary above the results (which every filter change
+    refreshes), each linking to its field; the field itself is only marked invalid."""
+
+    errors_in_summary = True
 
     q = forms.CharField(
         label="Search",
