@@ -178,8 +178,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Broadcast exchanges (remote control); the default is ./control in the working dir.
         "control_folder": str(_broker_dir / "control"),
         # A worker with prefetch 1 per process sleeps this long whenever its processes are busy
-        # or the queue is empty: 20 ms gives ~15 ms idle latency and ~370 tasks/s on two cores
-        # for ~0.6 % of a core while idle (`make bench BENCH_PARTS=broker`).
+        # or the queue is empty: 20 ms gave ~12 ms per idle task and ~570 tasks/s on two cores
+        # for 0.4 % of a core while idle; 100 ms gave ~50 ms and ~100 tasks/s (README).
         "polling_interval": 0.02,
         "store_processed": False,
     }
