@@ -19,7 +19,8 @@ help:
 	@echo "make bench  on a fresh PostgreSQL database: webhook ingest figures under gunicorn (Redis),"
 	@echo "            then the SLA dashboard and fault list timed at 10 000, 100 000 and 1 000 000"
 	@echo "            generated faults (BENCH_UI_SIZES=10000,100000 to change; BENCH_PARTS=ui or"
-	@echo "            BENCH_PARTS=ingest to run one part)"
+	@echo "            BENCH_PARTS=ingest to run one part), then the embedded broker candidates"
+	@echo "            through a Celery worker (BENCH_PARTS=broker)"
 	@echo "make clean  remove .venv, var/ (database, broker queue, media, static) and caches"
 
 venv: $(STAMP)
@@ -60,7 +61,7 @@ lint: venv
 # A fresh PostgreSQL database and Redis db 14 on this machine, dropped afterwards. The ingest
 # part runs first (on a small table); the UI part then grows the fault table to each size.
 BENCH_DB := noc_bench_$(shell date +%s)
-BENCH_PARTS ?= ingest ui
+BENCH_PARTS ?= ingest ui broker
 BENCH_UI_SIZES ?= 10000,100000,1000000
 bench: export DEBUG := 1
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
@@ -71,7 +72,8 @@ bench: venv
 	redis-cli -n 14 flushdb >/dev/null
 	$(BIN)/python manage.py migrate --noinput -v 0 \
 		$(if $(filter ingest,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_ingest $(BENCH_ARGS)) \
-		$(if $(filter ui,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_ui $(BENCH_UI_ARGS)); \
+		$(if $(filter ui,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_ui $(BENCH_UI_ARGS)) \
+		$(if $(filter broker,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_broker $(BENCH_BROKER_ARGS)); \
 		status=$$?; dropdb -h 127.0.0.1 -U postgres --force $(BENCH_DB); \
 		redis-cli -n 14 flushdb >/dev/null; exit $$status
 

@@ -71,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from config.celery import app
 
         app.conf.broker_url = "memory://"
+        app.conf.broker_transport = None  # settings name the embedded transport's class
         app.conf.broker_transport_options = {}
 
 
