@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
-from time import monotonic
+from time import monotonic, time_ns
 from typing import ClassVar
 
 from kombu.exceptions import ChannelError
@@ -62,7 +62,10 @@ class Channel(filesystem.Channel):
     """The filesystem channel, with whole-file writes and rename-based claims."""
 
     def _put(self, queue: str, payload: dict, **kwargs: object) -> None:
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}{MESSAGE_SUFFIX}"
+        # Consumers take messages in name order: the wall-clock time in microseconds, zero-padded
+        # so that names sort as numbers do (an unpadded count sorts 10440200 before 9999999) and
+        # so that messages left in the folder across a reboot keep their order.
+        name = f"{time_ns() // 1000:020d}_{uuid.uuid4()}.{queue}{MESSAGE_SUFFIX}"
         write_atomically(Path(self.data_folder_out), name, dumps(payload).encode())
 
     def _get(self, queue: str) -> dict:

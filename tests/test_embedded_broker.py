@@ -101,12 +101,17 @@ def test_two_consumers_never_take_the_same_message(tmp_path):
     assert not set(taken[0]) & set(taken[1])
 
 
+# Named like a message written at the epoch, so that it is the first a consumer reads.
+DAMAGED = f"{0:020d}_damaged.work.msg"
+
+
 def test_a_damaged_message_is_set_aside_and_the_consumer_carries_on(tmp_path, caplog):
     options = _options(tmp_path)
     with _connection(tmp_path) as connection:
         queue = connection.SimpleQueue("work")
-        # What kombu's own writer leaves for a moment, or a crash for good: an empty message.
-        (Path(options["data_folder_in"]) / "1_damaged.work.msg").write_bytes(b"")
+        # What kombu's own writer leaves for a moment, or a crash for good: an empty message,
+        # named to come first.
+        (Path(options["data_folder_in"]) / DAMAGED).write_bytes(b"")
         queue.put({"writer": 0, "n": 1})
 
         with caplog.at_level(logging.ERROR, logger="integrations.embedded_broker"):
@@ -114,8 +119,8 @@ def test_a_damaged_message_is_set_aside_and_the_consumer_carries_on(tmp_path, ca
             message.ack()
 
     assert message.payload == {"writer": 0, "n": 1}
-    assert (tmp_path / "rejected" / "1_damaged.work.msg").exists()
-    assert "1_damaged.work.msg is not valid JSON" in caplog.text
+    assert (tmp_path / "rejected" / DAMAGED).exists()
+    assert f"{DAMAGED} is not valid JSON" in caplog.text
     assert list(Path(options["data_folder_in"]).iterdir()) == []
 
 
@@ -146,3 +151,17 @@ def test_an_exchange_name_cannot_leave_the_control_folder(tmp_path, name):
 
     with _connection(tmp_path) as connection, pytest.raises(ChannelError):
         connection.default_channel.get_table(name)
+
+
+def test_messages_are_taken_in_the_order_they_were_written(tmp_path):
+    with _connection(tmp_path) as connection:
+        queue = connection.SimpleQueue("work")
+        for n in range(30):
+            queue.put({"n": n})
+        taken = []
+        for _ in range(30):
+            message = queue.get(timeout=5)
+            message.ack()
+            taken.append(message.payload["n"])
+
+    assert taken == list(range(30))
