@@ -4,6 +4,12 @@ applying a message twice would show as two updates)."""
 
 from datetime import UTC, datetime
 
+from faults.models import Fault
+from integrations.certs import DemoPki
+from integrations.choices import Protocol
+from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.helpers import bring_to
+
 NOTIFY = """<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
 <notifyFaultReportUpdate><apiVersion>1.0</apiVersion><buyerIdentifier>SPDEV1</buyerIdentifier>
 <sentAt>{sent}</sentAt><messageId>{mid}</messageId><serviceAffected>S1</serviceAffected>
@@ -35,3 +41,16 @@ def notification(
         status=status,
         maintainer=maintainer_reference,
     ).encode()
+
+
+def pending_fault_of_pinned_supplier(pki: DemoPki, *, slug: str) -> Fault:
+    """A pending fault of a supplier that pins the demo PKI's supplier client certificate and
+    calls from loopback, under buyer identifier SPDEV1 (the one `notification` names)."""
+    partner = PartnerFactory(
+        slug=slug,
+        protocol=Protocol.CITYFIBRE,
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+    )
+    buyer = BuyerIdentifierFactory(partner=partner, code="SPDEV1", is_default=True)
+    return bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer), "pending")

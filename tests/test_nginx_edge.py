@@ -19,10 +19,8 @@ from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundStatus, Protocol
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
-from tests.helpers import bring_to
 from tests.nginx_proxy import SITE_CONFIG, STAFF_HOST, WEBHOOK_HOST, Nginx
-from tests.partner_posts import notification
+from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
 pytestmark = [pytest.mark.nginx, pytest.mark.django_db(transaction=True)]
 
@@ -59,14 +57,7 @@ def nginx(tmp_path, pki, live_server, secret):
 
 @pytest.fixture
 def fault(pki, db) -> Fault:
-    partner = PartnerFactory(
-        slug=SLUG,
-        protocol=Protocol.CITYFIBRE,
-        client_cert_fingerprints=pki.supplier_client.fingerprint,
-        allowed_networks="127.0.0.1/32",
-    )
-    buyer = BuyerIdentifierFactory(partner=partner, code="SPDEV1", is_default=True)
-    return bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer), "pending")
+    return pending_fault_of_pinned_supplier(pki, slug=SLUG)
 
 
 def forged_headers(pki) -> dict[str, str]:

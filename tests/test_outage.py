@@ -18,17 +18,15 @@ from rest_framework.authtoken.models import Token
 
 from faults.models import Fault, FaultUpdate
 from integrations.certs import ensure_demo_pki
-from integrations.choices import InboundStatus, Protocol
+from integrations.choices import InboundStatus
 from integrations.cityfibre import soap
 from integrations.cityfibre.parsers import parse_generic_response
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
 from integrations.security import proxy_headers
 from tests.e2e.processes import wait_for
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
-from tests.helpers import bring_to
 from tests.nginx_proxy import free_port
-from tests.partner_posts import notification
+from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -39,14 +37,7 @@ SLUG = "outage-supplier"
 def fault(tmp_path, settings) -> Fault:
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
     pki = ensure_demo_pki(tmp_path / "pki")
-    partner = PartnerFactory(
-        slug=SLUG,
-        protocol=Protocol.CITYFIBRE,
-        client_cert_fingerprints=pki.supplier_client.fingerprint,
-        allowed_networks="127.0.0.1/32",
-    )
-    buyer = BuyerIdentifierFactory(partner=partner, code="SPDEV1", is_default=True)
-    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer), "pending")
+    fault = pending_fault_of_pinned_supplier(pki, slug=SLUG)
     fault.pki = pki
     return fault
 

@@ -19,13 +19,11 @@ from django.db import connection
 
 from faults.models import Fault
 from integrations.certs import ensure_demo_pki
-from integrations.choices import InboundStatus, Protocol
+from integrations.choices import InboundStatus
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
-from tests.helpers import bring_to
 from tests.nginx_proxy import STAFF_HOST, WEBHOOK_HOST, Nginx, free_port
-from tests.partner_posts import notification
+from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -120,14 +118,7 @@ def test_behind_nginx_https_is_known_and_partner_webhooks_are_not_redirected(
     production_app, tmp_path
 ):
     pki = ensure_demo_pki(tmp_path / "pki")
-    partner = PartnerFactory(
-        slug=SLUG,
-        protocol=Protocol.CITYFIBRE,
-        client_cert_fingerprints=pki.supplier_client.fingerprint,
-        allowed_networks="127.0.0.1/32",
-    )
-    buyer = BuyerIdentifierFactory(partner=partner, code="SPDEV1", is_default=True)
-    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer), "pending")
+    fault = pending_fault_of_pinned_supplier(pki, slug=SLUG)
     nginx = Nginx(
         tmp_path / "nginx",
         pki=pki,
@@ -175,7 +166,7 @@ def test_behind_nginx_https_is_known_and_partner_webhooks_are_not_redirected(
 
     assert webhook.status_code == 200, webhook.text
     assert "<responseCode>200</responseCode>" in webhook.text
-    stored = InboundMessage.objects.get(partner=partner)
+    stored = InboundMessage.objects.get(partner=fault.supplier)
     assert inbox_apply(inbound_id=stored.pk) == InboundStatus.APPLIED
     assert Fault.objects.get(pk=fault.pk).maintainer_fault_reference == "CS0000077"
 

@@ -31,7 +31,18 @@ def answer(
     buyer_identifier: str = "",
     error: str | None = None,
 ) -> Answer:
-    buyer_identifier = buyer_identifier or edge.default_buyer_code
+    body = answer_body(
+        code=code,
+        message_id=message_id,
+        buyer_identifier=buyer_identifier or edge.default_buyer_code,
+        error=error,
+    )
+    return Answer(code, body)
+
+
+def answer_body(*, code: int, message_id: str, buyer_identifier: str, error: str | None) -> bytes:
+    """Our receivedNotifyFaultReportUpdate in its SOAP envelope; builds without the database
+    (the edge answers a database outage with it)."""
     element = builders.build_notify_response(
         buyer_identifier=buyer_identifier,
         message_id=message_id,
@@ -39,7 +50,7 @@ def answer(
         response_code=code,
         error_message=error,
     )
-    return Answer(code, soap.wrap(element))
+    return soap.wrap(element)
 
 
 def receive_notification(edge: PartnerEdge, body: bytes, caller: Caller) -> Answer:

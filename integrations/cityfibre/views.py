@@ -1,11 +1,10 @@
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 
 from integrations.choices import Protocol
-from integrations.cityfibre import builders, soap
-from integrations.cityfibre.endpoint import receive_notification
+from integrations.cityfibre import soap
+from integrations.cityfibre.endpoint import answer_body, receive_notification
 from integrations.cityfibre.parsers import parse_notification
 from integrations.edge import PartnerEndpoint, partner_inbound
 from integrations.partner_cache import PartnerEdge
@@ -57,11 +56,7 @@ class NotifyFaultReportUpdateView(PartnerEndpoint):
         message_id, buyer_identifier = _echo(inbound.body)
         if not buyer_identifier and inbound.edge is not None:
             buyer_identifier = inbound.edge.default_buyer_code
-        element = builders.build_notify_response(
-            buyer_identifier=buyer_identifier,
-            message_id=message_id,
-            sent_at=timezone.now(),
-            response_code=status,
-            error_message=message,
+        body = answer_body(
+            code=status, message_id=message_id, buyer_identifier=buyer_identifier, error=message
         )
-        return HttpResponse(soap.wrap(element), status=status, content_type=XML)
+        return HttpResponse(body, status=status, content_type=XML)
