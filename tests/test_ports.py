@@ -3,10 +3,14 @@ TEP) is refused with a clear message before anything is stored, wherever a fault
 submitted or worked; `faults` asks through its port, the integration side answers from its
 adapters."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from faults import ports
 from faults.choices import FaultStatus, PartnerOperation
 from faults.exceptions import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
@@ -202,3 +206,15 @@ def test_the_recording_handler_has_a_check_that_refuses_nothing(settings, unsupp
     settings.FAULT_PARTNER_CALL_CHECK = "faults.ports.any_call_carried"
 
     assert partner_call_refusal(supplier=unsupported, operation=PartnerOperation.RAISE) is None
+
+
+def test_the_port_imports_nothing_of_the_integration_layer():
+    # `faults` reaches its partners only through this port, by setting: not even a type import.
+    tree = ast.parse(Path(ports.__file__).read_text())
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert [name for name in imported if name.split(".")[0] == "integrations"] == []
