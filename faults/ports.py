@@ -12,7 +12,7 @@ clear refusal instead of an error in the middle of a change.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -21,8 +21,12 @@ from faults.choices import EventKind, PartnerOperation
 from faults.exceptions import FaultValidationError
 from faults.models import Fault
 
-if TYPE_CHECKING:
-    from integrations.models import Partner
+
+class Supplier(Protocol):
+    """A fault's supplier as this port sees it: a row it hands on to the check (the integration
+    layer's partner; `faults` does not import that layer, not even for types)."""
+
+    pk: Any
 
 
 class PartnerCallHandler(Protocol):
@@ -32,16 +36,16 @@ class PartnerCallHandler(Protocol):
 
 
 class PartnerCallCheck(Protocol):
-    def __call__(self, *, supplier: "Partner", operation: PartnerOperation) -> str | None: ...
+    def __call__(self, *, supplier: Supplier, operation: PartnerOperation) -> str | None: ...
 
 
-def partner_call_refusal(*, supplier: "Partner", operation: PartnerOperation) -> str | None:
+def partner_call_refusal(*, supplier: Supplier, operation: PartnerOperation) -> str | None:
     """Why `supplier` cannot carry `operation`, as a sentence for the agent; None when it can."""
     check: PartnerCallCheck = import_string(settings.FAULT_PARTNER_CALL_CHECK)
     return check(supplier=supplier, operation=operation)
 
 
-def ensure_partner_can_carry(*, supplier: "Partner", operation: PartnerOperation) -> None:
+def ensure_partner_can_carry(*, supplier: Supplier, operation: PartnerOperation) -> None:
     """Raise FaultValidationError when the partner cannot carry the call; for a raise, the
     error is the supplier field's (the agent picked that supplier)."""
     reason = partner_call_refusal(supplier=supplier, operation=operation)
@@ -74,6 +78,6 @@ def record_intended_call(
     )
 
 
-def any_call_carried(*, supplier: "Partner", operation: PartnerOperation) -> str | None:
+def any_call_carried(*, supplier: Supplier, operation: PartnerOperation) -> str | None:
     """A check that refuses nothing: the pair of `record_intended_call`."""
     return None

@@ -15,15 +15,12 @@ from typing import Any, Protocol
 from faults.choices import PartnerOperation
 from faults.models import Fault
 
-REFUSED = "refused"
-DEAD = "dead"
-
 
 class StoredMessage(Protocol):
-    """What this module reads of an outbound message row (the integration layer's model)."""
+    """What this module reads of an outbound message row (the integration layer's model, which
+    says which ones need an agent)."""
 
     pk: int
-    status: str
     operation: str
     message_type: str
     payload: dict[str, Any]
@@ -32,6 +29,11 @@ class StoredMessage(Protocol):
     last_error: str
     updated_at: datetime
     fault: Fault | None
+
+    @property
+    def refused(self) -> bool:
+        """Refused by the supplier; otherwise, needing an agent, it is dead (never answered)."""
+        ...
 
 
 _WHAT = {
@@ -92,12 +94,12 @@ class UndeliveredMessage:
 
     @property
     def refused(self) -> bool:
-        return self.message.status == REFUSED
+        return self.message.refused
 
 
 def describe_undelivered(message: StoredMessage) -> UndeliveredMessage:
     """What an agent reads about a dead or refused message, and what they can do."""
-    if message.status == REFUSED:
+    if message.refused:
         code = f" (HTTP {message.response_code})" if message.response_code else ""
         outcome = f"Refused by the supplier{code}"
         reason = message.last_error or "The supplier gave no reason."
@@ -107,7 +109,8 @@ def describe_undelivered(message: StoredMessage) -> UndeliveredMessage:
             "Or contact the supplier, settle it with them, and dismiss this message.",
         )
     else:
-        outcome = f"Not delivered after {message.attempts} attempts"
+        attempts = message.attempts
+        outcome = f"Not delivered after {attempts} attempt{'' if attempts == 1 else 's'}"
         reason = message.last_error or "The supplier did not answer."
         next_steps = (
             "Retry once the supplier is reachable again (integration health shows when it "

@@ -3,9 +3,6 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-# The XSD's nonEmptyString: at least one character that is not white space.
-not_blank = RegexValidator(r"\S", message="Must contain at least one non-blank character.")
-
 # Characters XML 1.0 cannot carry at all (NUL and the other control characters a paste can bring).
 NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -63,3 +60,25 @@ def is_blank(text: str | None) -> bool:
     """Whether `text` says nothing once sent to a supplier: empty, white space, or only
     characters XML cannot carry (the messages drop them)."""
     return not NOT_XML_CHARACTER.sub("", text or "").strip()
+
+
+class NotBlankValidator(RegexValidator):
+    """The XSD's nonEmptyString, as the supplier receives it: at least one character that is
+    neither white space nor one XML cannot carry (the messages drop those, so " \\x18 " would
+    reach the supplier empty and be refused by the schema). The check is `is_blank`; `regex`
+    says the same for the OpenAPI schema's `pattern` (escapes only, so JSON and ECMAScript
+    read it as Python does). It takes no arguments, so migrations name it."""
+
+    regex = r"[^\s\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]"
+    message = "Must contain at least one non-blank character."
+    code = "blank"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __call__(self, value: object) -> None:
+        if not isinstance(value, str) or is_blank(value):
+            raise ValidationError(self.message, code=self.code)
+
+
+not_blank = NotBlankValidator()

@@ -33,7 +33,7 @@ class WallboardFigures:
     at_risk: int
     breached: int
     resolved_awaiting_answer: int
-    dead_messages: int
+    undelivered_messages: int  # to suppliers, needing an agent: the queue's list, counted
     raised_today: int
     alerts: list[Fault]
 
@@ -76,7 +76,7 @@ def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 8) -> W
         at_risk=by_sla.get(SlaState.AT_RISK, 0),
         breached=by_sla.get(SlaState.BREACHED, 0),
         resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
-        dead_messages=undelivered_outbound_messages().count(),
+        undelivered_messages=undelivered_outbound_messages().count(),
         raised_today=raised_today,
         alerts=sla_alerts_first(alert_limit),
     )

@@ -13,11 +13,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from faults.choices import TERMINAL_STATUSES, FaultStatus, PartnerOperation, SlaState
+from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
 from faults.models import Fault
 from faults.selectors import fault_list_queryset, fault_text_search
 from faults.undelivered import UndeliveredMessage, describe_undelivered
-from integrations.choices import OutboundStatus
 from integrations.models import OutboundMessage
 
 REJECTED_WITHIN = timedelta(days=7)
@@ -232,14 +231,12 @@ def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
 
 
 def undelivered_outbound_messages() -> QuerySet[OutboundMessage]:
-    """Messages to a supplier that will not get there unless an agent acts: refused (a final
-    4xx) or dead (the last attempt spent), not yet dismissed, newest first. A refused raise is
-    left out: it rejected its fault, which the rejected section shows with the same reason."""
+    """Messages to a supplier that will not get there unless an agent acts, not yet dismissed,
+    newest first: the outbox's one rule (`needing_agent`), which integration health counts and
+    retry and dismiss act on. A refused raise is not one: it rejected its fault, which the
+    rejected section shows with the same reason."""
     return (
-        OutboundMessage.objects.filter(
-            status__in=(OutboundStatus.REFUSED, OutboundStatus.DEAD), dismissed_at__isnull=True
-        )
-        .exclude(status=OutboundStatus.REFUSED, operation=PartnerOperation.RAISE)
+        OutboundMessage.objects.needing_agent()
         .select_related("partner", "fault")
         .defer("body", "response_body")
         .order_by("-updated_at", "-id")

@@ -280,7 +280,10 @@ class OutboundMessageAdmin(MessageRowAdmin):
         skipped = len(selected) - retried
         text = f"{retried} message(s) queued again with a fresh set of attempts."
         if skipped:
-            text += f" {skipped} not dead or refused, left as they were."
+            text += (
+                f" {skipped} not dead or refused, or a refused raise (its fault is rejected),"
+                " left as they were."
+            )
         self.message_user(request, text, messages.SUCCESS if retried else messages.WARNING)
 
 

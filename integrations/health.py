@@ -2,8 +2,10 @@
 
 A fixed number of grouped queries whatever the number of partners or messages: one per
 table for the counts by status (all time and the last 24 hours, with the latest time), one
-for the partners, one for the newest outbound messages that need an agent (dead or refused,
-not dismissed) and one counting those per partner.
+for the partners, one for the newest outbound messages that need an agent and one counting
+those per partner. What needs an agent is the agent's queue's own selector
+(`undelivered_outbound_messages`, over the outbox's rule `needing_agent`), which the wallboard
+counts too, and each message is put in the queue's words (`describe_undelivered`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from integrations.choices import OUTBOUND_NEEDS_AGENT, InboundStatus, OutboundStatus
+from faults.undelivered import UndeliveredMessage, describe_undelivered
+from faults.worklists import undelivered_outbound_messages
+from integrations.choices import InboundStatus, OutboundStatus
 from integrations.models import InboundMessage, OutboundMessage, Partner
 
 RECENT = timedelta(hours=24)
@@ -54,9 +58,7 @@ def _inbound() -> StatusCounts:
 
 
 def _outbound() -> StatusCounts:
-    return StatusCounts(
-        statuses=tuple(OutboundStatus.values), labels=dict(OutboundStatus.choices)
-    )
+    return StatusCounts(statuses=tuple(OutboundStatus.values), labels=dict(OutboundStatus.choices))
 
 
 @dataclass
@@ -65,7 +67,7 @@ class PartnerHealth:
     inbound: StatusCounts = field(default_factory=_inbound)
     outbound: StatusCounts = field(default_factory=_outbound)
     last_delivered_at: datetime | None = None
-    dead: list[OutboundMessage] = field(default_factory=list)  # dead or refused, not dismissed
+    dead: list[UndeliveredMessage] = field(default_factory=list)  # newest that need an agent
     needs_agent: int = 0
     dead_waiting: int = 0  # dead and not dismissed: what "Retry all dead" sends again
 
@@ -75,13 +77,9 @@ class PartnerHealth:
 
     @property
     def failures(self) -> int:
-        """Inbound messages that could not be applied plus outbound ones dead or refused."""
-        out = self.outbound.all_time
-        return (
-            self.inbound.all_time.get(InboundStatus.FAILED, 0)
-            + out.get(OutboundStatus.DEAD, 0)
-            + out.get(OutboundStatus.REFUSED, 0)
-        )
+        """Inbound messages that could not be applied plus outbound ones that need an agent
+        (a dismissed or retried message no longer counts)."""
+        return self.inbound.all_time.get(InboundStatus.FAILED, 0) + self.needs_agent
 
 
 def _count_into(rows: Iterable[dict], pick: str, health: dict[int, PartnerHealth]) -> None:
@@ -101,8 +99,8 @@ def _count_into(rows: Iterable[dict], pick: str, health: dict[int, PartnerHealth
 def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
     """Every partner's health, by name. Inbound messages count by when they were received and
     outbound ones by when they were written; 'recent' is the last 24 hours. The dead list holds
-    the newest DEAD_SHOWN dead or refused messages not yet dismissed, over all partners (each
-    partner's full count is its `needs_agent`)."""
+    the newest DEAD_SHOWN messages that need an agent, over all partners (each partner's full
+    count is its `needs_agent`)."""
     since = (now or timezone.now()) - RECENT
     health = {p.pk: PartnerHealth(partner=p) for p in Partner.objects.order_by("name")}
     inbound = (
@@ -126,29 +124,22 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
         )
     )
     _count_into(outbound, "outbound", health)
-    waiting = OutboundMessage.objects.filter(
-        status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True
-    )
+    waiting = undelivered_outbound_messages()
     for row in waiting.order_by().values("partner_id", "status").annotate(total=Count("id")):
         entry = health.get(row["partner_id"])
         if entry is not None:
             entry.needs_agent += row["total"]
             if row["status"] == OutboundStatus.DEAD:
                 entry.dead_waiting = row["total"]
-    dead = (
-        waiting.select_related("fault")
-        .defer("body", "payload", "response_body", "fault__description")
-        .order_by("-updated_at", "-id")[:DEAD_SHOWN]
-    )
-    for message in dead:
-        health[message.partner_id].dead.append(message)
+    for message in waiting.defer("fault__description")[:DEAD_SHOWN]:
+        health[message.partner_id].dead.append(describe_undelivered(message))
     return list(health.values())
 
 
 def dead_message_ids(*, partner: Partner) -> list[int]:
-    """Every dead outbound message of the partner not dismissed (for "Retry all dead")."""
+    """Every dead outbound message of the partner that needs an agent (for "Retry all dead")."""
     return list(
-        OutboundMessage.objects.filter(
-            partner=partner, status=OutboundStatus.DEAD, dismissed_at__isnull=True
-        ).values_list("id", flat=True)
+        OutboundMessage.objects.needing_agent()
+        .filter(partner=partner, status=OutboundStatus.DEAD)
+        .values_list("id", flat=True)
     )

@@ -21,7 +21,7 @@ from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
 from integrations.adapters import get_adapter
 from integrations.broker import publish
-from integrations.choices import OUTBOUND_NEEDS_AGENT, OUTBOUND_UNFINISHED, OutboundStatus
+from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
 from integrations.http import CallKind, CallResult
 from integrations.models import OutboundMessage, Partner
 
@@ -230,12 +230,14 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
 
 def outbox_retry(*, outbound_ids: list[int]) -> int:
     """Give dead (or refused) messages a fresh set of attempts: the admin's and the UI's
-    retry button."""
+    retry button. Only messages an agent can act on (`agent_can_act`, dismissed or not): a
+    refused raise stays as it is, since sending it again would raise a fault the supplier has
+    rejected. Returns how many were queued."""
     now = timezone.now()
     ids = list(
-        OutboundMessage.objects.filter(
-            pk__in=outbound_ids, status__in=OUTBOUND_NEEDS_AGENT
-        ).values_list("id", flat=True)
+        OutboundMessage.objects.agent_can_act()
+        .filter(pk__in=outbound_ids)
+        .values_list("id", flat=True)
     )
     OutboundMessage.objects.filter(pk__in=ids).update(
         status=OutboundStatus.PENDING,
@@ -254,11 +256,13 @@ def outbox_retry(*, outbound_ids: list[int]) -> int:
 def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datetime) -> int:
     """An agent has dealt with dead or refused messages another way (the supplier was told,
     or nothing needs sending any more): they leave the queue, and the fault's timeline says
-    who dismissed them and when. Returns how many were dismissed (already dismissed or not
-    dead/refused ones are left as they are)."""
-    return OutboundMessage.objects.filter(
-        pk__in=outbound_ids, status__in=OUTBOUND_NEEDS_AGENT, dismissed_at__isnull=True
-    ).update(dismissed_at=at, dismissed_by=user)
+    who dismissed them and when. Returns how many were dismissed (already dismissed ones and
+    those that need no agent, a refused raise among them, are left as they are)."""
+    return (
+        OutboundMessage.objects.needing_agent()
+        .filter(pk__in=outbound_ids)
+        .update(dismissed_at=at, dismissed_by=user)
+    )
 
 
 def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:

@@ -1,6 +1,7 @@
 """Bad input to the REST API: every case answers a 4xx in the one error shape, with a message a
 person can act on, and changes nothing (status, timeline, comments, attachments, fault count)."""
 
+import sys
 from datetime import timedelta
 from datetime import timezone as timezone_offset
 
@@ -17,6 +18,7 @@ from rest_framework.test import APIClient
 from faults.api.errors import exception_handler
 from faults.exceptions import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
+from faults.validators import NotBlankValidator, is_blank
 from tests.factories import FaultFactory, PartnerFactory
 from tests.helpers import bring_to
 
@@ -542,3 +544,91 @@ def test_text_that_is_blank_once_sent_is_refused_as_blank(
 
     refused(response, 400, "invalid", field=field)
     assert state() == before
+
+
+# What the supplier requires to raise a fault (SUBMIT_RULES) and the not-blank text fields.
+REQUIRED_TEXT = ["service_id", "fault_type", "fault_location", "triage_findings"]
+
+
+@pytest.mark.parametrize("field", REQUIRED_TEXT)
+def test_create_and_submit_with_required_text_blank_once_sent_is_refused(
+    agent, partner, buyer_identifier, sla_policy, field
+):
+    ready = FaultFactory.build()
+    details = {name: getattr(ready, name) for name in [*REQUIRED_TEXT, "site_access_details"]}
+    payload = create_payload(
+        partner,
+        submit=True,
+        **details,
+        fault_start_time=ready.fault_start_time.isoformat(),
+        triage_complete=True,
+        site_access_contact_phone="01632 960000",
+    )
+    payload[field] = CONTROL
+    before = state()
+
+    response = agent.post(FAULTS, payload, format="json")
+
+    refused(response, 400, "invalid", field=field)
+    assert state() == before
+
+
+@pytest.mark.parametrize("field", ["fault_location", "triage_findings", "site_access_details"])
+def test_submit_of_a_draft_with_required_text_blank_once_sent_is_refused(agent, draft, field):
+    # A draft may leave these empty, so the draft is saved; the supplier would receive nothing.
+    saved = agent.patch(url(draft), {field: CONTROL}, format="json")
+    assert saved.status_code == 200, saved.content
+    before = state()
+
+    response = agent.post(url(draft, "submit/"), format="json")
+
+    refused(response, 400, "invalid", field=field, says="supplier")
+    assert state() == before
+
+
+def test_submit_of_a_draft_saved_before_the_check_with_a_blank_service_id(agent, draft):
+    Fault.objects.filter(pk=draft.pk).update(service_id=CONTROL)
+    before = state()
+
+    response = agent.post(url(draft, "submit/"), format="json")
+
+    refused(response, 400, "invalid", field="service_id", says="blank")
+    assert state() == before
+
+
+@pytest.mark.parametrize("field", ["service_id", "fault_type"])
+def test_a_draft_cannot_be_given_not_blank_text_that_is_blank_once_sent(agent, draft, field):
+    before = state()
+    response = agent.patch(url(draft), {field: CONTROL}, format="json")
+    refused(response, 400, "invalid", field=field, says="blank")
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"fault_location": CONTROL},
+        {"triage_findings": CONTROL},
+        {"site_access_contact_name": CONTROL, "site_access_contact_phone": ""},
+    ],
+)
+def test_an_amend_cannot_take_away_required_text_by_leaving_only_what_xml_drops(agent, draft, body):
+    raised = bring_to(draft, "in-progress")
+    before = state()
+
+    response = agent.patch(url(raised), body, format="json")
+
+    refused(response, 400, "invalid", says="cannot take away")
+    assert state() == before
+
+
+def test_the_published_not_blank_pattern_says_what_the_check_does():
+    # The OpenAPI schema publishes the pattern; the API refuses by `is_blank`. Character by
+    # character (blankness is a property of each character), they agree on every code point.
+    pattern = NotBlankValidator().regex
+    disagree = [
+        hex(point)
+        for point in range(sys.maxunicode + 1)
+        if (pattern.search(chr(point)) is None) != is_blank(chr(point))
+    ]
+    assert disagree == []

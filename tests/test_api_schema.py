@@ -8,6 +8,7 @@ and an appointment reserved from the supplier simulator on loopback give the gen
 real objects to find."""
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -59,6 +60,7 @@ DERANDOMIZE = os.environ.get("API_SCHEMA_RANDOM", "") != "1"
 UPRN = "10002491172"
 PRODUCT = "ftthl2r"
 ACTOR = Actor.system("test")
+STORED_BEFORE_THE_RULE = "HO-a/b"
 
 
 @pytest.fixture
@@ -124,6 +126,9 @@ def rows(partner, buyer_identifier, sla_policy, supplier_server) -> Rows:
     appointment = appointment_reserve(
         partner=partner, actor=ACTOR, query=query, slot=slot, fault_id=outage.pk
     )
+    # Stored before the reference rule: listed (with url null), never a path parameter.
+    old = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+    Fault.objects.filter(pk=old.pk).update(buyer_fault_reference=STORED_BEFORE_THE_RULE)
     return Rows(
         faults=[fault.buyer_fault_reference for fault in [*made.values(), outage]],
         appointments=[appointment.pk],
@@ -240,6 +245,25 @@ def test_the_schema_documents_what_the_api_refuses(agent_api):
     assert "404" in schema["paths"]["/integrations/cityfibre/{partner_slug}/notify/"]["post"][
         "responses"
     ]  # an unknown partner slug
+
+
+def test_a_reference_stored_before_the_rule_is_answered_as_the_schema_says(api_schema, token):
+    operation = api_schema["/api/v1/faults/"]["GET"]
+
+    response = operation.Case().call(headers={"Authorization": f"Token {token}"})
+
+    listed = {row["buyer_fault_reference"]: row for row in response.json()["results"]}
+    assert listed[STORED_BEFORE_THE_RULE]["url"] is None
+    operation.validate_response(response)  # raises with the mismatch
+
+
+def test_the_reference_rule_is_published_for_what_the_api_accepts(agent_api):
+    components = agent_api.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    requested = components["FaultCreateRequest"]["properties"]["buyer_fault_reference"]
+
+    assert re.fullmatch(requested["pattern"], "HO-a.b_1")
+    assert not re.fullmatch(requested["pattern"], STORED_BEFORE_THE_RULE)
+    assert requested["maxLength"] == 36
 
 
 def test_the_schema_allows_what_the_api_answers_for_missing_values(agent_api):

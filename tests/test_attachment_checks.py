@@ -73,6 +73,10 @@ def refusal(draft, name: str, content: bytes) -> str:
         ("legacy.csv", "site,owner\nLeeds,Zoë\n".encode("cp1252")),
         ("wide.log", "router log\r\n".encode("utf-16")),
         ("config.xml", b"<?xml version='1.0'?><config/>"),
+        # Text whatever it starts with: a log line, a CSV row, a script for the supplier to read.
+        ("router.log", b"MZ-04 link down at 03:12\nMZ-04 link up at 03:15\n"),
+        ("countries.csv", b"MZ,Mozambique\nGB,United Kingdom\n"),
+        ("restart-ont.txt", b"#!/bin/sh\n# what we ran on the ONT\nreboot\n"),
         ("unknown-format.hwl", b"\x01\x02binary of a format without a signature"),
         ("empty.txt", b""),
     ],
@@ -99,7 +103,8 @@ def test_a_program_under_another_name_is_refused(draft, name):
         ("trace.pcap", PDF, "not a packet capture"),
         ("trace.txt", PNG, "not text"),
         ("sites.csv", b"a,b\x00\x00\x01c", "not text"),
-        ("run.log", b"#!/bin/sh\nrm -rf /\n", "is a program"),
+        ("run.pdf", b"#!/bin/sh\nrm -rf /\n", "is a program"),
+        ("tool.zip", b"\x7fELF\x02\x01\x01" + b"\x00" * 64, "is a program"),
     ],
 )
 def test_content_that_does_not_match_its_extension_is_refused(draft, name, content, says):

@@ -276,7 +276,7 @@ def test_retry_leaves_a_message_that_is_not_dead_alone(admin_client, fault):
 
     pending.refresh_from_db()
     assert (pending.status, pending.next_attempt_at) == (OutboundStatus.PENDING, due)
-    assert "1 not dead or refused, left as they were." in str(list(response.context["messages"]))
+    assert "1 not dead or refused, or a refused raise" in str(list(response.context["messages"]))
 
 
 def test_credentials_fixed_clears_the_flag_and_resumes_sending(admin_client, partner, fault):

@@ -16,6 +16,7 @@ from integrations.cityfibre.schema import get_schema
 from integrations.models import OutboundMessage, Partner
 from integrations.outbox import (
     outbox_deliver,
+    outbox_dismiss,
     outbox_retry,
     outbox_sweep,
     partner_credentials_restored,
@@ -107,6 +108,23 @@ def test_a_refused_raise_rejects_the_fault_with_the_suppliers_reason(fault, code
     assert message.last_error == "Service ID not valid"
     fault.refresh_from_db()
     assert (fault.status, fault.status_reason) == (FaultStatus.REJECTED, "Service ID not valid")
+
+
+def test_a_refused_raise_is_neither_retried_nor_dismissed(fault, agent_user):
+    # Its fault is rejected: sending addFaultReport again would raise it behind the agent's
+    # back; the agent raises a new fault instead.
+    message = raised(fault)
+    with ScriptedPartner(Reply(400, REJECTED)) as server:
+        point_at(server, fault)
+        message = deliver(message)
+
+        assert outbox_retry(outbound_ids=[message.pk]) == 0
+        assert outbox_dismiss(outbound_ids=[message.pk], user=agent_user, at=timezone.now()) == 0
+        outbox_sweep()
+        assert deliver(message).status == OutboundStatus.REFUSED
+
+    assert server.operations == ["addFaultReport"]
+    assert (message.attempts, message.dismissed_at) == (1, None)
 
 
 @pytest.mark.parametrize("reply", [Reply(503), Reply(500), Reply(502), Reply(429)])

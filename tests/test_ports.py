@@ -3,10 +3,14 @@ TEP) is refused with a clear message before anything is stored, wherever a fault
 submitted or worked; `faults` asks through its port, the integration side answers from its
 adapters."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from faults import ports
 from faults.choices import FaultStatus, PartnerOperation
 from faults.exceptions import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
@@ -150,7 +154,8 @@ def test_an_amend_to_it_is_refused(agent_api, stranded):
         f"{FAULTS_API}{fault.buyer_fault_reference}/", {"description": "Worse"}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 400, response.content
+    assert NO_ADAPTER in response.json()["error"]["message"]
     assert Fault.objects.get(pk=fault.pk).description == fault.description
 
 
@@ -198,7 +203,31 @@ def test_an_operation_the_adapter_has_no_message_for_is_refused_by_name(
     assert "has no message for 'Send comment'" in refused.value.message
 
 
-def test_the_recording_handler_has_a_check_that_refuses_nothing(settings, unsupported):
+def test_without_the_integration_layer_a_call_is_recorded_on_the_fault(
+    settings, agent_api, unsupported, sla_policy
+):
+    # The port's own pair: nothing is sent anywhere, and nothing is refused for want of an
+    # adapter; the fault's audit trail says which call was asked for.
+    settings.FAULT_PARTNER_CALL_HANDLER = "faults.ports.record_intended_call"
     settings.FAULT_PARTNER_CALL_CHECK = "faults.ports.any_call_carried"
+    draft = FaultFactory(supplier=unsupported, buyer_identifier=unsupported.buyer_identifiers.get())
 
-    assert partner_call_refusal(supplier=unsupported, operation=PartnerOperation.RAISE) is None
+    response = agent_api.post(f"{FAULTS_API}{draft.buyer_fault_reference}/submit/", format="json")
+
+    assert response.status_code == 200, response.content
+    assert Fault.objects.get(pk=draft.pk).status == FaultStatus.PENDING
+    (call,) = FaultEvent.objects.filter(fault=draft, kind="partner-call")
+    assert (call.message, call.data["operation"]) == ("Raise fault requested", "raise")
+    assert not OutboundMessage.objects.exists()
+
+
+def test_the_port_imports_nothing_of_the_integration_layer():
+    # `faults` reaches its partners only through this port, by setting: not even a type import.
+    tree = ast.parse(Path(ports.__file__).read_text())
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert [name for name in imported if name.split(".")[0] == "integrations"] == []

@@ -17,6 +17,7 @@ from faults.choices import SlaState
 from faults.models import Fault, SlaPause
 from faults.reports.dashboard import DashboardRow, sla_dashboard
 from faults.reports.filters import DashboardFilters, default_period
+from faults.sla.wall_clock import fault_clock_time
 from tests.factories import FaultFactory, PartnerFactory
 from tests.helpers import bring_to
 
@@ -303,3 +304,65 @@ def test_time_to_repair_counts_the_hours_a_fault_took_not_its_sla_calendar(
 @pytest.mark.postgres
 def test_time_to_repair_counts_the_hours_a_fault_took_on_postgresql(fixed_overnight, partner):
     assert_repaired_in_ten_hours(sla_dashboard(last_28_days()), partner)
+
+
+# --- the fault page's clock time is the dashboard's time to repair -----------------------------
+
+H = 3600
+# One resolved fault per priority: (raised → resolved, its pauses as (start, end) in seconds
+# from raised, None for one still open) and the clock time worked out by hand (total, on hold).
+CLOCK_CASES = {
+    1: (10 * H, [(H, 3 * H)], (10 * H, 2 * H)),
+    # The supplier's clock stamped the pause before we raised the fault: only the part after.
+    2: (5 * H, [(-H, H)], (5 * H, H)),
+    # A pause the supplier ended after the resolution: only the part before.
+    3: (4 * H, [(3 * H, 6 * H)], (4 * H, H)),
+    # A pause still open when resolved: until the resolution.
+    4: (3 * H, [(H, None)], (3 * H, 2 * H)),
+}
+
+
+@pytest.fixture
+def clock_cases(partner, sla_policy):
+    faults = {}
+    for priority, (span, pauses, _expected) in CLOCK_CASES.items():
+        fault = make(partner, "resolved", priority=priority)
+        raised = fault.resolved_at - timedelta(seconds=span)
+        Fault.objects.filter(pk=fault.pk).update(submitted_at=raised, accepted_at=raised)
+        SlaPause.objects.filter(fault=fault).delete()
+        for start, end in pauses:
+            SlaPause.objects.create(
+                fault=fault,
+                started_at=raised + timedelta(seconds=start),
+                ended_at=None if end is None else raised + timedelta(seconds=end),
+            )
+        fault.refresh_from_db()
+        faults[priority] = fault
+    # Raised under a stamp we no longer have: it counts from its acceptance.
+    fault = make(partner, "resolved", priority=5, repair=2 * H, hold=0)
+    Fault.objects.filter(pk=fault.pk).update(submitted_at=None)
+    fault.refresh_from_db()
+    faults[5] = fault
+    return faults
+
+
+def assert_the_page_and_the_dashboard_agree(faults, partner) -> None:
+    dashboard = sla_dashboard(last_28_days())
+    expected = {p: case[2] for p, case in CLOCK_CASES.items()} | {5: (2 * H, 0)}
+    for priority, fault in faults.items():
+        page = fault_clock_time(fault, now=timezone.now())
+        figures = row(dashboard, partner, priority)
+        total, on_hold = expected[priority]
+        assert (page.total_seconds, page.on_hold_seconds) == (total, on_hold), priority
+        assert figures.repair_with_hold.mean == pytest.approx(total), priority
+        assert figures.repair.mean == pytest.approx(total - on_hold), priority
+        assert page.without_hold_seconds == pytest.approx(figures.repair.median), priority
+
+
+def test_the_fault_page_shows_the_dashboards_time_to_repair(clock_cases, partner):
+    assert_the_page_and_the_dashboard_agree(clock_cases, partner)
+
+
+@pytest.mark.postgres
+def test_the_fault_page_shows_the_dashboards_time_to_repair_on_postgresql(clock_cases, partner):
+    assert_the_page_and_the_dashboard_agree(clock_cases, partner)

@@ -10,10 +10,9 @@ from rest_framework import serializers
 from appointments.choices import AppointmentType
 from appointments.gateways import Slot, SlotQuery
 from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRODUCT_NAME_MAX
-from faults.api.inputs import ReferenceField, RejectUnknownFieldsMixin
+from faults.api.inputs import FaultReferenceField, ReferenceField, RejectUnknownFieldsMixin
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
-from faults.validators import REFERENCE_MESSAGE, is_valid_reference
 from integrations.models import Partner
 
 DATE_HELP = "YYYY-MM-DD."
@@ -28,26 +27,9 @@ class HHMMField(serializers.CharField):
         self.validators.append(RegexValidator(HHMM_PATTERN, HHMM_MESSAGE))
 
 
-class FaultReferenceField(ReferenceField):
-    """A fault by its buyer fault reference; one outside the documented rule is refused as
-    such, naming the rule, before anything is looked up."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "The fault's buyer fault reference.")
-        super().__init__(
-            slug_field="buyer_fault_reference",
-            queryset=Fault.objects.select_related("supplier"),
-            error_messages={
-                "does_not_exist": "No fault with buyer reference {value}.",
-                "invalid": "Give the fault's buyer fault reference as a string.",
-            },
-            **kwargs,
-        )
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str) and not is_valid_reference(data):
-            raise serializers.ValidationError(REFERENCE_MESSAGE, code="invalid_reference")
-        return super().to_internal_value(data)
+def fault_field(**kwargs: Any) -> FaultReferenceField:
+    """A fault by its buyer fault reference (the fault API's field), read with its supplier."""
+    return FaultReferenceField(queryset=Fault.objects.select_related("supplier"), **kwargs)
 
 
 def partner_field(**kwargs: Any) -> ReferenceField:
@@ -87,7 +69,7 @@ class ReservationInput(RejectUnknownFieldsMixin, SlotQueryInput):
     date = serializers.DateField(help_text=f"The slot's day; {DATE_HELP}")
     start_time = HHMMField()
     end_time = HHMMField()
-    fault = FaultReferenceField(
+    fault = fault_field(
         required=False,
         allow_null=True,
         help_text="Attach to this draft Service Outage fault at once (buyer fault reference).",
@@ -123,7 +105,7 @@ class ReappointInput(RejectUnknownFieldsMixin, serializers.Serializer):
 
 
 class AttachInput(RejectUnknownFieldsMixin, serializers.Serializer):
-    fault = FaultReferenceField(help_text="The draft Service Outage fault (buyer reference).")
+    fault = fault_field(help_text="The draft Service Outage fault (buyer reference).")
 
 
 class CancelInput(RejectUnknownFieldsMixin, serializers.Serializer):

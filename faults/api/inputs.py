@@ -44,8 +44,19 @@ class ReferenceField(serializers.SlugRelatedField):
 
 
 class FaultReferenceField(ReferenceField):
-    """A fault by its buyer fault reference. A reference outside the documented rule is refused
-    as such (naming the rule) before anything is looked up."""
+    """A fault by its buyer fault reference, wherever an API names one (this one's parent, the
+    appointment API's fault). A reference outside the documented rule is refused as such
+    (naming the rule) before anything is looked up."""
+
+    default_error_messages = {
+        "does_not_exist": "No fault with buyer reference {value}.",
+        "invalid": "Give the fault's buyer fault reference as a string.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "buyer_fault_reference")
+        kwargs.setdefault("queryset", Fault.objects.all())
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str) and not is_valid_reference(data):
@@ -74,15 +85,10 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
         help_text="The buyer identifier code; the partner's default when omitted.",
     )
     parent = FaultReferenceField(
-        slug_field="buyer_fault_reference",
-        queryset=Fault.objects.all(),
         required=False,
         allow_null=True,
         help_text="The parent fault's buyer reference (mass incidents).",
-        error_messages={
-            "does_not_exist": "No fault with buyer reference {value}.",
-            "invalid": "Give the parent's buyer fault reference as a string.",
-        },
+        error_messages={"invalid": "Give the parent's buyer fault reference as a string."},
     )
     submit = serializers.BooleanField(
         default=False, help_text="Send the fault to the supplier at once (draft → pending)."

@@ -8,6 +8,9 @@ the API really answers and accepts. One class serves every view (DEFAULT_SCHEMA_
   and a blank e-mail as `format: email` only.
 * A request body whose serializer refuses unknown keys (`RejectUnknownFieldsMixin`) is published
   with `additionalProperties: false`.
+* The rules for input (a field's `pattern` and `maxLength`, from its validators) are published
+  on request bodies only. A response shows what is stored, and rows stored before a rule (a
+  buyer fault reference from before the reference rule, a partner slug) need not keep to it.
 * An operation whose path names something (`{buyer_fault_reference}`, `{partner_slug}`, …)
   answers 404 when nothing has that name, and a paginated list answers 404 for a page past the
   end. An operation that parses a body answers 415 for a content type it does not read.
@@ -33,6 +36,7 @@ UNSUPPORTED_BODY = OpenApiResponse(
     ErrorSerializer, description="The body is not in a content type this operation reads."
 )
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+INPUT_RULES = ("pattern", "maxLength")
 
 
 def column_behind(serializer: serializers.BaseSerializer, name: str, field: Any) -> Any:
@@ -73,6 +77,10 @@ class ApiAutoSchema(AutoSchema):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, RejectUnknownFieldsMixin):
             schema["additionalProperties"] = False
+        if direction == "response":
+            for field_schema in schema.get("properties", {}).values():
+                for rule in INPUT_RULES:
+                    field_schema.pop(rule, None)
         if not type(serializer).__doc__:
             schema.pop("description", None)
         return schema

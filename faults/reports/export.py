@@ -36,9 +36,10 @@ HEADER = [
     *(f"missed_appointments_{side}" for side in MISSED_SIDES),
     "rejected_raises",
 ]
-# "week" as the page names it, with the year (a CSV is read away from the period it came from);
-# the ISO week and the Monday's date for machines.
-TREND_HEADER = ["week", "week_start", "iso_week", "raised", "resolved", "breached"]
+# The columns keep their places (a spreadsheet or script reading this export counts on them);
+# new ones go at the end: "week" as the page names it, with the year (a CSV is read away from
+# the period it came from).
+TREND_HEADER = ["iso_week", "week_start", "raised", "resolved", "breached", "week"]
 
 
 def _row(row: DashboardRow) -> list[str | int]:
@@ -80,11 +81,11 @@ def dashboard_csv_lines(dashboard: Dashboard) -> Iterator[str]:
     for week in dashboard.trends:
         yield writer.line(
             [
-                week_commencing(week.week_start, with_year=True),
-                week.week_start.isoformat(),
                 week.iso_week,
+                week.week_start.isoformat(),
                 week.raised,
                 week.resolved,
                 week.breached,
+                week_commencing(week.week_start, with_year=True),
             ]
         )

@@ -5,8 +5,10 @@ the limit, and content that is what its extension says.
 Content is checked by its signature, identified by puremagic (pure Python, a large table of
 magic numbers): the file's extension, or one that names the same format, must be among the
 formats its first bytes could be. Text formats (txt, csv, log, xml, …) have no signature: they
-must read as text. Extensions without a known signature are taken as they are, unless the
-content is a program. So an .exe renamed .pdf, or a script renamed .txt, is refused.
+must read as text, and text is accepted whatever its first characters (a log line starting "MZ",
+a shell script sent for the supplier to read). Every other extension refuses a program (an
+executable's or a script's signature), and those without a known signature are otherwise taken
+as they are. So an .exe renamed .pdf or .txt is refused.
 """
 
 import codecs
@@ -77,7 +79,8 @@ SIGNED_ALIASES: dict[str, frozenset[str]] = {
 # and nanosecond) and pcapng.
 _PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
 _PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
-# Programs and scripts: refused under any extension.
+# Programs and scripts: refused under every extension that is not text (and named so when a
+# text extension carries one that is not text).
 _PROGRAM_MAGIC = (
     b"MZ",  # Windows (PE) and DOS executables
     b"\x7fELF",
@@ -136,14 +139,17 @@ def _is_text(head: bytes) -> bool:
 
 def _content_error(extension: str, head: bytes) -> str | None:
     """Why the content is not a .`extension` file, or None when it is (or cannot be told)."""
+    program = f"The file is a program, not a .{extension} file: programs are not accepted."
+    if extension in TEXT_EXTENSIONS:
+        if _is_text(head):
+            return None  # text is read, never run, whatever it starts with
+        if head.startswith(_PROGRAM_MAGIC):
+            return program
+        return f"The file is not text, as a .{extension} file must be."
     if head.startswith(_PROGRAM_MAGIC):
-        return f"The file is a program, not a .{extension} file: programs are not accepted."
+        return program
     if not head:
         return None  # an empty file has no content to disagree with its name
-    if extension in TEXT_EXTENSIONS:
-        if not _is_text(head):
-            return f"The file is not text, as a .{extension} file must be."
-        return None
     if extension in ("pcap", "cap") and head.startswith((*_PCAP_MAGIC, _PCAPNG_MAGIC)):
         return None
     if extension == "pcap":

@@ -4,7 +4,7 @@ time in clock time beside the SLA's own figures.
 The SLA figures count the policy's calendar. Under business hours a fault raised on a Friday
 evening and fixed on the Saturday has used no SLA time: "Elapsed 0 m" is right, and reads as a
 fault that took no time unless the page says what is counted and shows the clock time too. The
-clock time is counted as the dashboard counts time to repair (faults.reports.durations): from
+clock time is the dashboard's own (faults.reports.durations, read for the one fault): from
 raised to resolved, with and without the time on hold, so the two pages agree.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from faults.choices import SlaCalendar
-from faults.models import Fault, SlaPause, SlaPolicy
+from faults.models import Fault, SlaPolicy
+from faults.reports.durations import clock_seconds, ended_at, hold_seconds
 
 
 def calendar_words(policy: SlaPolicy) -> str:
@@ -47,28 +48,20 @@ class ClockTime:
         return "With the supplier for" if self.finished else "Open for"
 
 
-def _end(fault: Fault) -> datetime | None:
-    """When the supplier's work ended: resolved, else closed, cancelled or rejected."""
-    return fault.resolved_at or fault.closed_at or fault.cancelled_at or fault.rejected_at
-
-
 def fault_clock_time(fault: Fault, *, now: datetime) -> ClockTime | None:
     """The fault's clock time, or None for a fault the supplier never took on (a draft, one
-    still pending, one rejected)."""
-    raised = fault.submitted_at or fault.accepted_at
-    if raised is None or fault.accepted_at is None:
+    still pending, one rejected or cancelled before acceptance)."""
+    if fault.accepted_at is None:
         return None
-    finished = _end(fault)
-    end = finished or now
-    on_hold = 0.0
-    for started, ended in SlaPause.objects.filter(fault=fault).values_list(
-        "started_at", "ended_at"
-    ):
-        until = min(ended or end, end)
-        on_hold += max((until - started).total_seconds(), 0.0)
+    total, on_hold, finished = (
+        Fault.objects.filter(pk=fault.pk)
+        .annotate(total=clock_seconds(now=now), on_hold=hold_seconds(now=now), finished=ended_at())
+        .values_list("total", "on_hold", "finished")
+        .get()
+    )
     return ClockTime(
-        total_seconds=int(max((end - raised).total_seconds(), 0.0)),
-        on_hold_seconds=int(on_hold),
+        total_seconds=round(total),
+        on_hold_seconds=round(on_hold),
         resolved=fault.resolved_at is not None,
         finished=finished is not None,
     )

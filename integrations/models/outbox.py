@@ -2,7 +2,26 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from faults.choices import PartnerOperation
 from integrations.choices import OUTBOUND_NEEDS_AGENT, OUTBOUND_UNFINISHED, OutboundStatus
+
+
+class OutboundMessageQuerySet(models.QuerySet):
+    """The one rule for which messages need an agent: the queue, the wallboard and integration
+    health show `needing_agent()`, and retry and dismiss act only on those rows."""
+
+    def agent_can_act(self) -> "OutboundMessageQuerySet":
+        """Messages that will not reach the partner unless an agent acts (OUTBOUND_NEEDS_AGENT:
+        refused, or dead after the last attempt), dismissed or not. A refused raise is not one
+        of them: it rejected its fault, so the agent raises a new fault, and sending the same
+        addFaultReport again would raise a fault the supplier has rejected."""
+        return self.filter(status__in=OUTBOUND_NEEDS_AGENT).exclude(
+            status=OutboundStatus.REFUSED, operation=PartnerOperation.RAISE
+        )
+
+    def needing_agent(self) -> "OutboundMessageQuerySet":
+        """Those of `agent_can_act()` that no agent has dismissed yet."""
+        return self.agent_can_act().filter(dismissed_at__isnull=True)
 
 
 class OutboundMessage(models.Model):
@@ -41,6 +60,8 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OutboundMessageQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [
@@ -61,3 +82,9 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.message_id} ({self.status})"
+
+    @property
+    def refused(self) -> bool:
+        """The partner answered with a final refusal (a 4xx): the same message would be refused
+        again. Otherwise a message that needs an agent is dead (never answered)."""
+        return self.status == OutboundStatus.REFUSED

@@ -48,7 +48,9 @@ def outbound_retry(request: HttpRequest, outbound_id: int) -> HttpResponseRedire
     message = get_object_or_404(OutboundMessage.objects.select_related("partner"), pk=outbound_id)
     if not outbox_retry(outbound_ids=[message.pk]):
         messages.info(
-            request, f"Message {message.message_id} is not dead or refused; nothing to retry."
+            request,
+            f"Message {message.message_id} is not dead or refused; nothing to retry. A refused "
+            "raise cannot be retried either: its fault is rejected, so raise a new fault.",
         )
     else:
         messages.success(
@@ -71,7 +73,9 @@ def outbound_dismiss(request: HttpRequest, outbound_id: int) -> HttpResponseRedi
         )
     else:
         messages.info(
-            request, f"Message {message.message_id} is not dead or refused, or already dismissed."
+            request,
+            f"Message {message.message_id} is not dead or refused, already dismissed, or a "
+            "refused raise (shown as its rejected fault); nothing to dismiss.",
         )
     return _back(request)
 

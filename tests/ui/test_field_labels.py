@@ -4,14 +4,19 @@ take it from faults.field_labels. The service is "Service ID": what the agent ty
 the supplier's document calls serviceAffected."""
 
 import csv
+import importlib
 import io
 
 import lxml.html
 import pytest
+from django.apps import apps
+from django.utils import timezone
 
+from faults.models import Fault, FaultEvent
+from faults.services import Actor, fault_apply_supplier_status, fault_reject_resolution
 from integrations.cityfibre.reasons import element_label
 from tests.factories import FaultFactory
-from tests.helpers import bring_to
+from tests.helpers import SUPPLIER, bring_to
 
 pytestmark = pytest.mark.django_db
 
@@ -112,39 +117,51 @@ def test_the_suppliers_reference_has_one_name_on_every_page_the_csv_and_the_time
     assert "maintainer" not in everything
 
 
+MIGRATION = importlib.import_module("faults.migrations.0008_supplier_reference_label")
+
+
 def test_the_migration_renames_the_suppliers_reference_in_what_we_wrote_before(
     partner, buyer_identifier
 ):
-    import importlib
-
-    from django.apps import apps
-    from django.utils import timezone
-
-    from faults.models import FaultEvent
-
     fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "accepted")
     line = FaultEvent.objects.get(fault=fault, kind="supplier-data")
     FaultEvent.objects.filter(pk=line.pk).update(message="Maintainer reference CS0001")
-    refusal = FaultEvent.objects.create(
-        fault=fault,
-        kind="anomaly",
-        at=timezone.now(),
-        actor_kind="partner",
-        message="The supplier refused our requestFaultReportUpdate: "
-        "Maintainer fault reference: No workflow found with that reference",
-    )
     typed = FaultEvent.objects.create(
         fault=fault, kind="comment", at=timezone.now(), actor_kind="user",
         message="Maintainer reference is on the label",
     )  # fmt: skip
-    migration = importlib.import_module("faults.migrations.0008_supplier_reference_label")
-
-    migration.words_forward(apps, None)
-    migration.words_forward(apps, None)  # a second run changes nothing
+    MIGRATION.words_forward(apps, None)
+    MIGRATION.words_forward(apps, None)  # a second run changes nothing
 
     line.refresh_from_db()
-    refusal.refresh_from_db()
     typed.refresh_from_db()
     assert line.message == "Supplier's reference CS0001"
-    assert refusal.message.endswith("Supplier's reference: No workflow found with that reference")
     assert typed.message == "Maintainer reference is on the label"
+
+
+def test_the_migration_leaves_reasons_people_and_suppliers_wrote_as_they_are(
+    partner, buyer_identifier
+):
+    agents_reason = "Maintainer fault reference: CS0001 is the wrong line, please re-test"
+    suppliers_reason = "Maintainer fault reference: checked, awaiting access"
+    resolved = bring_to(
+        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "resolved"
+    )
+    fault_reject_resolution(fault_id=resolved.pk, actor=Actor.system("agent"), reason=agents_reason)
+    held = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "accepted")
+    fault_apply_supplier_status(
+        fault_id=held.pk, status="on-hold", actor=SUPPLIER, reason=suppliers_reason,
+        sent_at=timezone.now(),
+    )  # fmt: skip
+    written = {
+        event.pk: event.message
+        for event in FaultEvent.objects.filter(message__contains="Maintainer fault reference")
+    }
+    reasons = dict(Fault.objects.values_list("pk", "status_reason"))
+    assert len(written) >= 2
+    assert {agents_reason, suppliers_reason} <= set(reasons.values())
+
+    MIGRATION.words_forward(apps, None)
+
+    assert {pk: FaultEvent.objects.get(pk=pk).message for pk in written} == written
+    assert dict(Fault.objects.values_list("pk", "status_reason")) == reasons

@@ -121,6 +121,27 @@ def test_submit_without_what_the_supplier_requires_saves_nothing(agent_client, r
     assert Fault.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("intent", "field"),
+    [
+        ("submit", "fault_location"),
+        ("submit", "triage_findings"),
+        ("submit", "service_id"),
+        ("draft", "service_id"),
+    ],
+)
+def test_text_that_is_blank_once_sent_is_refused_next_to_the_field(
+    agent_client, ready, intent, field
+):
+    # XML cannot carry the control character: the supplier would receive an empty field.
+    answer = agent_client.post(URL, {**form_data(ready, **{field: " \x18 "}), "intent": intent})
+
+    assert answer.status_code == 400
+    errors = answer.content.decode().split(f'id="errors-{field}"', 1)[1].split("</div>")[0]
+    assert "The supplier needs" in errors or "non-blank" in errors
+    assert Fault.objects.count() == 0
+
+
 def test_service_outage_without_a_reservation_is_refused_with_the_tlos_message(agent_client, ready):
     data = form_data(ready, fault_type=FaultType.SERVICE_OUTAGE, address_key="10002491172")
     answer = agent_client.post(URL, {**data, "intent": "submit"})

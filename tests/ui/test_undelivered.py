@@ -73,7 +73,7 @@ def test_the_refusal_counts_on_the_wallboard_and_shows_on_integration_health(
     health = agent_client.get("/integrations/health/").content.decode()
 
     assert figure and figure[1] == "1"
-    assert "Refused (HTTP 400)" in health
+    assert "Refused by the supplier (HTTP 400)" in health  # the queue's words
     assert IN_WORDS in health
 
 
@@ -130,9 +130,9 @@ def test_managers_cannot_dismiss(manager_client, refused_acceptance):
     assert message.dismissed_at is None
 
 
-def test_a_refused_raise_is_shown_as_a_rejected_fault_not_twice(
-    agent_client, partner, buyer_identifier, sla_policy
-):
+@pytest.fixture
+def refused_raise(partner, buyer_identifier, sla_policy):
+    """A fault the supplier rejected by refusing its addFaultReport with HTTP 400."""
     fault = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
     bring_to(fault, "pending")
     raise_message = OutboundMessage.objects.get(fault=fault)
@@ -142,8 +142,14 @@ def test_a_refused_raise_is_shown_as_a_rejected_fault_not_twice(
     )
     with ScriptedPartner(Reply(400, refusal)) as server:
         Partner.objects.filter(pk=partner.pk).update(base_url=server.url)
-        outbox_deliver(outbound_id=raise_message.pk)
+        assert outbox_deliver(outbound_id=raise_message.pk) == OutboundStatus.REFUSED
+    fault.refresh_from_db()
+    assert fault.status == FaultStatus.REJECTED
+    raise_message.refresh_from_db()
+    return fault, raise_message
 
+
+def test_a_refused_raise_is_shown_as_a_rejected_fault_not_twice(agent_client, refused_raise):
     html = agent_client.get("/queue/").content.decode()
 
     assert count_badge(html, "dead") == "0"
@@ -162,3 +168,77 @@ def test_retry_all_dead_leaves_dismissed_messages_alone(agent_client, partner, b
     assert "Retry all" not in health
     dismissed.refresh_from_db()
     assert (dismissed.status, dismissed.dismissed_at is not None) == (OutboundStatus.DEAD, True)
+
+
+def test_a_refused_raise_is_not_offered_for_retry_anywhere_and_cannot_be_retried(
+    agent_client, refused_raise, django_capture_on_commit_callbacks
+):
+    # Sending the addFaultReport again would raise a fault the supplier has rejected.
+    fault, message = refused_raise
+    wallboard = agent_client.get("/wallboard/").content.decode()
+    health = agent_client.get("/integrations/health/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        retried = agent_client.post(
+            f"/integrations/health/outbound/{message.pk}/retry/", follow=True
+        ).content.decode()
+    agent_client.post(f"/integrations/health/outbound/{message.pk}/dismiss/")
+
+    assert re.search(r'data-figure="dead".*?data-value="0"', wallboard, re.S)
+    assert f'id="outbound-{message.pk}"' not in health
+    assert f"/outbound/{message.pk}/retry/" not in health
+    assert "failure" not in health  # the rejected fault is the agent's to act on, not this
+    assert "its fault is rejected, so raise a new fault" in retried
+    assert queued == []
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.dismissed_at) == (
+        OutboundStatus.REFUSED,
+        1,
+        None,
+    )
+    assert [m.status for m in OutboundMessage.objects.filter(fault=fault)] == ["refused"]
+
+
+def test_the_queue_the_wallboard_and_integration_health_count_the_same_messages(
+    agent_client, refused_acceptance, refused_raise, partner, buyer_identifier
+):
+    # Given, besides the refused acceptance and the refused raise: a dead comment, a dismissed
+    # dead amendment and a delivered message.
+    dead = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "accepted")
+    OutboundMessage.objects.filter(fault=dead).update(status=OutboundStatus.DELIVERED)
+    comment = OutboundMessage.objects.create(
+        partner=partner, fault=dead, operation="comment", message_type="amendFaultReport",
+        message_id="dead-comment", body="<x/>", status=OutboundStatus.DEAD, attempts=1,
+        next_attempt_at=timezone.now(),
+    )  # fmt: skip
+    dismissed = OutboundMessage.objects.create(
+        partner=partner, fault=dead, operation="amend", message_type="amendFaultReport",
+        message_id="dismissed-amend", body="<x/>", status=OutboundStatus.DEAD, attempts=8,
+        next_attempt_at=timezone.now(),
+    )  # fmt: skip
+    agent_client.post(f"/integrations/health/outbound/{dismissed.pk}/dismiss/")
+
+    queue = agent_client.get("/queue/").content.decode()
+    wallboard = agent_client.get("/wallboard/").content.decode()
+    health = agent_client.get("/integrations/health/").content.decode()
+
+    _fault, acceptance = refused_acceptance
+    listed = {int(pk) for pk in re.findall(r'id="undelivered-(\d+)"', section(queue, "dead"))}
+    on_health = {int(pk) for pk in re.findall(r'id="outbound-(\d+)"', health)}
+    assert listed == on_health == {acceptance.pk, comment.pk}
+    assert count_badge(queue, "dead") == "2"
+    assert re.search(r'data-figure="dead".*?data-value="2"', wallboard, re.S)
+    assert "Dead or refused outbound messages (2)" in health
+    assert "2 failures" in health
+    assert "Not delivered after 1 attempt<" in queue and "Not delivered after 1 attempt<" in health
+
+
+def test_a_dismissed_message_no_longer_counts_as_a_failure(agent_client, refused_acceptance):
+    _fault, message = refused_acceptance
+    before = agent_client.get("/integrations/health/").content.decode()
+
+    agent_client.post(f"/integrations/health/outbound/{message.pk}/dismiss/")
+
+    after = agent_client.get("/integrations/health/").content.decode()
+    assert "1 failure<" in before
+    assert "failure" not in after
