@@ -16,7 +16,7 @@ import re
 
 from faults.field_labels import field_label
 
-__all__ = ["element_label", "reason_text", "reason_text_within"]
+__all__ = ["element_label", "reason_text"]
 
 # The supplier's element (or error key) -> the fault field whose label the agent knows.
 _ELEMENT_FIELDS = {
@@ -102,15 +102,3 @@ def reason_text(error_message: str) -> str:
         return text
     lines = [line for line in _sentences(decoded) if line]
     return "; ".join(lines) if lines else text
-
-
-def reason_text_within(text: str) -> str:
-    """`text` with an errorMessage object that ends it (e.g. "The supplier refused our
-    resolveResponse: {…}") turned into words; for rows written before reasons were."""
-    start = text.find("{")
-    while start != -1:
-        converted = reason_text(text[start:])
-        if converted != text[start:].strip():
-            return text[:start] + converted
-        start = text.find("{", start + 1)
-    return text
