@@ -7,6 +7,7 @@ the fault as it was.
 """
 
 import json
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from faults.models import Fault, FaultComment, FaultEvent, FaultUpdate
 from integrations.choices import InboundStatus, Protocol
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
+from integrations.security import _report_missing_secret
 from tests.cityfibre.conftest import in_soap, notify_url, read_answer, sample
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import bring_to
@@ -573,6 +575,21 @@ def test_without_a_configured_secret_every_partner_request_is_refused(
     response = post_notification(client, sample(ACCEPTED), proxy_secret="")
 
     assert_refused(response, 403, fault=fault, before=before)
+
+
+def test_a_missing_secret_is_logged_once_not_on_every_request(
+    client, post_notification, fault, settings, caplog
+):
+    """Anyone can post to a partner path: one log line each would let them flood the log."""
+    settings.PARTNER_PROXY_SECRET = ""
+    _report_missing_secret.cache_clear()  # a fresh process
+
+    with caplog.at_level(logging.WARNING, logger="integrations.security"):
+        answers = [post_notification(client, sample(ACCEPTED)) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [403, 403, 403]
+    said = [r for r in caplog.records if "PARTNER_PROXY_SECRET is not set" in r.getMessage()]
+    assert len(said) == 1
 
 
 @pytest.mark.parametrize(
