@@ -2,7 +2,7 @@
 what it stores, and what it refuses (issue 4, "Hostile input at the webhook").
 
 Every refusal is a well-formed `receivedNotifyFaultReportUpdate` with the HTTP status as its
-responseCode (except 404/405, which happen before a partner is known), stores nothing and leaves
+responseCode (except 405, which DRF answers before the endpoint runs), stores nothing and leaves
 the fault as it was.
 """
 
@@ -617,14 +617,18 @@ def test_the_address_the_proxy_appended_is_the_one_checked(client, post_notifica
 
 
 # --- refused: where and how ------------------------------------------------------------------
-def test_an_unknown_partner_slug_is_not_found(client, post_notification, fault):
+def test_an_unknown_partner_slug_is_not_found_in_the_protocols_shape(
+    client, post_notification, fault, django_assert_max_num_queries
+):
+    """Like every refusal of the edge, a receivedNotifyFaultReportUpdate, not DRF's JSON: the
+    supplier's client reads only that. Its renderer needs no database (one query: the lookup)."""
     before = fault_snapshot(fault)
 
-    response = post_notification(client, sample(ACCEPTED), slug="no-such-partner")
+    with django_assert_max_num_queries(1):
+        response = post_notification(client, sample(ACCEPTED), slug="no-such-partner")
 
-    assert response.status_code == 404
-    assert InboundMessage.objects.count() == 0
-    assert fault_snapshot(fault) == before
+    assert_refused(response, 404, fault=fault, before=before)
+    assert read_answer(response).error_message == "No such partner."
 
 
 def test_an_inactive_partner_is_not_found(client, post_notification, fault, cityfibre_partner):
@@ -634,9 +638,7 @@ def test_an_inactive_partner_is_not_found(client, post_notification, fault, city
 
     response = post_notification(client, sample(ACCEPTED))
 
-    assert response.status_code == 404
-    assert InboundMessage.objects.count() == 0
-    assert fault_snapshot(fault) == before
+    assert_refused(response, 404, fault=fault, before=before)
 
 
 def test_a_partner_of_another_protocol_is_not_found(client, post_notification, pki, db):
@@ -650,6 +652,7 @@ def test_a_partner_of_another_protocol_is_not_found(client, post_notification, p
     response = post_notification(client, sample(ACCEPTED), slug="tmf-partner")
 
     assert response.status_code == 404
+    assert read_answer(response).response_code == 404
     assert InboundMessage.objects.count() == 0
 
 
@@ -661,3 +664,12 @@ def test_only_post_is_allowed(client, fault, method):
 
     assert response.status_code == 405
     assert InboundMessage.objects.count() == 0
+
+
+def test_the_published_schema_does_not_promise_the_apis_json_for_an_unknown_slug(agent_api):
+    schema = agent_api.get("/api/schema/", {"format": "json"}).json()
+    responses = schema["paths"]["/integrations/cityfibre/{partner_slug}/notify/"]["post"][
+        "responses"
+    ]
+
+    assert "content" not in responses["404"]  # answered like every other refusal: XML
