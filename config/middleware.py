@@ -60,8 +60,17 @@ class OutageMiddleware:
     """Answers a request that met an outage (`config.outages`) with 503 and Retry-After, in the
     shape its caller reads: a partner endpoint's own error renderer (`integrations.edge`, which
     needs no database), or the API's JSON error for every DRF view. Other pages keep Django's
-    500. What failed was not stored, or was stored and is recognised as a duplicate when the
-    caller sends it again, so a retry loses nothing and applies nothing twice."""
+    500.
+
+    What a retry is safe for differs. A partner's message is stored by the inbox in one
+    transaction and acknowledged after it: if the outage came first nothing was stored, and a
+    message stored but not acknowledged is recognised as a duplicate (partner, message id, body)
+    when it comes again, so the partner's retry loses nothing and applies nothing twice. The
+    API keeps no such record: a POST or PATCH may have committed some or all of its
+    change (a draft created, a comment queued for the supplier) before a later statement met the
+    outage, and sending it again may apply it again. Its 503 says only "try again later"; a
+    client reads the resource first (GET, always safe to repeat) to see whether the change
+    took effect."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response

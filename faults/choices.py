@@ -28,15 +28,17 @@ SLA_RUNNING_STATUSES = frozenset(
     {FaultStatus.ACCEPTED, FaultStatus.OPEN, FaultStatus.IN_PROGRESS, FaultStatus.REOPENED}
 )
 SLA_PAUSED_STATUSES = frozenset({FaultStatus.ON_HOLD})
-# The supplier's move next (design §4): it accepts or rejects a pending fault and works an
-# accepted, open, in-progress or re-opened one to resolution. Not here: a draft (not sent yet), a
-# resolved fault (we accept or reject the resolution), an on-hold one (the supplier waits on us or
-# the end user), a finished one. Reconciliation asks suppliers about these faults only.
-AWAITING_SUPPLIER_STATUSES = (
+# Only the supplier can move these next (design §4): it accepts or rejects a pending fault,
+# works an accepted, open, in-progress or re-opened one to resolution and takes an on-hold one
+# off hold (our SLA clock stays paused until it does). Not here: a draft (not sent yet), a
+# resolved fault (we accept or reject the resolution), a finished one. Reconciliation asks
+# suppliers about these faults only, so a lost notification cannot leave one stuck.
+SUPPLIER_MOVES_NEXT_STATUSES = (
     FaultStatus.PENDING,
     FaultStatus.ACCEPTED,
     FaultStatus.OPEN,
     FaultStatus.IN_PROGRESS,
+    FaultStatus.ON_HOLD,
     FaultStatus.REOPENED,
 )
 # Statuses a fault can be amended in: submitted to the supplier and not yet finished.

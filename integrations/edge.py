@@ -17,7 +17,7 @@ What the edge learnt before the error (the partner, the body it read) is kept on
 from dataclasses import dataclass
 from typing import ClassVar
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -72,7 +72,9 @@ class PartnerEndpoint(APIView):
         django_request.partner_inbound = inbound
         inbound.edge = partner_edge(slug=partner_slug, protocol=self.protocol)
         if inbound.edge is None:
-            raise Http404("No such partner.")
+            # In the protocol's shape like every other refusal (the body is not read: no
+            # partner, no size limit).
+            return self.render_error(django_request, status=404, message="No such partner.")
         try:
             caller = authenticate_partner_request(inbound.edge.partner, django_request)
         except AccessRefused as exc:

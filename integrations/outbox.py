@@ -19,6 +19,7 @@ from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
+from faults.timeline import DISMISSED_CALL
 from integrations.adapters import get_adapter
 from integrations.broker import publish
 from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
@@ -255,14 +256,41 @@ def outbox_retry(*, outbound_ids: list[int]) -> int:
 @transaction.atomic
 def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datetime) -> int:
     """An agent has dealt with dead or refused messages another way (the supplier was told,
-    or nothing needs sending any more): they leave the queue, and the fault's timeline says
-    who dismissed them and when. Returns how many were dismissed (already dismissed ones and
-    those that need no agent, a refused raise among them, are left as they are)."""
-    return (
+    or nothing needs sending any more): they leave the queue, and the fault's audit trail
+    records who dismissed which message and when (a later retry clears the row's mark, not
+    the record). Returns how many were dismissed (already dismissed ones and those that need no
+    agent, a refused raise among them, are left as they are)."""
+    messages = list(
         OutboundMessage.objects.needing_agent()
+        .select_for_update()
         .filter(pk__in=outbound_ids)
-        .update(dismissed_at=at, dismissed_by=user)
+        .only("pk", "fault_id", "operation", "message_type", "message_id", "status")
+        .order_by("pk")
     )
+    OutboundMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+        dismissed_at=at, dismissed_by=user
+    )
+    faults = Fault.objects.in_bulk({m.fault_id for m in messages if m.fault_id})
+    for message in messages:
+        if message.fault_id is None:
+            continue
+        fault_event_record(
+            fault=faults[message.fault_id],
+            kind=EventKind.PARTNER_CALL,
+            actor=Actor.for_user(user),
+            at=at,
+            message=(
+                f"{_operation_label(message.operation)} ({message.message_type}, message "
+                f"{message.message_id}), {message.get_status_display().lower()}: dismissed, "
+                "dealt with another way"
+            ),
+            data={DISMISSED_CALL: True, "outbound_id": message.pk, "status": message.status},
+        )
+    return len(messages)
+
+
+def _operation_label(operation: str) -> str:
+    return PartnerOperation(operation).label if operation in PartnerOperation.values else operation
 
 
 def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:

@@ -1,7 +1,8 @@
-"""Reconciliation: a fault whose next move is the supplier's (AWAITING_SUPPLIER_STATUSES) and
+"""Reconciliation: a fault whose next move is the supplier's (SUPPLIER_MOVES_NEXT_STATUSES) and
 that has heard nothing from it for the partner's `reconcile_after` gets a request for a full
-update (requestFaultReportUpdate). A fault waiting for us (resolved, on hold) is not asked about:
-the supplier has nothing to tell."""
+update (requestFaultReportUpdate). An on-hold fault is asked about too: only the supplier takes
+it off hold, so a lost "resumed" or "resolved" would otherwise leave its SLA paused for good. A
+resolved fault waits for our answer and is not asked about: the supplier has nothing to tell."""
 
 import logging
 from datetime import datetime
@@ -10,7 +11,7 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from faults.choices import AWAITING_SUPPLIER_STATUSES, PartnerOperation
+from faults.choices import SUPPLIER_MOVES_NEXT_STATUSES, PartnerOperation
 from faults.exceptions import FaultError
 from faults.models import Fault
 from faults.services import Actor, fault_request_update
@@ -36,7 +37,7 @@ def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 2
         )
     )
     silent = (
-        Fault.objects.filter(status__in=AWAITING_SUPPLIER_STATUSES)
+        Fault.objects.filter(status__in=SUPPLIER_MOVES_NEXT_STATUSES)
         .exclude(maintainer_fault_reference="")
         .filter(supplier__is_active=True)
         .annotate(heard_at=Coalesce("last_supplier_message_at", "submitted_at"))

@@ -17,6 +17,7 @@ import hmac
 import ipaddress
 import logging
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -55,12 +56,22 @@ def _from_trusted_proxy(remote_addr: str) -> bool:
     )
 
 
+@cache
+def _report_missing_secret() -> None:
+    """Once per process: logged on every request, anyone could flood the log by posting to a
+    partner path. `manage.py check --deploy` reports it as well (integrations.W001)."""
+    logger.error(
+        "PARTNER_PROXY_SECRET is not set: every partner request is refused (said once per "
+        "process)."
+    )
+
+
 def _proves_mutual_tls_site(request: HttpRequest) -> bool:
     """The request carries the secret only the mutual-TLS site of the proxy adds."""
     expected = settings.PARTNER_PROXY_SECRET
     if not expected:
         # Fail closed: nothing can prove the request came through the mutual-TLS site.
-        logger.error("PARTNER_PROXY_SECRET is not set: partner requests are refused.")
+        _report_missing_secret()
         return False
     presented = request.META.get(PROXY_SECRET_HEADER, "")
     return hmac.compare_digest(presented.encode(), expected.encode())

@@ -5,6 +5,11 @@ and the staff site on the same nginx) runs in front of the app (pytest-django's 
 the demo PKI. A real client certificate through the webhook site is accepted and applied; the
 supplier's public certificate pasted into `X-SSL-Client-Cert`, with `X-Forwarded-For: 127.0.0.1`,
 through the staff site or straight to the app, is refused and changes nothing.
+
+The staff site refuses the partner paths itself, so a post there never reaches the app; what it
+must also do is clear the partner headers on everything it does pass on. That is tested on paths
+it passes (tests/edge_urls.py): a page that answers with the headers it received, and the
+supplier's webhook mounted outside `/integrations/<protocol>/`, as a future route might be.
 """
 
 import re
@@ -19,10 +24,15 @@ from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundStatus, Protocol
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
+from tests.edge_urls import HEADERS_SEEN, STAFF_REACHABLE_NOTIFY
 from tests.nginx_proxy import SITE_CONFIG, STAFF_HOST, WEBHOOK_HOST, Nginx
 from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
-pytestmark = [pytest.mark.nginx, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.nginx,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.urls("tests.edge_urls"),
+]
 
 SLUG = "edge-supplier"
 NOTIFY_PATH = f"/integrations/cityfibre/{SLUG}/notify/"
@@ -136,6 +146,45 @@ def test_the_staff_site_serves_pages_but_no_partner_can_be_forged_through_it(ngi
         )
         assert response.status_code == 403, (path, response.text)
 
+    assert not InboundMessage.objects.exists()
+    assert unchanged(fault)
+
+
+def test_the_staff_site_clears_the_partner_headers_on_what_it_passes_to_the_app(nginx, pki):
+    response = requests.get(
+        f"{nginx.staff_url}{HEADERS_SEEN}",
+        headers={
+            "Host": STAFF_HOST,
+            "X-SSL-Client-Cert": pki.supplier_client.proxy_header,
+            "X-Partner-Proxy-Secret": nginx.secret,
+            "X-Forwarded-For": "198.51.100.7",
+        },
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "X-SSL-Client-Cert": None,
+        "X-Partner-Proxy-Secret": None,
+        "X-Forwarded-For": "127.0.0.1",  # the address nginx saw, not the forged one
+    }
+
+
+def test_a_partner_endpoint_the_staff_site_reaches_refuses_a_forged_partner(nginx, pki, fault):
+    """Forged certificate, forwarded address and even the leaked secret, through the staff site
+    to a webhook it does pass on: the app never sees them, and refuses."""
+    response = requests.post(
+        f"{nginx.staff_url}{STAFF_REACHABLE_NOTIFY.format(slug=SLUG)}",
+        data=accepted(fault, "CF-FORGED-STAFF-REACHED"),
+        headers={**forged_headers(pki), "Host": STAFF_HOST, "X-Partner-Proxy-Secret": nginx.secret},
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert response.status_code == 403, response.text
+    assert "<responseCode>403</responseCode>" in response.text
+    assert "mutual-TLS site" in response.text
     assert not InboundMessage.objects.exists()
     assert unchanged(fault)
 

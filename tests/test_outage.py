@@ -22,9 +22,10 @@ from integrations.choices import InboundStatus
 from integrations.cityfibre import soap
 from integrations.cityfibre.parsers import parse_generic_response
 from integrations.inbox import inbox_apply
-from integrations.models import InboundMessage
+from integrations.models import BuyerIdentifier, InboundMessage
 from integrations.security import proxy_headers
 from tests.e2e.processes import wait_for
+from tests.factories import BuyerIdentifierFactory
 from tests.nginx_proxy import free_port
 from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
@@ -195,6 +196,29 @@ def test_while_the_database_is_unreachable_nothing_acknowledged_is_lost_or_appli
         "Update CF-SEQ-1",
         "Update CF-SEQ-2",
     ]
+
+
+def test_during_an_outage_the_answer_names_the_buyer_identifier_this_process_last_knew(
+    post, fault, database_unreachable, settings
+):
+    # Given partner settings cached by this process (PARTNER_CACHE_SECONDS above zero), with a
+    # default buyer identifier other than the one the notifications name, and a cache time so
+    # short that the entry is stale by the next request, as every entry is once its time passed.
+    partner = fault.supplier
+    BuyerIdentifier.objects.filter(partner=partner).update(is_default=False)
+    BuyerIdentifierFactory(partner=partner, code="HOLDOUT2", is_default=True)
+    settings.PARTNER_CACHE_SECONDS = 1e-6
+    assert post("CF-CACHE-0").status_code == 200
+
+    # When the database cannot be reached as the stale partner is read again.
+    with database_unreachable():
+        response = post("CF-CACHE-1")
+
+    # Then the 503 in the protocol's shape names the partner's default buyer identifier, as this
+    # process last read it (not the notification's own: the body was never read).
+    assert_retry_later(response)
+    assert read_answer(response).buyer_identifier == "HOLDOUT2"
+    assert read_answer(response).message_id == ""
 
 
 def test_the_api_answers_its_json_error_with_503_and_retry_after(

@@ -3,6 +3,7 @@ on loopback, retried, refused, given up on, and sent one fault at a time in writ
 
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.utils import timezone
 
@@ -171,6 +172,35 @@ def test_after_the_last_attempt_the_message_is_dead_and_can_be_retried(fault):
         assert (message.status, message.attempts) == (OutboundStatus.PENDING, 0)
         server.default = Reply(201, PENDING)
         assert deliver(message).status == OutboundStatus.DELIVERED
+
+
+def test_a_dismissal_stays_in_the_faults_history_after_a_retry(fault, agent_user, client):
+    """The agent dismissed a dead message (settled with the supplier by phone), later retried
+    it: the retry clears the row's dismissal mark, the audit trail still says who dismissed it
+    and when."""
+    message = raised(fault)
+    with ScriptedPartner(Reply(503)) as server:
+        point_at(server, fault)
+        for _ in range(3):
+            OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+            message = deliver(message)
+        dismissed_at = timezone.now()
+
+        assert outbox_dismiss(outbound_ids=[message.pk], user=agent_user, at=dismissed_at) == 1
+        assert outbox_dismiss(outbound_ids=[message.pk], user=agent_user, at=timezone.now()) == 0
+        assert outbox_retry(outbound_ids=[message.pk]) == 1
+        server.default = Reply(201, PENDING)
+        assert deliver(message).status == OutboundStatus.DELIVERED
+
+    (event,) = fault.events.filter(actor_user=agent_user)
+    assert event.at == dismissed_at
+    assert message.message_id in event.message
+    client.force_login(agent_user)
+    page = lxml.html.fromstring(client.get(f"/faults/{fault.buyer_fault_reference}/").content)
+    (entry,) = page.xpath("//li[@data-kind='dismissed']")
+    text = " ".join(entry.text_content().split())
+    assert "Message dismissed · test-agent" in text
+    assert f"Raise fault (addFaultReport, message {message.message_id}), dead" in text
 
 
 def test_a_401_marks_the_credentials_broken_and_holds_every_message_of_the_partner(fault):

@@ -85,6 +85,15 @@ def test_refusals_are_in_the_protocols_shape(post):
     assert response.json()["code"] == "403"
 
 
+def test_an_unknown_partner_is_refused_in_the_protocols_shape(post, client):
+    response = client.post(
+        URL.replace(SLUG, "no-such-partner"), data="{}", content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "404", "reason": "No such partner."}
+
+
 @pytest.mark.parametrize("what", ["cache", "broker"])
 def test_an_outage_while_receiving_is_503_with_retry_after_in_the_protocols_shape(post, what):
     response = post(down=what)

@@ -1,6 +1,6 @@
-"""Reconciliation: a fault whose next move is the supplier's and that has heard nothing from it
-for the partner's `reconcile_after` gets one requestFaultReportUpdate; quiet-enough faults, faults
-waiting for us and finished faults get none."""
+"""Reconciliation: a fault whose next move is the supplier's (on hold included) and that has heard
+nothing from it for the partner's `reconcile_after` gets one requestFaultReportUpdate;
+quiet-enough faults, resolved faults waiting for us and finished faults get none."""
 
 from datetime import timedelta
 
@@ -69,11 +69,20 @@ def test_every_status_that_waits_for_the_supplier_is_asked_about(make, status):
     assert len(update_requests(silent)) == 1
 
 
-@pytest.mark.parametrize("status", ["resolved", "on-hold"])
-def test_a_fault_waiting_for_us_is_not_asked_about(make, status):
-    """Issue 10 #8: a resolved fault awaits our answer, an on-hold one our (or the end user's)
-    move; asking the supplier every 6 hours only adds traffic (up to 8 in a resolution's 48 h)."""
-    waiting = make(status, hours_ago=7)
+def test_a_silent_fault_on_hold_is_asked_about(make):
+    """Only the supplier takes a fault off hold: if its "resumed" or "resolved" is lost, the fault
+    stays on hold with its SLA clock paused for good unless we ask."""
+    held = make("on-hold", hours_ago=7)
+
+    assert faults_request_reconciliation() == 1
+    (request,) = update_requests(held)
+    assert b"<maintainerFaultReference>CS0001</maintainerFaultReference>" in request.body.encode()
+
+
+def test_a_resolved_fault_waiting_for_our_answer_is_not_asked_about(make):
+    """Issue 10 #8: a resolved fault awaits our answer; asking the supplier every 6 hours only
+    adds traffic (up to 8 in a resolution's 48 h)."""
+    waiting = make("resolved", hours_ago=7)
 
     assert faults_request_reconciliation() == 0
     later = timezone.now() + timedelta(hours=30)

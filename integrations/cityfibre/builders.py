@@ -10,6 +10,7 @@ Builders return the message element; `soap.wrap` turns it into the bytes we POST
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from lxml import etree
 
@@ -20,6 +21,8 @@ from integrations.cityfibre.schema import OutboundMessageInvalid, validate_outbo
 
 __all__ = [
     "API_VERSION",
+    "CONTACT_ELEMENTS",
+    "FIELD_ELEMENTS",
     "build_add_fault_report",
     "build_amend_fault_report",
     "build_notify_response",
@@ -31,7 +34,10 @@ __all__ = [
 API_VERSION = "1.0"
 BUYER_IDENTIFIER_MAX = 36
 
-# amendFaultReport: fault field -> element, for the fields the message can carry.
+# The supplier's element for each fault field: the one table of these names. The amend builder
+# writes from it, and integrations.cityfibre.reasons reads it backwards to name an element the
+# supplier refuses by the label the agent knows.
+# amendFaultReport's fields, at the top of the message and in faultDetails:
 _TOP_FIELDS = {"service_id": "serviceAffected", "priority": "priorityLevel"}
 _DETAIL_FIELDS = {
     "description": "description",
@@ -42,11 +48,26 @@ _DETAIL_FIELDS = {
     "triage_complete": "triageComplete",
     "triage_findings": "triageFindings",
 }
+# Each contact (the prefix of its fault fields) -> its element.
 _CONTACTS = {
     "reporter": "reporterContactDetails",
     "end_user": "endUserContactDetails",
     "site_access_contact": "siteAccessContactDetails",
 }
+FIELD_ELEMENTS: Mapping[str, str] = MappingProxyType(
+    {
+        "buyer_fault_reference": "buyerFaultReference",
+        "maintainer_fault_reference": "maintainerFaultReference",
+        "parent": "parentFaultReference",
+        **_TOP_FIELDS,
+        **_DETAIL_FIELDS,
+        "status": "status",
+        "status_reason": "statusReason",
+        "appointment_reservation_key": "appointmentReservationKey",
+        "closure_code": "closureCode",
+    }
+)
+CONTACT_ELEMENTS: Mapping[str, str] = MappingProxyType(_CONTACTS)
 _CONTACT_PARTS = ("name", "phone", "email")
 _CONTACT_FIELDS = {f"{prefix}_{part}" for prefix in _CONTACTS for part in _CONTACT_PARTS}
 AMENDABLE_MESSAGE_FIELDS = frozenset(_TOP_FIELDS) | frozenset(_DETAIL_FIELDS) | _CONTACT_FIELDS

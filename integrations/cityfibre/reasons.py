@@ -15,36 +15,20 @@ import json
 import re
 
 from faults.field_labels import field_label
+from integrations.cityfibre.builders import CONTACT_ELEMENTS, FIELD_ELEMENTS
 
-__all__ = ["element_label", "reason_text", "reason_text_within"]
+__all__ = ["element_label", "reason_text"]
 
-# The supplier's element (or error key) -> the fault field whose label the agent knows.
-_ELEMENT_FIELDS = {
-    "buyerFaultReference": "buyer_fault_reference",
-    "maintainerFaultReference": "maintainer_fault_reference",
-    "parentFaultReference": "parent",
-    "serviceAffected": "service_id",
-    "priorityLevel": "priority",
-    "description": "description",
-    "type": "fault_type",
-    "status": "status",
-    "statusReason": "status_reason",
-    "faultStartTime": "fault_start_time",
-    "faultLocation": "fault_location",
-    "siteAccessDetails": "site_access_details",
-    "triageComplete": "triage_complete",
-    "triageFindings": "triage_findings",
-    "appointmentReservationKey": "appointment_reservation_key",
-    "closureCode": "closure_code",
-}
+# The supplier's element -> the fault field (or contact) whose label the agent knows: the
+# builders' table, read backwards.
+_ELEMENT_FIELDS = {element: name for name, element in FIELD_ELEMENTS.items()}
+_ELEMENT_CONTACTS = {element: prefix for prefix, element in CONTACT_ELEMENTS.items()}
 # Keys that are not an element: the text is the whole reason.
 _GENERAL_KEYS = frozenset({"message", "error", "errors", "detail", "reason", "_", ""})
+# Elements that name no fault field, and error keys of the supplier's own.
 _OTHER_LABELS = {
     "schema": "Message format",
     "buyerIdentifier": "Buyer identifier",
-    "reporterContactDetails": "Reporter contact",
-    "endUserContactDetails": "End user contact",
-    "siteAccessContactDetails": "Site access contact",
     "resolveAccepted": "Answer to the resolution",
     "rejectedReason": "Rejection reason",
     "messageId": "Message ID",
@@ -60,6 +44,11 @@ def element_label(key: str) -> str:
     field_name = _ELEMENT_FIELDS.get(name)
     if field_name is not None:
         return field_label(field_name)
+    contact = _ELEMENT_CONTACTS.get(name)
+    if contact is not None:
+        # "Reporter" -> "Reporter contact"; "Site access contact" already says it.
+        words = field_label(contact)
+        return words if words.lower().endswith("contact") else f"{words} contact"
     label = _OTHER_LABELS.get(name) or _CAMEL.sub(" ", name).replace("_", " ").lower()
     return label[:1].upper() + label[1:]
 
@@ -102,15 +91,3 @@ def reason_text(error_message: str) -> str:
         return text
     lines = [line for line in _sentences(decoded) if line]
     return "; ".join(lines) if lines else text
-
-
-def reason_text_within(text: str) -> str:
-    """`text` with an errorMessage object that ends it (e.g. "The supplier refused our
-    resolveResponse: {…}") turned into words; for rows written before reasons were."""
-    start = text.find("{")
-    while start != -1:
-        converted = reason_text(text[start:])
-        if converted != text[start:].strip():
-            return text[:start] + converted
-        start = text.find("{", start + 1)
-    return text

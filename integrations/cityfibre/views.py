@@ -39,6 +39,7 @@ class NotifyFaultReportUpdateView(PartnerEndpoint):
             200: OpenApiResponse(description="receivedNotifyFaultReportUpdate, responseCode 200"),
             400: OpenApiResponse(description="Unreadable, unknown buyer or fault reference"),
             403: OpenApiResponse(description="Certificate or source address refused"),
+            404: OpenApiResponse(description="No active partner of this protocol has the slug"),
             413: OpenApiResponse(description="Body over the partner's size limit"),
             503: OpenApiResponse(description="Briefly unavailable: retry after Retry-After"),
         },

@@ -4,18 +4,27 @@ reason (a refused raise, a refused amend or resolveResponse, a rejected notifica
 rows stored before that are rewritten by a data migration."""
 
 import importlib
+import importlib.util
 
 import lxml.html
 import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from faults.choices import EventKind, FaultStatus
+from faults.choices import ActorKind, EventKind, FaultStatus
 from faults.models import FaultEvent
-from faults.services import Actor, fault_submit
+from faults.services import (
+    Actor,
+    SupplierReport,
+    fault_apply_supplier_report,
+    fault_apply_supplier_status,
+    fault_comment_add,
+    fault_submit,
+)
+from faults.services.merge import CommentEntry
 from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.choices import OutboundStatus
-from integrations.cityfibre.reasons import reason_text, reason_text_within
+from integrations.cityfibre.reasons import reason_text
 from integrations.cityfibre.simulator import CityFibreSimulator
 from integrations.models import OutboundMessage, Partner
 from integrations.outbox import outbox_deliver
@@ -51,16 +60,6 @@ IN_WORDS = f"Service ID: Service '{SERVICE}' is not valid"
 )
 def test_the_suppliers_error_message_reads_as_a_sentence(raw, words):
     assert reason_text(raw) == words
-
-
-def test_a_reason_at_the_end_of_older_text_is_put_into_words():
-    old = 'The supplier refused our amendFaultReport: {"status": "The fault report is closed"}'
-
-    assert reason_text_within(old) == (
-        "The supplier refused our amendFaultReport: Status: The fault report is closed"
-    )
-    assert reason_text_within("No braces here") == "No braces here"
-    assert reason_text_within("Odd {brace} text") == "Odd {brace} text"
 
 
 # --- recorded in words, from the real simulator and from a notification ---------------------
@@ -162,35 +161,92 @@ def test_a_rejected_notification_with_a_json_reason_is_recorded_in_words(
 
 # --- rows stored before: the data migration ----------------------------------------------------
 
+RAW = f'{{"serviceAffected": "Service \'{SERVICE}\' is not valid"}}'
+TYPED = 'Customer pasted the router log: {"error": "LOS", "port": 3}'
 
-@pytest.mark.django_db
-def test_the_migration_rewrites_reasons_stored_as_json(partner, buyer_identifier, sla_policy):
-    raw = f'{{"serviceAffected": "Service \'{SERVICE}\' is not valid"}}'
-    fault = bring_to(FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "pending")
-    fault_other = bring_to(
-        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "rejected"
+
+def run_migration() -> None:
+    migration = importlib.import_module("integrations.migrations.0002_supplier_reasons_in_words")
+    migration.reasons_in_words(apps, None)
+
+
+@pytest.fixture
+def stored_as_json(partner, buyer_identifier, sla_policy, agent_user):
+    """A fault the supplier rejected, an amend it refused and the texts people typed beside
+    them, each stored as the code before reasons were put into words stored it."""
+    rejected = bring_to(
+        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "pending"
     )
-    type(fault).objects.filter(pk=fault.pk).update(status_reason=raw, status=FaultStatus.REJECTED)
-    type(fault).objects.filter(pk=fault_other.pk).update(status_reason="Missing data")
-    anomaly = FaultEvent.objects.create(
-        fault=fault,
+    fault_apply_supplier_status(
+        fault_id=rejected.pk, status="rejected", actor=Actor.partner("MSG-REJ"), reason=RAW
+    )
+    OutboundMessage.objects.filter(fault=rejected).update(
+        status=OutboundStatus.REFUSED, last_error=RAW
+    )
+    worked = bring_to(
+        FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), "in-progress"
+    )
+    amend = OutboundMessage.objects.filter(fault=worked).first()
+    refused = FaultEvent.objects.create(
+        fault=worked,
         kind=EventKind.ANOMALY,
         at=timezone.now(),
-        actor_kind="partner",
-        message=f"The supplier refused our addFaultReport: {raw}",
+        actor_kind=ActorKind.PARTNER,
+        actor_ref="MSG-AMEND",
+        message=f"The supplier refused our amendFaultReport: {RAW}",
+        data={"outbound_id": amend.pk, "http_status": 400},
     )
-    OutboundMessage.objects.filter(fault=fault).update(
-        status=OutboundStatus.REFUSED, last_error=raw
+    fault_comment_add(fault_id=worked.pk, actor=Actor.for_user(agent_user), text=TYPED)
+    fault_apply_supplier_report(
+        fault_id=worked.pk,
+        report=SupplierReport(comments=(CommentEntry(text=TYPED, commented_by="seller"),)),
+        actor=Actor.partner("MSG-COMMENT"),
     )
-    migration = importlib.import_module("integrations.migrations.0002_supplier_reasons_in_words")
+    fault_apply_supplier_status(
+        fault_id=worked.pk, status="on-hold", actor=Actor.partner("MSG-HOLD"), reason=TYPED
+    )
+    return rejected, worked, refused
 
-    migration.reasons_in_words(apps, None)
-    migration.reasons_in_words(apps, None)  # a second run changes nothing
 
-    fault.refresh_from_db()
-    fault_other.refresh_from_db()
-    anomaly.refresh_from_db()
-    assert fault.status_reason == IN_WORDS
-    assert fault_other.status_reason == "Missing data"
-    assert anomaly.message == f"The supplier refused our addFaultReport: {IN_WORDS}"
-    assert OutboundMessage.objects.get(fault=fault).last_error == IN_WORDS
+@pytest.mark.django_db
+def test_the_migration_puts_the_suppliers_recorded_refusals_into_words(stored_as_json):
+    rejected, _worked, refused = stored_as_json
+
+    run_migration()
+    run_migration()  # a second run changes nothing
+
+    rejected.refresh_from_db()
+    assert rejected.status_reason == IN_WORDS
+    (rejection,) = FaultEvent.objects.filter(fault=rejected, to_status=FaultStatus.REJECTED)
+    assert rejection.message == IN_WORDS
+    assert OutboundMessage.objects.get(fault=rejected).last_error == IN_WORDS
+    refused.refresh_from_db()
+    assert refused.message == f"The supplier refused our amendFaultReport: {IN_WORDS}"
+
+
+@pytest.mark.django_db
+def test_the_migration_leaves_what_people_typed_untouched(stored_as_json):
+    """An agent's comment, a supplier's comment and a hold reason may hold JSON too: they are
+    not the supplier's recorded refusal, and stay as typed."""
+    _rejected, worked, _refused = stored_as_json
+
+    run_migration()
+
+    worked.refresh_from_db()
+    assert worked.status_reason == TYPED
+    typed = FaultEvent.objects.filter(fault=worked, message=TYPED)
+    assert sorted(typed.values_list("kind", flat=True)) == [
+        EventKind.COMMENT,
+        EventKind.COMMENT,
+        EventKind.STATUS,
+    ]
+
+
+def test_the_migration_converts_with_its_own_frozen_copy():
+    """Later edits to the live converter or the form labels cannot change what it does."""
+    source = importlib.util.find_spec(
+        "integrations.migrations.0002_supplier_reasons_in_words"
+    ).loader.get_source("integrations.migrations.0002_supplier_reasons_in_words")
+
+    assert "import integrations" not in source and "from integrations" not in source
+    assert "from faults" not in source and "import faults" not in source

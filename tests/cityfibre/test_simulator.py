@@ -5,6 +5,7 @@ No database: requests are built with the project's builders from unsaved faults,
 by hand where a test needs a message our builders would never produce.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -852,10 +853,11 @@ def test_https_requires_a_client_certificate(receiver: Receiver, pki: DemoPki) -
 
 
 # --- the management command ----------------------------------------------------------------------
-def test_management_command_serves_until_interrupted(
-    receiver: Receiver, tmp_path: Path, settings: Any
-) -> None:
-    env = {**os.environ, "DEBUG": "1", "PYTHONUNBUFFERED": "1"}
+@contextlib.contextmanager
+def simulator_command(
+    receiver: Receiver, tmp_path: Path, env: dict[str, str], *options: str
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`manage.py simulate_cityfibre` notifying `receiver`: (its URL, the process)."""
     command = [
         sys.executable,
         str(ROOT / "manage.py"),
@@ -864,9 +866,15 @@ def test_management_command_serves_until_interrupted(
         f"--notify-url={receiver.url}",
         "--step-delay=0.05",
         f"--pki-dir={tmp_path / 'certs'}",
+        *options,
     ]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         banner = ""
@@ -875,7 +883,17 @@ def test_management_command_serves_until_interrupted(
             assert banner, "the command ended before it was listening"
         match = re.search(r"on (http://127\.0\.0\.1:\d+)/", banner)
         assert match, banner
-        simulator_url = match.group(1)
+        yield match.group(1), process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_management_command_serves_until_interrupted(
+    receiver: Receiver, tmp_path: Path, settings: Any
+) -> None:
+    with simulator_command(receiver, tmp_path, {"DEBUG": "1"}) as (simulator_url, process):
         fault = make_fault()
 
         response = requests.post(f"{simulator_url}/addFaultReport", data=add_body(fault), timeout=5)
@@ -891,10 +909,31 @@ def test_management_command_serves_until_interrupted(
         assert process.returncode == 0
         assert "<- addFaultReport" in output
         assert "-> notify" in output
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+
+
+PRODUCTION_SECRET = "production-proxy-secret-of-32-or-more-characters"
+WITHOUT_DEBUG = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-secret-key-for-this-test-only-of-50-or-more-characters-long",
+    "PARTNER_PROXY_SECRET": PRODUCTION_SECRET,
+}
+
+
+@pytest.mark.parametrize(("options", "sent"), [((), None), (("--send-proxy-secret",), True)])
+def test_without_debug_the_command_sends_the_real_proxy_secret_only_when_asked(
+    receiver: Receiver, tmp_path: Path, options: tuple[str, ...], sent: bool | None
+) -> None:
+    """Outside DEBUG the setting is the production secret: sent to whatever --notify-url
+    names, it would leak to whoever runs a listener there."""
+    with simulator_command(receiver, tmp_path, WITHOUT_DEBUG, *options) as (simulator_url, _):
+        fault = make_fault()
+        response = requests.post(f"{simulator_url}/addFaultReport", data=add_body(fault), timeout=5)
+        assert response.status_code == 201
+
+        delivered = receiver.wait_for_statuses(fault.buyer_fault_reference, HAPPY)
+
+    secrets_sent = {r["headers"].get("X-Partner-Proxy-Secret") for r in delivered}
+    assert secrets_sent == ({PRODUCTION_SECRET} if sent else {None})
 
 
 # --- against our own webhook ---------------------------------------------------------------------

@@ -2,11 +2,12 @@
 what it stores, and what it refuses (issue 4, "Hostile input at the webhook").
 
 Every refusal is a well-formed `receivedNotifyFaultReportUpdate` with the HTTP status as its
-responseCode (except 404/405, which happen before a partner is known), stores nothing and leaves
+responseCode (except 405, which DRF answers before the endpoint runs), stores nothing and leaves
 the fault as it was.
 """
 
 import json
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from faults.models import Fault, FaultComment, FaultEvent, FaultUpdate
 from integrations.choices import InboundStatus, Protocol
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
+from integrations.security import _report_missing_secret
 from tests.cityfibre.conftest import in_soap, notify_url, read_answer, sample
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import bring_to
@@ -575,6 +577,21 @@ def test_without_a_configured_secret_every_partner_request_is_refused(
     assert_refused(response, 403, fault=fault, before=before)
 
 
+def test_a_missing_secret_is_logged_once_not_on_every_request(
+    client, post_notification, fault, settings, caplog
+):
+    """Anyone can post to a partner path: one log line each would let them flood the log."""
+    settings.PARTNER_PROXY_SECRET = ""
+    _report_missing_secret.cache_clear()  # a fresh process
+
+    with caplog.at_level(logging.WARNING, logger="integrations.security"):
+        answers = [post_notification(client, sample(ACCEPTED)) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [403, 403, 403]
+    said = [r for r in caplog.records if "PARTNER_PROXY_SECRET is not set" in r.getMessage()]
+    assert len(said) == 1
+
+
 @pytest.mark.parametrize(
     "forwarded_for",
     [
@@ -600,14 +617,18 @@ def test_the_address_the_proxy_appended_is_the_one_checked(client, post_notifica
 
 
 # --- refused: where and how ------------------------------------------------------------------
-def test_an_unknown_partner_slug_is_not_found(client, post_notification, fault):
+def test_an_unknown_partner_slug_is_not_found_in_the_protocols_shape(
+    client, post_notification, fault, django_assert_max_num_queries
+):
+    """Like every refusal of the edge, a receivedNotifyFaultReportUpdate, not DRF's JSON: the
+    supplier's client reads only that. Its renderer needs no database (one query: the lookup)."""
     before = fault_snapshot(fault)
 
-    response = post_notification(client, sample(ACCEPTED), slug="no-such-partner")
+    with django_assert_max_num_queries(1):
+        response = post_notification(client, sample(ACCEPTED), slug="no-such-partner")
 
-    assert response.status_code == 404
-    assert InboundMessage.objects.count() == 0
-    assert fault_snapshot(fault) == before
+    assert_refused(response, 404, fault=fault, before=before)
+    assert read_answer(response).error_message == "No such partner."
 
 
 def test_an_inactive_partner_is_not_found(client, post_notification, fault, cityfibre_partner):
@@ -617,9 +638,7 @@ def test_an_inactive_partner_is_not_found(client, post_notification, fault, city
 
     response = post_notification(client, sample(ACCEPTED))
 
-    assert response.status_code == 404
-    assert InboundMessage.objects.count() == 0
-    assert fault_snapshot(fault) == before
+    assert_refused(response, 404, fault=fault, before=before)
 
 
 def test_a_partner_of_another_protocol_is_not_found(client, post_notification, pki, db):
@@ -633,6 +652,7 @@ def test_a_partner_of_another_protocol_is_not_found(client, post_notification, p
     response = post_notification(client, sample(ACCEPTED), slug="tmf-partner")
 
     assert response.status_code == 404
+    assert read_answer(response).response_code == 404
     assert InboundMessage.objects.count() == 0
 
 
@@ -644,3 +664,12 @@ def test_only_post_is_allowed(client, fault, method):
 
     assert response.status_code == 405
     assert InboundMessage.objects.count() == 0
+
+
+def test_the_published_schema_does_not_promise_the_apis_json_for_an_unknown_slug(agent_api):
+    schema = agent_api.get("/api/schema/", {"format": "json"}).json()
+    responses = schema["paths"]["/integrations/cityfibre/{partner_slug}/notify/"]["post"][
+        "responses"
+    ]
+
+    assert "content" not in responses["404"]  # answered like every other refusal: XML

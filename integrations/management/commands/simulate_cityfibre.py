@@ -79,6 +79,15 @@ class Command(BaseCommand):
             help="X-Forwarded-For on notifications: the address the proxy saw (127.0.0.1).",
         )
         parser.add_argument(
+            "--send-proxy-secret",
+            action="store_true",
+            help=(
+                "Send PARTNER_PROXY_SECRET on notifications, as the proxy's mutual-TLS site "
+                "adds it. Only with DEBUG is it sent without this (its fixed development value): "
+                "otherwise it is the real secret, and it would go to whatever --notify-url names."
+            ),
+        )
+        parser.add_argument(
             "--notify-attempts",
             type=int,
             default=5,
@@ -111,6 +120,10 @@ class Command(BaseCommand):
         tls = ensure_demo_pki(options["tls_dir"]) if options["tls_dir"] else None
         pki = tls or (ensure_demo_pki(options["pki_dir"]) if options["pki_dir"] else None)
         self._log_to_stdout()
+        # What the proxy's mutual-TLS site adds: sent only in DEBUG (the fixed development
+        # value) or when asked for, never the production secret to an address typed by hand.
+        send_secret = settings.DEBUG or options["send_proxy_secret"]
+        proxy_secret = settings.PARTNER_PROXY_SECRET if send_secret else ""
         simulator = CityFibreSimulator(
             host=options["host"],
             port=options["port"],
@@ -122,8 +135,7 @@ class Command(BaseCommand):
             supplier_client_cert=pki.supplier_client if pki else None,
             tls=tls,
             forwarded_for=options["forwarded_for"],
-            # What the proxy's mutual-TLS site adds (the fixed development value in DEBUG).
-            proxy_secret=settings.PARTNER_PROXY_SECRET,
+            proxy_secret=proxy_secret,
             notify_attempts=options["notify_attempts"],
             reservation_ttl=options["reservation_ttl"],
             appointment_shape=options["appointment_shape"],
@@ -134,9 +146,11 @@ class Command(BaseCommand):
             where = f"{options['host']}:{options['port']}"
             raise CommandError(f"Cannot listen on {where}: {exc}") from None
         identity = "with" if pki else "WITHOUT"
+        secret = "with" if proxy_secret else "without"
         self.stdout.write(
             f"CityFibre simulator on {simulator.url}/ (control API {simulator.url}/_sim/state), "
-            f"notifying {options['notify_url']} {identity} a supplier client certificate; "
+            f"notifying {options['notify_url']} {identity} a supplier client certificate "
+            f"and {secret} the proxy secret; "
             f"scenario {scenario}, step delay {options['step_delay']:g}s. Ctrl-C stops it."
         )
         self.stdout.flush()
