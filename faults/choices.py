@@ -137,6 +137,9 @@ class EventKind(models.TextChoices):
     SUPPLIER_DATA = "supplier-data", "Supplier data updated"
     AUTO_ACCEPTED = "auto-accepted", "Resolution auto-accepted"
     PARTNER_CALL = "partner-call", "Call to supplier requested"
+    # An agent took a refused or dead call to the supplier out of the queue (dealt with another
+    # way); the outbound row's mark is cleared by a retry, this row is not.
+    MESSAGE_DISMISSED = "message-dismissed", "Message dismissed"
     SLA = "sla", "SLA"
 
 

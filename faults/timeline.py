@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
-
 from appointments.models import AppointmentEvent
 from faults.choices import ActorKind, EventKind, PartnerOperation, Party
 from faults.field_labels import field_labels
@@ -24,10 +22,6 @@ from integrations.models import InboundMessage, OutboundMessage
 SHOWN_FROM_THEIR_OWN_TABLE = frozenset(
     {EventKind.COMMENT, EventKind.ATTACHMENT, EventKind.PARTNER_CALL}
 )
-# The data key of the audit row an agent's dismissal of an undelivered call writes (a decision
-# about a call to the supplier, so of that kind). It is shown, as its own line: the outbound row's
-# dismissal mark is cleared by a retry, the audit row is not.
-DISMISSED_CALL = "dismissed"
 
 # Delivery states as the page words them, with a badge colour.
 DELIVERY_COLOURS = {
@@ -90,10 +84,6 @@ class _Actors:
         return f"{label} {ref}".strip(), ""
 
 
-def _is_dismissal(event: FaultEvent) -> bool:
-    return event.kind == EventKind.PARTNER_CALL and bool((event.data or {}).get(DISMISSED_CALL))
-
-
 def _event_entry(event: FaultEvent, actors: _Actors) -> TimelineEntry:
     text = event.message
     if event.kind == EventKind.AMENDED and not text:
@@ -101,10 +91,9 @@ def _event_entry(event: FaultEvent, actors: _Actors) -> TimelineEntry:
         text = f"Changed: {field_labels(changed)}" if changed else ""
     username = event.actor_user.get_username() if event.actor_user_id else ""
     who, who_detail = actors.name(event.actor_kind, event.actor_ref, username)
-    dismissal = _is_dismissal(event)
     return TimelineEntry(
-        kind="dismissed" if dismissal else event.kind,
-        label="Message dismissed" if dismissal else event.get_kind_display(),
+        kind=event.kind,
+        label=event.get_kind_display(),
         at=event.at,
         who=who,
         who_detail=who_detail,
@@ -225,10 +214,7 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     )
     events = (
         FaultEvent.objects.filter(fault_id=fault.pk)
-        .exclude(
-            Q(kind__in=SHOWN_FROM_THEIR_OWN_TABLE)
-            & ~Q(kind=EventKind.PARTNER_CALL, data__has_key=DISMISSED_CALL)
-        )
+        .exclude(kind__in=SHOWN_FROM_THEIR_OWN_TABLE)
         .select_related("actor_user")
     )
     entries = [_event_entry(event, actors) for event in events]

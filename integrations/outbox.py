@@ -19,7 +19,6 @@ from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
-from faults.timeline import DISMISSED_CALL
 from integrations.adapters import get_adapter
 from integrations.broker import publish
 from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
@@ -276,7 +275,7 @@ def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datet
             continue
         fault_event_record(
             fault=faults[message.fault_id],
-            kind=EventKind.PARTNER_CALL,
+            kind=EventKind.MESSAGE_DISMISSED,
             actor=Actor.for_user(user),
             at=at,
             message=(
@@ -284,7 +283,7 @@ def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datet
                 f"{message.message_id}), {message.get_status_display().lower()}: dismissed, "
                 "dealt with another way"
             ),
-            data={DISMISSED_CALL: True, "outbound_id": message.pk, "status": message.status},
+            data={"outbound_id": message.pk, "status": message.status},
         )
     return len(messages)
 

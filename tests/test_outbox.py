@@ -197,7 +197,7 @@ def test_a_dismissal_stays_in_the_faults_history_after_a_retry(fault, agent_user
     assert message.message_id in event.message
     client.force_login(agent_user)
     page = lxml.html.fromstring(client.get(f"/faults/{fault.buyer_fault_reference}/").content)
-    (entry,) = page.xpath("//li[@data-kind='dismissed']")
+    (entry,) = page.xpath("//li[@data-kind='message-dismissed']")
     text = " ".join(entry.text_content().split())
     assert "Message dismissed · test-agent" in text
     assert f"Raise fault (addFaultReport, message {message.message_id}), dead" in text

@@ -126,7 +126,7 @@ def test_a_refused_resolution_acceptance_reaches_the_agents_queue(
     page.wait_for_url("**/queue/")
     expect(page.locator("#queue-dead [data-section-count=dead]")).to_have_text("0")
     page.goto(f"/faults/{fault.buyer_fault_reference}/")
-    dismissal = page.locator("#fault-timeline li[data-kind=dismissed]")
+    dismissal = page.locator("#fault-timeline li[data-kind=message-dismissed]")
     expect(dismissal).to_contain_text(f"Message dismissed · {agent.username}")
 
 

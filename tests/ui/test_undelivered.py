@@ -91,8 +91,8 @@ def test_dismissing_takes_it_out_of_the_queue_and_the_timeline_says_who(
     assert count_badge(html, "dead") == "0"
     timeline = agent_client.get(f"/faults/{fault.buyer_fault_reference}/").content.decode()
     assert re.search(
-        r'data-kind="dismissed".*?Message dismissed</strong> · <span class="muted timeline-who">'
-        r"test-agent<",
+        r'data-kind="message-dismissed".*?Message dismissed</strong> · '
+        r'<span class="muted timeline-who">test-agent<',
         timeline,
         re.S,
     )
