@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from appointments.exceptions import AppointmentNotFound
+from appointments.errors import AppointmentNotFound
 from appointments.models import Appointment, AppointmentEvent
 from faults.models import Fault
 from integrations.models import Partner

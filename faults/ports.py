@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from faults.choices import EventKind, PartnerOperation
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from faults.exceptions import FaultNotFound
+from faults.errors import FaultNotFound
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
 from integrations.models import BuyerIdentifier
 

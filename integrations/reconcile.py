@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from faults.choices import SUPPLIER_MOVES_NEXT_STATUSES, PartnerOperation
-from faults.exceptions import FaultError
+from faults.errors import FaultError
 from faults.models import Fault
 from faults.services import Actor, fault_request_update
 from integrations.choices import OUTBOUND_UNFINISHED

@@ -1,5 +1,5 @@
-"""A task for tests that need a pool process busy (tests/test_worker_shutdown.py): a worker loads
-it with `--include tests.celery_tasks`."""
+"""A task for tests that need a pool process busy (tests/spine/test_worker_shutdown.py): a
+worker loads it with `--include tests.celery_tasks`."""
 
 import time
 

@@ -1,8 +1,8 @@
 """The project's URLs plus test-only routes:
 
 * the partner endpoint of a protocol that has none yet, as a new protocol package would add it
-  (tests/test_partner_edge.py);
-* for tests/test_nginx_edge.py, paths the proxy's staff site passes to the app (outside
+  (tests/spine/test_partner_edge.py);
+* for tests/spine/test_nginx_edge.py, paths the proxy's staff site passes to the app (outside
   `/integrations/<protocol>/`, which it refuses itself): the supplier's webhook mounted there,
   and a page that answers with the partner headers it received. They show the staff site clears
   those headers, not merely that it refuses the partner paths."""
@@ -14,7 +14,7 @@ from django.urls import path
 from config.urls import urlpatterns as project_urlpatterns
 from integrations.cityfibre.views import NotifyFaultReportUpdateView
 from integrations.security import CERT_HEADER, FORWARDED_FOR_HEADER, PROXY_SECRET_HEADER
-from tests.test_partner_edge import ListenerEndpoint
+from tests.spine.test_partner_edge import ListenerEndpoint
 
 STAFF_REACHABLE_NOTIFY = "/staff-reachable/cityfibre/{slug}/notify/"
 HEADERS_SEEN = "/staff-reachable/headers-seen/"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.choices import ACTIVE_STATES, AppointmentEventKind, AppointmentState
-from appointments.exceptions import AppointmentError, AppointmentNotAllowed, AppointmentNotFound
+from appointments.errors import AppointmentError, AppointmentNotAllowed, AppointmentNotFound
 from appointments.gateways import Reservation, Slot, SlotQuery
 from appointments.models import Appointment
 from appointments.services.checks import (
@@ -24,7 +24,7 @@ from appointments.services.checks import (
 )
 from appointments.services.history import appointment_event_record, slot_text
 from faults.choices import FaultStatus
-from faults.exceptions import FaultNotFound
+from faults.errors import FaultNotFound
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.appointment import fault_appointment_set

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.choices import AppointmentEventKind, AppointmentState
-from appointments.exceptions import (
+from appointments.errors import (
     AppointmentError,
     AppointmentNotAllowed,
     AppointmentNotFound,

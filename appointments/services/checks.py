@@ -11,7 +11,7 @@ from typing import TypeVar
 from django.utils import timezone
 
 from appointments.choices import AppointmentType
-from appointments.exceptions import (
+from appointments.errors import (
     AppointmentError,
     AppointmentRefused,
     AppointmentSupplierError,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from appointments.gateways import Slot, SlotQuery
 from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRODUCT_NAME_MAX
-from faults.exceptions import FaultError
+from faults.errors import FaultError
 from faults.field_labels import field_label
 from faults.ui.widgets import DateInput
 from integrations.models import Partner

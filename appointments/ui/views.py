@@ -17,7 +17,7 @@ from appointments.services import (
     appointment_slots_query,
 )
 from appointments.ui.forms import ReappointForm, ReserveForm, SupplierSlotQueryForm, slot_value
-from faults.exceptions import FaultError
+from faults.errors import FaultError
 from faults.services import Actor
 from faults.ui.access import agent_required
 from faults.ui.fault.detail_views import fault_or_404, render_detail

@@ -20,7 +20,7 @@ from faults.admin.timeline import (
 )
 from faults.admin.transitions import AGENT_ACTIONS, bulk_action, run_agent_action
 from faults.choices import AMENDABLE_STATUSES, FaultStatus
-from faults.exceptions import FaultError
+from faults.errors import FaultError
 from faults.models import Fault
 from faults.roles import ACT_ON_FAULT
 from faults.services import Actor, fault_allowed_transitions, fault_amend

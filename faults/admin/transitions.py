@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from faults.exceptions import FaultError, TransitionNotAllowed
+from faults.errors import FaultError, TransitionNotAllowed
 from faults.models import Fault
 from faults.services import Actor, fault_accept_resolution, fault_cancel, fault_submit
 

@@ -12,7 +12,7 @@ field are listed under `non_field_errors`. The HTTP status carries the class of 
 * 409 `transition_not_allowed` (the fault's status does not allow the action), `conflict`
 * 413 `payload_too_large`, 415 `unsupported_media_type`
 
-Domain errors (`faults.exceptions.FaultError` and subclasses) keep their own `code` and
+Domain errors (`faults.errors.FaultError` and subclasses) keep their own `code` and
 `status_code`.
 """
 
@@ -29,7 +29,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from faults.exceptions import FaultError
+from faults.errors import FaultError
 
 logger = logging.getLogger(__name__)
 

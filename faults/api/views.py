@@ -31,7 +31,7 @@ from faults.api.serializers import (
     FaultCommentSerializer,
     FaultDetailSerializer,
 )
-from faults.exceptions import FaultNotFound
+from faults.errors import FaultNotFound
 from faults.models import Fault
 from faults.services import (
     Actor,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faults.choices import AMENDABLE_STATUSES, EventKind, FaultStatus, PartnerOperation
-from faults.exceptions import FaultValidationError, TransitionNotAllowed
+from faults.errors import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault
 from faults.ports import request_partner_call
 from faults.services.actors import Actor

@@ -18,7 +18,7 @@ import puremagic
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 
 __all__ = ["attachment_check", "human_size"]
 

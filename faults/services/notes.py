@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faults.choices import TERMINAL_STATUSES, EventKind, FaultStatus, PartnerOperation, Party
-from faults.exceptions import FaultValidationError, TransitionNotAllowed
+from faults.errors import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.models.fault import TEXT_MAX
 from faults.ports import ensure_partner_can_carry, request_partner_call

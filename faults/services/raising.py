@@ -15,7 +15,7 @@ from faults.choices import (
     FaultStatus,
     PartnerOperation,
 )
-from faults.exceptions import FaultValidationError, TransitionNotAllowed
+from faults.errors import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault
 from faults.ports import ensure_partner_can_carry, request_partner_call
 from faults.services.actors import Actor

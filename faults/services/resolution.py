@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus, PartnerOperation
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.ports import request_partner_call

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from faults.choices import EventKind, FaultStatus
-from faults.exceptions import FaultNotFound, TransitionNotAllowed
+from faults.errors import FaultNotFound, TransitionNotAllowed
 from faults.models import Fault, FaultEvent, SlaPause
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record

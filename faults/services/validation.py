@@ -4,7 +4,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault
 from faults.validators import NotBlankValidator, is_blank
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.choices import AppointmentEventKind, AppointmentState
-from appointments.exceptions import (
+from appointments.errors import (
     AppointmentError,
     AppointmentNotAllowed,
     AppointmentRefused,
@@ -18,7 +18,7 @@ from appointments.gateways import Slot
 from appointments.models import Appointment, AppointmentEvent
 from appointments.services import appointment_attach, appointment_reserve, appointment_slots_query
 from faults.choices import EventKind, FaultStatus
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault, FaultEvent
 from faults.services import fault_submit
 from integrations.choices import Protocol

@@ -13,7 +13,7 @@ from appointments.services import (
     fault_raise_with_appointment,
 )
 from faults.choices import FaultStatus, FaultType
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault
 from integrations.models import OutboundMessage
 from tests.appointments.conftest import AGENT, PRODUCT, UPRN, first_slot, query

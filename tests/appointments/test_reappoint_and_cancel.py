@@ -7,14 +7,14 @@ import pytest
 from django.utils import timezone
 
 from appointments.choices import AppointmentState
-from appointments.events import SupplierAppointmentEvent
-from appointments.exceptions import (
+from appointments.errors import (
     AppointmentError,
     AppointmentNotAllowed,
     AppointmentNotFound,
     AppointmentRefused,
     AppointmentSupplierUnavailable,
 )
+from appointments.events import SupplierAppointmentEvent
 from appointments.gateways import Slot
 from appointments.models import Appointment
 from appointments.services import (
@@ -24,7 +24,7 @@ from appointments.services import (
     appointment_reserve,
 )
 from faults.choices import EventKind, PartnerOperation
-from faults.exceptions import FaultValidationError, TransitionNotAllowed
+from faults.errors import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault
 from faults.services import fault_appointment_clear, fault_appointment_set
 from integrations.cityfibre import soap

@@ -19,8 +19,8 @@ from appointments.models import Appointment
 from faults.choices import SlaState
 from faults.models import Fault
 from tests.factories import FaultFactory, PartnerFactory
+from tests.faults.test_reports import repaired_in
 from tests.helpers import bring_to
-from tests.test_reports import repaired_in
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("sla-dashboard")

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from faults.exceptions import FaultError
+from faults.errors import FaultError
 from faults.field_labels import field_labels
 from faults.models import Fault
 from faults.services import (

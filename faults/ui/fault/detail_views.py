@@ -20,7 +20,7 @@ from faults.choices import (
     FaultStatus,
     SlaCalendar,
 )
-from faults.exceptions import FaultNotFound
+from faults.errors import FaultNotFound
 from faults.models import Fault
 from faults.roles import can_act_on_faults
 from faults.selectors import fault_get, fault_list_queryset

@@ -12,7 +12,7 @@ from django.core.validators import MaxLengthValidator
 from appointments.models import Appointment
 from faults.attachment_types import accepted_types_grouped, accepted_types_in_words
 from faults.choices import FaultType
-from faults.exceptions import FaultError, FaultNotFound
+from faults.errors import FaultError, FaultNotFound
 from faults.field_labels import field_label
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX

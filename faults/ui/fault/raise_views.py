@@ -14,7 +14,7 @@ from appointments.services import (
     fault_raise_with_appointment,
 )
 from faults.choices import FaultStatus, is_tlos_type
-from faults.exceptions import FaultError, FaultNotFound
+from faults.errors import FaultError, FaultNotFound
 from faults.models import Fault
 from faults.selectors import fault_get, fault_list_queryset
 from faults.services import Actor

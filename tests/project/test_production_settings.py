@@ -25,7 +25,7 @@ from integrations.models import InboundMessage
 from tests.nginx_proxy import STAFF_HOST, WEBHOOK_HOST, Nginx, free_port
 from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PLACEHOLDER = re.compile(r"<[^>]*>")
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
-from faults.exceptions import TransitionNotAllowed
+from faults.errors import TransitionNotAllowed
 from faults.models import Fault, FaultEvent
 from faults.services import (
     Actor,

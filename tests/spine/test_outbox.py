@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from faults.choices import FaultStatus
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault
 from faults.services import Actor, fault_amend, fault_comment_add, fault_submit
 from integrations.choices import OutboundStatus

@@ -2,7 +2,7 @@
 handler (`faults.api.errors`) answers them with their own code and status; nothing is stored when
 one is raised."""
 
-from faults.exceptions import FaultError, FaultNotFound, FaultValidationError
+from faults.errors import FaultError, FaultNotFound, FaultValidationError
 
 
 class AppointmentError(FaultValidationError):

@@ -12,7 +12,7 @@ from django.test import Client
 
 from faults import ports
 from faults.choices import FaultStatus, PartnerOperation
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
 from faults.ports import partner_call_refusal, request_partner_call
 from integrations import adapters

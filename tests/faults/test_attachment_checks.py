@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import FaultAttachment
 from faults.services import Actor, fault_attachment_add
 from faults.services.attachment_checks import human_size

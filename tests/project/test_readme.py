@@ -12,7 +12,7 @@ import pytest
 from integrations.certs import ensure_demo_pki
 from integrations.cityfibre.simulator import CityFibreSimulator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_simulator_state_command_reaches_the_mutual_tls_simulator(tmp_path):

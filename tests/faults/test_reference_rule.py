@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faults.choices import SlaState
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault
 from faults.services import Actor, fault_create_draft
 from faults.validators import is_valid_reference

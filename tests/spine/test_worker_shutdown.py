@@ -22,7 +22,7 @@ from config.celery import app
 from tests.e2e.processes import RedisServer, wait_for
 
 pytestmark = pytest.mark.redis
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def procfile_line(name: str) -> str:

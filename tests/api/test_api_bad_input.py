@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from faults.api.errors import exception_handler
-from faults.exceptions import FaultValidationError
+from faults.errors import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
 from faults.validators import NotBlankValidator, is_blank
 from tests.factories import FaultFactory, PartnerFactory
@@ -502,7 +502,7 @@ def test_exception_handler_leaves_bugs_to_django():
     assert exception_handler(RuntimeError("bug"), {}) is None
 
 
-# --- found by fuzzing the schema (tests/test_api_schema.py): each answered 500 ----------------
+# --- found by fuzzing the schema (tests/api/test_api_schema.py): each answered 500 ----------------
 def test_a_partner_slug_with_a_nul_character_is_unknown(agent, partner):
     # PostgreSQL refuses a NUL in a query; the lookup must not reach it.
     before = state()

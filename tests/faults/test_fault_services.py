@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus, PartnerOperation
-from faults.exceptions import FaultValidationError, TransitionNotAllowed
+from faults.errors import FaultValidationError, TransitionNotAllowed
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
 from faults.services import (
     Actor,
