@@ -152,8 +152,9 @@ def test_a_worker_killed_while_sending_sends_again_with_the_same_message_id(
 
 
 def test_a_supplier_answering_503_gets_everything_later_in_order(simulator, start_worker, api):
-    simulator.configure(fail_for_seconds=4, fail_status=503)
-    start_worker()
+    # Everything is written before the worker starts, and the supplier refuses the first two
+    # requests: those are the two raises, since each fault's amends wait behind its raise. (A
+    # failure window in seconds raced the worker's start on a loaded machine.)
     references = [raise_fault(api, f"SIM-SILENT-503-{n}") for n in range(2)]
     for reference in references:
         comment = api.post(
@@ -168,6 +169,8 @@ def test_a_supplier_answering_503_gets_everything_later_in_order(simulator, star
             timeout=10,
         )
         assert amend.status_code == 200, amend.text
+    simulator.configure(fail_next=2, fail_status=503)
+    start_worker()
 
     wait_for(everything_settled, timeout=60, what="everything delivered after the outage")
     for reference in references:
