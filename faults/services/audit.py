@@ -1,6 +1,9 @@
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
+from faults import events
 from faults.choices import EventKind
 from faults.models import Fault, FaultEvent
 from faults.services.actors import Actor
@@ -17,16 +20,23 @@ def fault_event_record(
     to_status: str = "",
     data: dict[str, Any] | None = None,
 ) -> FaultEvent:
-    """Append one row to the fault's audit trail."""
-    return FaultEvent.objects.create(
-        fault=fault,
-        kind=kind,
-        at=at,
-        actor_kind=actor.kind,
-        actor_user=actor.user,
-        actor_ref=actor.ref[:100],
-        from_status=from_status,
-        to_status=to_status,
-        message=message,
-        data=data or {},
-    )
+    """Append one row to the fault's audit trail, and deliver the domain event it means to the
+    subscribers (`faults.events`) in the same transaction: what they write commits or rolls back
+    with the row, and an error they raise fails the change."""
+    # No savepoint: inside the caller's transaction this costs nothing; outside one, the row and
+    # what the subscribers write still commit together.
+    with transaction.atomic(savepoint=False):
+        row = FaultEvent.objects.create(
+            fault=fault,
+            kind=kind,
+            at=at,
+            actor_kind=actor.kind,
+            actor_user=actor.user,
+            actor_ref=actor.ref[:100],
+            from_status=from_status,
+            to_status=to_status,
+            message=message,
+            data=data or {},
+        )
+        events.emit(row)
+    return row

@@ -60,7 +60,14 @@ def fault_comment_add(
         author=actor.user,
         fingerprint=content_fingerprint(text, Party.BUYER, at),
     )
-    fault_event_record(fault=fault, kind=EventKind.COMMENT, actor=actor, at=at, message=text)
+    fault_event_record(
+        fault=fault,
+        kind=EventKind.COMMENT,
+        actor=actor,
+        at=at,
+        message=text,
+        data={"comment_id": comment.pk},
+    )
     if fault.status != FaultStatus.DRAFT:
         request_partner_call(
             fault=fault,

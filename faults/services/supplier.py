@@ -80,7 +80,12 @@ def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor:
     for comment in fault_comments_merge(fault=fault, entries=report.comments, received_at=at):
         if comment.commented_by != "buyer":
             fault_event_record(
-                fault=fault, kind=EventKind.COMMENT, actor=actor, at=at, message=comment.text
+                fault=fault,
+                kind=EventKind.COMMENT,
+                actor=actor,
+                at=at,
+                message=comment.text,
+                data={"comment_id": comment.pk},
             )
     _apply_details(fault, report.details, actor, at)
     if report.late_repair is not None:
