@@ -174,8 +174,8 @@ class CityFibreSimulator:
 
     `tls` serves HTTPS with mutual TLS from its files (`simulator.tls`); `supplier_client_cert` is
     the identity the notifications carry in `X-SSL-Client-Cert` (and present, when `notify_url` is
-    https);
-    `proxy_secret` is the `PARTNER_PROXY_SECRET` they carry, as the proxy's mutual-TLS site adds.
+    https); `proxy_secret` is the `PARTNER_PROXY_SECRET` they carry, as the proxy's mutual-TLS
+    site adds.
     `reservation_ttl` is how long, in seconds, a reservation key stays valid; `appointment_shape`
     writes appointment notifications as the samples do ("samples") or as the XSD allows ("xsd").
     """
