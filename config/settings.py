@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "integrations",
     "faults",
     "appointments",
+    # Demo data, demo PKI and benchmarks: management commands for `make run` and `make bench`.
+    "devtools",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,6 @@ urlpatterns = [
 ]
 
 if settings.BENCH_ENDPOINTS:
-    from integrations.bench.views import raw_insert
+    from devtools.bench.views import raw_insert
 
     urlpatterns.append(path("integrations/_bench/<slug:partner_slug>/raw/", raw_insert))

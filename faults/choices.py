@@ -111,6 +111,16 @@ SLA_ACTIVE_STATES = frozenset(
     {SlaState.RUNNING, SlaState.PAUSED, SlaState.AT_RISK, SlaState.BREACHED}
 )
 
+SLA_COLOURS = {
+    SlaState.NONE: "grey",
+    SlaState.RUNNING: "blue",
+    SlaState.PAUSED: "amber",
+    SlaState.AT_RISK: "orange",
+    SlaState.BREACHED: "red",
+    SlaState.MET: "green",
+    SlaState.MISSED: "red",
+}
+
 
 class SlaCalendar(models.TextChoices):
     ALWAYS = "24x7", "24x7"

@@ -13,7 +13,7 @@ from appointments.models import AppointmentEvent
 from faults.choices import ActorKind, EventKind, PartnerOperation, Party
 from faults.field_labels import field_labels
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
-from integrations.choices import InboundStatus, OutboundStatus
+from integrations.choices import INBOUND_STATUS_COLOURS, OUTBOUND_STATUS_COLOURS
 from integrations.models import InboundMessage, OutboundMessage
 
 # Audit rows that duplicate a row shown from its own table: the comment, the attachment, and
@@ -23,17 +23,8 @@ SHOWN_FROM_THEIR_OWN_TABLE = frozenset(
     {EventKind.COMMENT, EventKind.ATTACHMENT, EventKind.PARTNER_CALL}
 )
 
-# Delivery states as the page words them, with a badge colour.
-DELIVERY_COLOURS = {
-    OutboundStatus.PENDING: "blue",
-    OutboundStatus.SENDING: "cyan",
-    OutboundStatus.DELIVERED: "green",
-    OutboundStatus.REFUSED: "red",
-    OutboundStatus.DEAD: "red",
-    InboundStatus.RECEIVED: "blue",
-    InboundStatus.APPLIED: "green",
-    InboundStatus.FAILED: "red",
-}
+# A partner message's delivery state (outbound and inbound values differ), with its badge colour.
+DELIVERY_COLOURS = {**OUTBOUND_STATUS_COLOURS, **INBOUND_STATUS_COLOURS}
 
 
 @dataclass(frozen=True)

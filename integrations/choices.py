@@ -27,8 +27,24 @@ OUTBOUND_UNFINISHED = (OutboundStatus.PENDING, OutboundStatus.SENDING)
 # supplier and dismiss it): a final refusal (4xx) or the last attempt spent.
 OUTBOUND_NEEDS_AGENT = (OutboundStatus.REFUSED, OutboundStatus.DEAD)
 
+# Badge colours of a message's delivery (the fault page's timeline).
+OUTBOUND_STATUS_COLOURS = {
+    OutboundStatus.PENDING: "blue",
+    OutboundStatus.SENDING: "cyan",
+    OutboundStatus.DELIVERED: "green",
+    OutboundStatus.REFUSED: "red",
+    OutboundStatus.DEAD: "red",
+}
+
 
 class InboundStatus(models.TextChoices):
     RECEIVED = "received", "Received, not applied yet"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Could not be applied"
+
+
+INBOUND_STATUS_COLOURS = {
+    InboundStatus.RECEIVED: "blue",
+    InboundStatus.APPLIED: "green",
+    InboundStatus.FAILED: "red",
+}

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from integrations.certs import DemoPki
+from devtools.pki import DemoPki
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_CONFIG = ROOT / "config" / "nginx" / "noc.conf"

@@ -4,8 +4,8 @@ applying a message twice would show as two updates)."""
 
 from datetime import UTC, datetime
 
+from devtools.pki import DemoPki
 from faults.models import Fault
-from integrations.certs import DemoPki
 from integrations.choices import Protocol
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import bring_to

@@ -6,20 +6,10 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from faults.choices import STATUS_COLOURS, FaultStatus, PartnerOperation, SlaState
+from faults.choices import SLA_COLOURS, STATUS_COLOURS, FaultStatus, PartnerOperation, SlaState
 from faults.field_labels import field_label as _field_label
 
 register = template.Library()
-
-SLA_COLOURS = {
-    SlaState.NONE: "grey",
-    SlaState.RUNNING: "blue",
-    SlaState.PAUSED: "amber",
-    SlaState.AT_RISK: "orange",
-    SlaState.BREACHED: "red",
-    SlaState.MET: "green",
-    SlaState.MISSED: "red",
-}
 
 
 @register.simple_tag

@@ -1,9 +1,16 @@
-"""From the supplier's notification to the domain's SupplierReport and SupplierAppointmentEvents:
-the only place that knows both vocabularies.
+"""A parsed notifyFaultReportUpdate in the domain's terms; no XML and no database here.
 
-Appointment news (confirmed or failed, cancelled, completed with a closure code, missed with its
-flags) goes to the appointments service as events, which records it on the appointment and on the
-fault's timeline; the report keeps only the closure code among the fault's details."""
+`notification_to_report` is the fault's part, a `faults.services.SupplierReport`: the status and
+its reason (worded by `reasons`), the supplier's reference (not its samples' placeholder), the
+updates and the comment, the triage details and the latest closure code, the late-repair figures,
+and whatever could not be read as anomalies a person will see. `notification_to_appointment_events`
+is the appointments' part: one `appointments.events.SupplierAppointmentEvent` per appointment the
+notification lists (confirmed or failed, cancelled, completed with a closure code), in its order,
+then the missed appointment with its flags.
+
+The adapter applies both (`CityFibreAdapter.apply_inbound`): the report to the fault, then each
+event through the appointments service, which records it on the appointment and the timeline.
+"""
 
 from datetime import time
 

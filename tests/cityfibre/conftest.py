@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from lxml import etree
 
-from integrations.certs import DemoPki, Identity, ensure_demo_pki
+from devtools.pki import DemoPki, Identity, ensure_demo_pki
 from integrations.choices import Environment, Protocol
 from integrations.cityfibre import soap
 from integrations.cityfibre.messages import GenericResponse

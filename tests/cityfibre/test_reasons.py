@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import ActorKind, EventKind, FaultStatus
 from faults.models import FaultEvent
 from faults.services import (
@@ -22,7 +23,6 @@ from faults.services import (
     fault_submit,
 )
 from faults.services.merge import CommentEntry
-from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.choices import OutboundStatus
 from integrations.cityfibre.reasons import reason_text
 from integrations.cityfibre.simulator import CityFibreSimulator

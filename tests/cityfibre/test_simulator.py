@@ -23,10 +23,11 @@ from typing import Any
 
 import pytest
 import requests
+from django.core.management import CommandError, call_command
 from lxml import etree
 
+from devtools.pki import DemoPki, ensure_demo_pki
 from faults.models import Fault, FaultComment
-from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.cityfibre import soap
 from integrations.cityfibre.builders import (
     build_add_fault_report,
@@ -858,6 +859,7 @@ def simulator_command(
     receiver: Receiver, tmp_path: Path, env: dict[str, str], *options: str
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """`manage.py simulate_cityfibre` notifying `receiver`: (its URL, the process)."""
+    ensure_demo_pki(tmp_path / "certs")  # as `make run`'s load_demo makes it
     command = [
         sys.executable,
         str(ROOT / "manage.py"),
@@ -909,6 +911,21 @@ def test_management_command_serves_until_interrupted(
         assert process.returncode == 0
         assert "<- addFaultReport" in output
         assert "-> notify" in output
+
+
+@pytest.mark.parametrize("option", ["tls_dir", "pki_dir"])
+def test_management_command_without_the_demo_pki_names_what_is_missing(
+    tmp_path: Path, option: str
+) -> None:
+    """The simulator reads its certificates, it does not make them (the demo PKI is a
+    development tool): a directory without them is a clear error, and nothing is written."""
+    with pytest.raises(CommandError) as refused:
+        call_command("simulate_cityfibre", "--port=0", **{option: tmp_path})
+
+    assert "ca.pem" in str(refused.value)
+    assert "supplier-client.pem" in str(refused.value)
+    assert "manage.py demo_pki" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 PRODUCTION_SECRET = "production-proxy-secret-of-32-or-more-characters"

@@ -15,7 +15,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from config.celery import app
-from integrations.certs import DemoPki, ensure_demo_pki
+from devtools.pki import DemoPki, ensure_demo_pki
 from integrations.choices import Environment, Protocol
 from integrations.models import BuyerIdentifier, Partner
 from integrations.security import proxy_headers

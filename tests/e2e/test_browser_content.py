@@ -15,10 +15,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from devtools.demo import DEMO_FAULTS, demo_data_load
 from faults.models import Fault
 from faults.services import Actor, fault_create_draft, fault_submit
 from integrations.choices import InboundStatus
-from integrations.demo import DEMO_FAULTS, demo_data_load
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage, OutboundMessage
 from integrations.outbox import outbox_deliver

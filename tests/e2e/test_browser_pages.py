@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from devtools.demo import DEMO_PARTNER_SLUG, demo_data_load
 from faults.models import Fault
-from integrations.demo import DEMO_PARTNER_SLUG, demo_data_load
 from integrations.models import Partner
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import screenshot

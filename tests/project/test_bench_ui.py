@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from faults.bench.generate import FAULTS_PER_DAY
+from devtools.bench.generate import FAULTS_PER_DAY
 from faults.choices import FaultStatus
 from faults.models import Fault
 from faults.reports.dashboard import sla_dashboard

@@ -11,6 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
+from devtools.demo import DEMO_FAULTS, demo_data_load
+from devtools.demo_history import HISTORY_DAYS, HISTORY_FAULTS, REFERENCE_PREFIX
 from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, SlaState
 from faults.models import (
     Fault,
@@ -23,8 +25,6 @@ from faults.models import (
 )
 from faults.sla import fault_sla_recompute
 from integrations.choices import InboundStatus, OutboundStatus
-from integrations.demo import DEMO_FAULTS, demo_data_load
-from integrations.demo_history import HISTORY_DAYS, HISTORY_FAULTS, REFERENCE_PREFIX
 from integrations.health import integration_health
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 

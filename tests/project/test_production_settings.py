@@ -17,8 +17,8 @@ import pytest
 import requests
 from django.db import connection
 
+from devtools.pki import ensure_demo_pki
 from faults.models import Fault
-from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundStatus
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage

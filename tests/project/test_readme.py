@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.certs import ensure_demo_pki
+from devtools.pki import ensure_demo_pki
 from integrations.cityfibre.simulator import CityFibreSimulator
 
 ROOT = Path(__file__).resolve().parents[2]

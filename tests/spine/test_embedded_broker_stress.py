@@ -29,7 +29,7 @@ from tests.e2e.processes import ROOT, wait_for
 
 pytestmark = pytest.mark.stress
 
-PROBE = "integrations.bench.broker_probe"
+PROBE = "devtools.bench.broker_probe"
 PUBLISHERS = 4
 MESSAGES_PER_PUBLISHER = 300
 PUBLISH_PAUSE = 0.08  # mean, irregular: webhook posts, not a flood; the queue stays short

@@ -18,9 +18,9 @@ import secrets
 import pytest
 import requests
 
+from devtools.pki import ensure_demo_pki
 from faults.choices import FaultStatus
 from faults.models import Fault
-from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundStatus, Protocol
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage

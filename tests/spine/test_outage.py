@@ -16,8 +16,8 @@ from django.db import connection
 from lxml import etree
 from rest_framework.authtoken.models import Token
 
+from devtools.pki import ensure_demo_pki
 from faults.models import Fault, FaultUpdate
-from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundStatus
 from integrations.cityfibre import soap
 from integrations.cityfibre.parsers import parse_generic_response

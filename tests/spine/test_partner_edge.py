@@ -10,7 +10,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from kombu import Connection
 
-from integrations.certs import ensure_demo_pki
+from devtools.pki import ensure_demo_pki
 from integrations.choices import Protocol
 from integrations.edge import PartnerEndpoint
 from integrations.partner_cache import PartnerEdge

@@ -13,7 +13,8 @@ availability and reservation operations, and the reservation-key rule on Service
 `slots` (the diary: slots, which are full, reservations), `ala_messages` (ALA XML), `validation`
 (the documents' rules), `scenarios` (the lives a fault can lead, appointments included),
 `lifecycle` (timers, transitions), `notifier` (delivery of notifications, in order per fault, with
-retries), `messages` (fault-report XML), `state` (the records). Nothing here needs Django; the
+retries), `messages` (fault-report XML), `state` (the records), `tls` (the certificate files it
+serves and presents, read from a directory the demo PKI fills). Nothing here needs Django; the
 management command `simulate_cityfibre` runs it in the foreground.
 """
 

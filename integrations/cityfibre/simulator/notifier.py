@@ -18,8 +18,8 @@ from pathlib import Path
 
 import requests
 
-from integrations.certs import Identity
 from integrations.cityfibre.simulator.state import SentRecord, SimState, utc_now
+from integrations.cityfibre.simulator.tls import Identity
 from integrations.security import proxy_headers
 
 __all__ = ["Notifier", "Outgoing"]

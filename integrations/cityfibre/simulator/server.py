@@ -30,8 +30,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from integrations.certs import DemoPki, Identity
-
 # Importing the operations registers them in the dispatch table.
 from integrations.cityfibre.simulator import appointments, fault_reports  # noqa: F401
 from integrations.cityfibre.simulator.dispatch import Reply, handle_request
@@ -39,6 +37,7 @@ from integrations.cityfibre.simulator.lifecycle import Lifecycle, Scheduler
 from integrations.cityfibre.simulator.notifier import Notifier
 from integrations.cityfibre.simulator.scenarios import Scenario
 from integrations.cityfibre.simulator.state import ConfigError, SimConfig, SimState, configured
+from integrations.cityfibre.simulator.tls import Identity, SimulatorTls
 
 __all__ = ["CityFibreSimulator"]
 
@@ -161,7 +160,7 @@ def _run_after(reply: Reply) -> None:
             logger.exception("after-answer callback failed")
 
 
-def _tls_context(pki: DemoPki) -> ssl.SSLContext:
+def _tls_context(pki: SimulatorTls) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(str(pki.server.cert_path), str(pki.server.key_path))
@@ -173,9 +172,10 @@ def _tls_context(pki: DemoPki) -> ssl.SSLContext:
 class CityFibreSimulator:
     """The supplier, in-process: `CityFibreSimulator(notify_url=…).start()` … `.stop()`.
 
-    `tls` serves HTTPS with mutual TLS from the demo PKI; `supplier_client_cert` is the identity
-    the notifications carry in `X-SSL-Client-Cert` (and present, when `notify_url` is https);
-    `proxy_secret` is the `PARTNER_PROXY_SECRET` they carry, as the proxy's mutual-TLS site adds.
+    `tls` serves HTTPS with mutual TLS from its files (`simulator.tls`); `supplier_client_cert` is
+    the identity the notifications carry in `X-SSL-Client-Cert` (and present, when `notify_url` is
+    https); `proxy_secret` is the `PARTNER_PROXY_SECRET` they carry, as the proxy's mutual-TLS
+    site adds.
     `reservation_ttl` is how long, in seconds, a reservation key stays valid; `appointment_shape`
     writes appointment notifications as the samples do ("samples") or as the XSD allows ("xsd").
     """
@@ -192,7 +192,7 @@ class CityFibreSimulator:
         auto_close_after: float = 172800.0,
         unavailable_count: int = 2,
         supplier_client_cert: Identity | None = None,
-        tls: DemoPki | None = None,
+        tls: SimulatorTls | None = None,
         forwarded_for: str = "127.0.0.1",
         proxy_secret: str = "",
         notify_attempts: int = 5,

@@ -10,9 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.certs import ensure_demo_pki
 from integrations.cityfibre.simulator import CityFibreSimulator, Scenario
 from integrations.cityfibre.simulator.state import APPOINTMENT_SHAPES
+from integrations.cityfibre.simulator.tls import SimulatorTlsMissing, simulator_tls_in
 
 DEFAULT_NOTIFY_URL = "http://127.0.0.1:8000/integrations/cityfibre/demo-supplier/notify/"
 DEFAULT_BUYER_IDENTIFIER = "SPDEV1"
@@ -61,8 +61,9 @@ class Command(BaseCommand):
             "--tls-dir",
             type=Path,
             help=(
-                "Serve HTTPS with mutual TLS from the demo PKI in this directory (created if "
-                "missing); notifications then carry the supplier's client certificate."
+                "Serve HTTPS with mutual TLS from the demo PKI in this directory (`make run` and "
+                "`manage.py demo_pki` make it); notifications then carry the supplier's client "
+                "certificate."
             ),
         )
         parser.add_argument(
@@ -70,7 +71,7 @@ class Command(BaseCommand):
             type=Path,
             help=(
                 "Plain HTTP, but notifications carry the supplier's client certificate from the "
-                "demo PKI in this directory (created if missing), as the TLS proxy would pass it."
+                "demo PKI in this directory (see --tls-dir), as the TLS proxy would pass it."
             ),
         )
         parser.add_argument(
@@ -117,8 +118,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if options["reservation_ttl"] < 0:
             raise CommandError("--reservation-ttl: must be at least 0")
-        tls = ensure_demo_pki(options["tls_dir"]) if options["tls_dir"] else None
-        pki = tls or (ensure_demo_pki(options["pki_dir"]) if options["pki_dir"] else None)
+        try:
+            tls = simulator_tls_in(options["tls_dir"]) if options["tls_dir"] else None
+            pki = tls or (simulator_tls_in(options["pki_dir"]) if options["pki_dir"] else None)
+        except SimulatorTlsMissing as exc:
+            raise CommandError(str(exc)) from None
         self._log_to_stdout()
         # What the proxy's mutual-TLS site adds: sent only in DEBUG (the fixed development
         # value) or when asked for, never the production secret to an address typed by hand.

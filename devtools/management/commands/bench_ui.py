@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from faults.bench import ui
+from devtools.bench import ui
 
 
 def _sizes(text: str) -> list[int]:

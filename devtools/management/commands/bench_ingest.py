@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.bench.ingest import BenchConfig, run
+from devtools.bench.ingest import BenchConfig, run
 
 
 class Command(BaseCommand):

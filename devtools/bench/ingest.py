@@ -15,10 +15,10 @@ from typing import TextIO
 from django.conf import settings
 from django.db import connection
 
+from devtools.bench.load import LoadResult, post_all
+from devtools.pki import ensure_demo_pki
 from faults.choices import FaultStatus
 from faults.models import Fault
-from integrations.bench.load import LoadResult, post_all
-from integrations.certs import ensure_demo_pki
 from integrations.choices import Environment, InboundStatus, Protocol
 from integrations.models import BuyerIdentifier, InboundMessage, Partner
 from integrations.security import proxy_headers

@@ -4,7 +4,7 @@ on-hold, breaches, rejected raises and weekly trends.
 
 Each fault is made through the services with back-dated times (our own actions' `at`), and the
 supplier's part arrives as its notifications do, received by our endpoint and applied by the
-inbox at their `sentAt` (integrations.demo_supplier); so its timeline, SLA pauses and SLA figures
+inbox at their `sentAt` (devtools.demo_supplier); so its timeline, SLA pauses and SLA figures
 are the real ones, and integration health counts its messages. The choices come from a seeded
 random generator: every load makes the same history. Nothing is sent: the outbound messages are
 recorded as delivered at the time of the change, like the rest of the demo's past.
@@ -31,11 +31,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db.models import F
 from django.utils import timezone
 
+from devtools.demo_supplier import DemoSupplier
 from faults.choices import EventKind, FaultStatus, FaultType
 from faults.models import Fault, FaultEvent
 from faults.services import Actor, fault_accept_resolution, fault_create_draft, fault_submit
 from faults.sla import AlwaysCalendar, Calendar, calendar_for, sla_policy_for
-from integrations.demo_supplier import DemoSupplier
 from integrations.models import Partner
 
 HISTORY_DAYS = 42
@@ -210,7 +210,7 @@ def _live(plan: _Plan, supplier: DemoSupplier, agent: AbstractUser) -> None:
 
 def demo_history_load(*, supplier: DemoSupplier, agent: AbstractUser) -> int:
     """Create the history faults that do not exist yet; returns how many were created. Call it
-    while recording history (`integrations.demo.recording_history`)."""
+    while recording history (`devtools.demo.recording_history`)."""
     plans = _plans(timezone.now(), _calendars(supplier.partner))
     existing = set(
         Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX).values_list(

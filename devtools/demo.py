@@ -24,6 +24,9 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 from django.utils import timezone
 
+from devtools.demo_history import demo_backdate, demo_history_load
+from devtools.demo_supplier import DemoSupplier
+from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import FaultStatus, FaultType, SlaCalendar
 from faults.models import Fault, SlaPolicy
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
@@ -35,10 +38,7 @@ from faults.services import (
     fault_create_draft,
     fault_submit,
 )
-from integrations.certs import DemoPki, ensure_demo_pki
 from integrations.choices import Environment, Protocol
-from integrations.demo_history import demo_backdate, demo_history_load
-from integrations.demo_supplier import DemoSupplier
 from integrations.inbox import inbox_recording_history
 from integrations.models import BuyerIdentifier, Partner
 from integrations.outbox import outbox_recording_history

@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.demo import DEFAULT_DEMO_PASSWORD, demo_data_load
+from devtools.demo import DEFAULT_DEMO_PASSWORD, demo_data_load
 
 
 class Command(BaseCommand):

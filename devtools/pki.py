@@ -1,48 +1,44 @@
-"""A small local PKI for the demo and the tests: a CA, the simulator's server certificate, the
-supplier's client certificate (which it presents to our webhook through the proxy) and our
-client certificate (which we present to the supplier). Made once under a directory, reused."""
+"""The demo PKI: a local CA, the simulator's server certificate, the supplier's client
+certificate (which it presents to our webhook through the proxy) and our client certificate
+(which we present to the supplier). Made once under a directory (settings.DEMO_PKI_DIR for
+`make run`), reused; the tests make their own.
 
-import hashlib
+The files the simulator reads are where `integrations.cityfibre.simulator.tls` looks for them; our
+client certificate sits beside them. Development only: production certificates come from the
+partner and are named on the partner's admin page.
+"""
+
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
-from urllib.parse import quote
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from integrations.cityfibre.simulator.tls import (
+    SERVER,
+    SUPPLIER_CLIENT,
+    Identity,
+    SimulatorTls,
+    simulator_tls_layout,
+)
+
+__all__ = ["DemoPki", "Identity", "ensure_demo_pki"]
+
 VALIDITY = timedelta(days=825)
+BUYER_CLIENT = "buyer-client"  # .pem and .key
 
 
 @dataclass(frozen=True)
-class Identity:
-    cert_path: Path
-    key_path: Path
-
-    @property
-    def pem(self) -> bytes:
-        return self.cert_path.read_bytes()
-
-    @property
-    def fingerprint(self) -> str:
-        certificate = x509.load_pem_x509_certificate(self.pem)
-        return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
-
-    @property
-    def proxy_header(self) -> str:
-        """The certificate as nginx's `$ssl_client_escaped_cert` passes it on."""
-        return quote(self.pem.decode("ascii"), safe="")
-
-
-@dataclass(frozen=True)
-class DemoPki:
-    ca_cert_path: Path
-    server: Identity  # the supplier simulator's HTTPS server
-    supplier_client: Identity  # the supplier calling our webhook
+class DemoPki(SimulatorTls):
     buyer_client: Identity  # us calling the supplier
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (*super().files, *self.buyer_client.files)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -104,25 +100,16 @@ def _issue(
 
 
 def ensure_demo_pki(directory: Path) -> DemoPki:
+    """The demo PKI in `directory`, made there first unless all its files exist."""
     directory.mkdir(parents=True, exist_ok=True)
-    ca_cert_path = directory / "ca.pem"
+    simulator = simulator_tls_layout(directory)
     pki = DemoPki(
-        ca_cert_path=ca_cert_path,
-        server=Identity(directory / "simulator-server.pem", directory / "simulator-server.key"),
-        supplier_client=Identity(
-            directory / "supplier-client.pem", directory / "supplier-client.key"
-        ),
-        buyer_client=Identity(directory / "buyer-client.pem", directory / "buyer-client.key"),
+        ca_cert_path=simulator.ca_cert_path,
+        server=simulator.server,
+        supplier_client=simulator.supplier_client,
+        buyer_client=Identity.named(directory, BUYER_CLIENT),
     )
-    every_file = [
-        ca_cert_path,
-        *(
-            p
-            for i in (pki.server, pki.supplier_client, pki.buyer_client)
-            for p in (i.cert_path, i.key_path)
-        ),
-    ]
-    if all(path.exists() for path in every_file):
+    if all(path.exists() for path in pki.files):
         return pki
 
     ca_key = _write_key(directory / "ca.key")
@@ -153,23 +140,23 @@ def ensure_demo_pki(directory: Path) -> DemoPki:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    ca_cert_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    pki.ca_cert_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     common = {"directory": directory, "ca_key": ca_key, "ca_name": ca_name}
     _issue(
-        stem="simulator-server",
+        stem=SERVER,
         common_name="127.0.0.1",
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
         server=True,
         **common,
     )
     _issue(
-        stem="supplier-client",
+        stem=SUPPLIER_CLIENT,
         common_name="Demo supplier",
         usage=ExtendedKeyUsageOID.CLIENT_AUTH,
         **common,
     )
     _issue(
-        stem="buyer-client",
+        stem=BUYER_CLIENT,
         common_name="Demo buyer NOC",
         usage=ExtendedKeyUsageOID.CLIENT_AUTH,
         **common,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.bench.broker import BenchConfig, run
+from devtools.bench.broker import BenchConfig, run
 
 
 class Command(BaseCommand):

@@ -26,7 +26,7 @@ from typing import TextIO
 
 from django.conf import settings
 
-PROBE = "integrations.bench.broker_probe"
+PROBE = "devtools.bench.broker_probe"
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ class Rig:
 
 def _publish_to(broker: Broker) -> None:
     """Point this process's probe app at the candidate, dropping pools built for another."""
-    from integrations.bench.broker_probe import app
+    from devtools.bench.broker_probe import app
 
     app.conf.broker_url = broker.url
     app.conf.broker_transport = broker.transport
@@ -311,7 +311,7 @@ def _publish_to(broker: Broker) -> None:
 
 
 def _measure(broker: Broker, folder: Path, config: BenchConfig) -> Result:
-    from integrations.bench.broker_probe import record, sweep
+    from devtools.bench.broker_probe import record, sweep
 
     result = Result(broker.name)
     result.broker_start = broker.start()

@@ -8,8 +8,8 @@ broker, acks_late, prefetch 1, JSON), with two tasks that need no database.
   outbox sweep does while the consumer is reading the queue.
 
 From a process of its own, as the web server and beat do:
-    python -m integrations.bench.broker_probe publish PREFIX COUNT [--pause S] [--ballast BYTES]
-    python -m integrations.bench.broker_probe sweeps PREFIX COUNT SIZE [--pause S]
+    python -m devtools.bench.broker_probe publish PREFIX COUNT [--pause S] [--ballast BYTES]
+    python -m devtools.bench.broker_probe sweeps PREFIX COUNT SIZE [--pause S]
 $PROBE_BROKER (JSON: url, transport, options) swaps the broker for another candidate; without it
 the app uses the product's settings (EMBEDDED_BROKER_DIR moves the embedded broker's folder).
 """
@@ -90,7 +90,7 @@ def sweeps(prefix: str, count: int, size: int, *, pause: float = 0.0) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m integrations.bench.broker_probe")
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench.broker_probe")
     commands = parser.add_subparsers(dest="command", required=True)
     pub = commands.add_parser("publish", help="publish COUNT record tasks tagged PREFIX-n")
     pub.add_argument("prefix")

@@ -1,61 +1,37 @@
-"""The supplier's appointment messages: NICC ALA (`queryAppointmentAvailability`,
-`reserveAppointment`) with the supplier's `cfh:` extension elements, sent in a SOAP envelope.
+"""The supplier's ALA answers, read tolerantly (any namespace, any case, bare or in a SOAP
+envelope) into the appointments port's `Slot` and `Reservation`.
 
-No schema is published for them (samples/STATUS.md), so the builders follow the samples 00 and 02
-element by element and check their inputs themselves (times HH:MM, lengths from seed 004), and the
-parsers read the answers tolerantly: names by local name, any namespace, any case.
-
-What the parsers cannot use is never an unhandled exception:
-- a `…Rejected` / `…Failed` answer, a SOAP Fault, or a `received…` answer with an errorMessage
-  raises `ReservationRefused` with the supplier's reason;
-- an answer that cannot be read at all raises `AlaAnswerUnreadable` (a `GatewayError`).
-
-The availability sample's list is empty; a slot is read as the reserve answer's appointment is
-written: `appointmentSlot` with `appointmentDate`, `appointmentStartTime`, `appointmentEndTime`,
-and an optional `availability` (true/false, Y/N, available/full, or a count of free places).
+A refusal (`…Rejected` / `…Failed`, a SOAP Fault, a `received…` answer with an errorMessage)
+raises `ReservationRefused` with the supplier's reason; an answer that cannot be read raises
+`AlaAnswerUnreadable`. One slot that cannot be read is left out of an availability answer
+(logged), not the whole answer.
 """
 
 import logging
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
 
 from lxml import etree
 
-from appointments.gateways import GatewayError, Reservation, ReservationRefused, Slot, SlotQuery
+from appointments.gateways import GatewayError, Reservation, ReservationRefused, Slot
 from integrations.cityfibre import soap
-from integrations.cityfibre.builders import format_datetime
+from integrations.cityfibre.ala.builders import HHMM
 from integrations.cityfibre.parsers import read_date, read_datetime
 from integrations.cityfibre.reasons import reason_text
 from integrations.xml import XmlRejected, parse_xml
 
 __all__ = [
-    "ALA_NS",
-    "CFH_NS",
-    "SELLER_IDENTIFIER",
     "AlaAnswerUnreadable",
-    "AlaMessageInvalid",
-    "build_query_appointment_availability",
-    "build_reserve_appointment",
     "parse_availability_response",
     "parse_reserve_response",
     "read_answer",
     "refusal_reason",
 ]
 
-logger = logging.getLogger(__name__)
+# One logger for all ALA messages (`integrations.cityfibre.ala`), as before the split.
+logger = logging.getLogger(__package__)
 
-ALA_NS = "http://www.niccstandards.org.uk/ala_1.0.xsd"
-CFH_NS = "http://www.cityfibre.com/ala/ext1"
-NSMAP = {None: ALA_NS, "cfh": CFH_NS}
-SELLER_IDENTIFIER = "CITYFIBRE"
-
-IDENTIFIER_MAX = 36  # message and correlation ids, buyer and seller identifiers
-ADDRESS_KEY_MAX = 63  # addressKey in the query (the reserve's cfh:addressKey allows 254)
-PRODUCT_NAME_MAX = 254
 RESERVATION_KEY_MAX = 36
-APPOINTMENT_TYPES = frozenset({"fault", "order"})  # NICC: "Order (object) or Fault (object)"
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _READ_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
 _TRUE = frozenset({"true", "1", "y", "yes", "available", "free", "open"})
 _FALSE = frozenset({"false", "0", "n", "no", "unavailable", "full", "booked", "closed", "none"})
@@ -75,14 +51,6 @@ _REASON_SET = frozenset(name.lower() for name in _REASON_NAMES)
 _CODE_SET = frozenset(name.lower() for name in _CODE_NAMES)
 
 
-class AlaMessageInvalid(GatewayError):
-    """What we were asked to send is not a valid ALA message (bad input); nothing was sent."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
 class AlaAnswerUnreadable(GatewayError):
     """The supplier's answer could not be read: not XML, or not the expected message. The
     message is the reason alone (callers say whose answer it was)."""
@@ -92,165 +60,6 @@ class AlaAnswerUnreadable(GatewayError):
         self.reason = reason
 
 
-# --- building ------------------------------------------------------------------------------------
-def _required(problems: list[str], name: str, value: str, limit: int) -> None:
-    if not value or not value.strip():
-        problems.append(f"{name}: required")
-    elif len(value) > limit:
-        problems.append(f"{name}: at most {limit} characters, got {len(value)}")
-
-
-def _check_header(problems: list[str], **values: str) -> None:
-    for name, value in values.items():
-        _required(problems, name, value, IDENTIFIER_MAX)
-
-
-def _check_query(problems: list[str], query: SlotQuery) -> None:
-    _required(problems, "address_key", query.address_key, ADDRESS_KEY_MAX)
-    _required(problems, "product_name", query.product_name, PRODUCT_NAME_MAX)
-    if not isinstance(query.from_date, date):
-        problems.append(f"from_date: not a date: {query.from_date!r}")
-    if query.appointment_type not in APPOINTMENT_TYPES:
-        problems.append(f"appointment_type: not fault or order: {query.appointment_type!r}")
-
-
-def _check_slot(problems: list[str], slot: Slot) -> None:
-    if not isinstance(slot.date, date):
-        problems.append(f"slot date: not a date: {slot.date!r}")
-    times_ok = True
-    for name, value in (("start_time", slot.start_time), ("end_time", slot.end_time)):
-        if not isinstance(value, str) or not _HHMM.match(value):
-            problems.append(f"slot {name}: not HH:MM: {str(value)[:20]!r}")
-            times_ok = False
-    if times_ok and slot.end_time <= slot.start_time:
-        problems.append(f"slot: ends ({slot.end_time}) before it starts ({slot.start_time})")
-
-
-def _raise_if(problems: list[str]) -> None:
-    if problems:
-        raise AlaMessageInvalid(problems)
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _ala(name: str) -> str:
-    return f"{{{ALA_NS}}}{name}"
-
-
-def _cfh(name: str) -> str:
-    return f"{{{CFH_NS}}}{name}"
-
-
-def _header(
-    root_name: str,
-    *,
-    message_id: str,
-    correlation_id: str,
-    sent_at: datetime,
-    buyer_identifier: str,
-    seller_identifier: str,
-) -> etree._Element:
-    root = etree.Element(_ala(root_name), nsmap=NSMAP)
-    message = _sub(root, _ala("message"))
-    _sub(message, _ala("messageId"), message_id)
-    _sub(message, _ala("correlationId"), correlation_id)
-    _sub(message, _ala("sentAt"), format_datetime(sent_at))
-    _sub(_sub(root, _ala("buyer")), _ala("buyerIdentifier"), buyer_identifier)
-    _sub(_sub(root, _ala("seller")), _ala("sellerIdentifier"), seller_identifier)
-    return root
-
-
-def _appointment_type(root: etree._Element, query: SlotQuery) -> None:
-    _sub(_sub(root, _ala("appointmentType")), _ala(query.appointment_type))
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def build_query_appointment_availability(
-    *,
-    message_id: str,
-    correlation_id: str,
-    sent_at: datetime,
-    buyer_identifier: str,
-    seller_identifier: str = SELLER_IDENTIFIER,
-    query: SlotQuery,
-) -> etree._Element:
-    """queryAppointmentAvailabilityRequest, in the order of sample 00."""
-    problems: list[str] = []
-    _check_header(
-        problems,
-        message_id=message_id,
-        correlation_id=correlation_id,
-        buyer_identifier=buyer_identifier,
-        seller_identifier=seller_identifier,
-    )
-    _check_query(problems, query)
-    _raise_if(problems)
-    root = _header(
-        "queryAppointmentAvailabilityRequest",
-        message_id=message_id,
-        correlation_id=correlation_id,
-        sent_at=sent_at,
-        buyer_identifier=buyer_identifier,
-        seller_identifier=seller_identifier,
-    )
-    _sub(root, _ala("addressKey"), query.address_key.strip())
-    _sub(root, _ala("appointmentsFrom"), query.from_date.isoformat())
-    _appointment_type(root, query)
-    _sub(root, _cfh("productName"), query.product_name.strip())
-    _sub(root, _cfh("reappointment"), _bool(query.reappointment))
-    return root
-
-
-def build_reserve_appointment(
-    *,
-    message_id: str,
-    correlation_id: str,
-    sent_at: datetime,
-    buyer_identifier: str,
-    seller_identifier: str = SELLER_IDENTIFIER,
-    query: SlotQuery,
-    slot: Slot,
-) -> etree._Element:
-    """reserveAppointmentRequest, in the order of sample 02 (the address key is `cfh:` here)."""
-    problems: list[str] = []
-    _check_header(
-        problems,
-        message_id=message_id,
-        correlation_id=correlation_id,
-        buyer_identifier=buyer_identifier,
-        seller_identifier=seller_identifier,
-    )
-    _check_query(problems, query)
-    _check_slot(problems, slot)
-    _raise_if(problems)
-    root = _header(
-        "reserveAppointmentRequest",
-        message_id=message_id,
-        correlation_id=correlation_id,
-        sent_at=sent_at,
-        buyer_identifier=buyer_identifier,
-        seller_identifier=seller_identifier,
-    )
-    element = _sub(root, _ala("appointmentSlot"))
-    _sub(element, _ala("appointmentDate"), slot.date.isoformat())
-    _sub(element, _ala("appointmentStartTime"), slot.start_time)
-    _sub(element, _ala("appointmentEndTime"), slot.end_time)
-    _appointment_type(root, query)
-    _sub(root, _cfh("productName"), query.product_name.strip())
-    _sub(root, _cfh("addressKey"), query.address_key.strip())
-    _sub(root, _cfh("reappointment"), _bool(query.reappointment))
-    return root
-
-
-# --- reading -------------------------------------------------------------------------------------
 def _local(element: etree._Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
@@ -291,7 +100,7 @@ def _read_time(text: str) -> str:
     if match is None:
         raise ValueError(text)
     value = f"{int(match.group(1)):02d}:{match.group(2)}"
-    if not _HHMM.match(value):
+    if not HHMM.match(value):
         raise ValueError(text)
     return value
 

@@ -1,6 +1,6 @@
 """Time the manager's pages as the fault table grows (make bench, after the ingest figures).
 
-For each size the table is topped up to that many faults (faults/bench/generate.py), then the
+For each size the table is topped up to that many faults (devtools/bench/generate.py), then the
 SLA dashboard (default period) and the fault list (page 1, default order) are fetched through
 Django's test client as a logged-in manager, against the real URLs: the median of `runs`
 requests after `warmups`. The goal is that a hundred times more history costs at most three
@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from faults.bench.generate import FAULTS_PER_DAY, generate_faults
+from devtools.bench.generate import FAULTS_PER_DAY, generate_faults
 from faults.reports.dashboard import sla_dashboard
 from faults.reports.filters import DashboardFilters, default_period
 from faults.roles import MANAGER, ensure_role_groups

@@ -1,1 +1,0 @@
-"""The UI benchmark: fault history generated in SQL, then the manager's pages timed."""

@@ -1,1 +1,0 @@
-"""`make bench`: webhook ingest figures under gunicorn on PostgreSQL and Redis (issue 4)."""
