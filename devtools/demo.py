@@ -28,6 +28,7 @@ from devtools.demo_history import demo_backdate, demo_history_load
 from devtools.demo_supplier import DemoSupplier
 from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import FaultStatus, FaultType, SlaCalendar
+from faults.events import events_recording_history
 from faults.models import Fault, SlaPolicy
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
 from faults.services import (
@@ -279,7 +280,7 @@ def _maintainer_reference(spec: DemoFault) -> str:
 def recording_history() -> Iterator[None]:
     """Faults are being given a past: what they send is recorded as delivered, and what the
     supplier sends them as received and applied, each at the time of the change."""
-    with outbox_recording_history(), inbox_recording_history():
+    with outbox_recording_history(), inbox_recording_history(), events_recording_history():
         yield
 
 

@@ -303,3 +303,21 @@ def test_the_demo_faults_were_moved_in_the_hours_before_the_load():
         assert len(set(times)) == len(times), spec.reference  # no two steps at one instant
         assert max(times) < started, spec.reference
         assert fault.created_at < fault.submitted_at, spec.reference
+
+
+def test_demo_history_reaches_event_subscribers_marked_as_history(tmp_path):
+    # A subscriber that would tell partners about changes must be able to tell the demo's past
+    # (recorded as already delivered) from a change happening now.
+    from faults import events
+
+    received: list[events.FaultEvent] = []
+    with events.subscribed(received.append):
+        demo_data_load(pki_dir=tmp_path)
+    history_faults = set(
+        Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX).values_list(
+            "pk", flat=True
+        )
+    )
+    of_history = [event for event in received if event.fault_id in history_faults]
+    assert of_history, "the demo history emitted no event"
+    assert all(event.history for event in of_history)
