@@ -15,6 +15,7 @@ written in the transaction that stores the message. The key is stored encrypted
 
 import hashlib
 import hmac
+import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from integrations.auth.secrets import SecretUnreadable, decrypt_secret, secrets_
 from integrations.choices import InboundAuth
 from integrations.models import Partner, SeenSignature
 
+logger = logging.getLogger(__name__)
 SIGNATURE_HEADER_NAME = "X-Signature"
 TIMESTAMP_HEADER_NAME = "X-Signature-Timestamp"
 SIGNATURE_HEADER = "HTTP_X_SIGNATURE"
@@ -68,6 +70,8 @@ class HmacSignature(AuthStrategy):
         try:
             key = decrypt_secret(partner.inbound_signing_key)
         except SecretUnreadable as exc:
+            # Ours to fix, not the partner's: said where an operator looks.
+            logger.error("%s's signing key cannot be decrypted: %s", partner, exc)
             raise unauthorised(f"{partner}'s signing key is unusable: set it again.") from exc
         timestamp = request.META[TIMESTAMP_HEADER].strip()
         if not secrets_match(signature(key, timestamp, body), presented):

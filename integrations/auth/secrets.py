@@ -9,8 +9,10 @@
   Fernet under `settings.PARTNER_SECRET_KEYS` (the first key encrypts, all of them decrypt).
   To rotate: put a new key first, keep the old ones after it, deploy, run
   `manage.py rotate_partner_secrets` (re-encrypts every stored key under the first), then drop
-  the old keys. Unset, the one key is derived from SECRET_KEY, so changing SECRET_KEY without
-  listing the old derivation makes the stored keys unreadable (set them again in the admin).
+  the old keys (no sooner than PARTNER_CACHE_SECONDS later: a process may still hold a partner
+  read before the rotation). Unset, the one key is derived from SECRET_KEY, so changing
+  SECRET_KEY without listing the old derivation (`derived_key(old)`) makes the stored keys
+  unreadable (set them again in the admin).
 
 Every comparison goes through `secrets_match`, i.e. `hmac.compare_digest`: its time does not
 depend on where the two values first differ."""

@@ -6,10 +6,13 @@ without ever being shown again."""
 
 import base64
 import hmac
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -314,6 +317,42 @@ def test_seen_signatures_are_forgotten_once_stale(client, hmac_partner):
 )
 def test_missing_signature_headers_are_refused(client, hmac_partner, headers):
     assert_refused(post(client, event(), **headers), 401)
+
+
+def test_signing_keys_survive_a_key_rotation(client, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.PARTNER_SECRET_KEYS = [old]
+    partner = make_partner(InboundAuth.HMAC, inbound_signing_key=encrypt_secret(SECRET))
+    settings.PARTNER_SECRET_KEYS = [new, old]
+
+    call_command("rotate_partner_secrets", stdout=io.StringIO())
+
+    settings.PARTNER_SECRET_KEYS = [new]  # the old key dropped
+    partner.refresh_from_db()
+    assert decrypt_secret(partner.inbound_signing_key) == SECRET.encode()
+    body = event()
+    assert_stored(post(client, body, **signed(body)))
+
+
+def test_a_rotation_that_cannot_read_a_key_changes_nothing(settings):
+    settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]
+    partner = make_partner(InboundAuth.HMAC, inbound_signing_key=encrypt_secret(SECRET))
+    settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key forgotten
+
+    with pytest.raises(CommandError, match=SLUG):
+        call_command("rotate_partner_secrets", stdout=io.StringIO())
+
+    assert Partner.objects.get(pk=partner.pk).inbound_signing_key == partner.inbound_signing_key
+
+
+def test_an_unreadable_signing_key_is_refused_not_an_error(client, settings, hmac_partner):
+    settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]
+    body = event()
+
+    response = post(client, body, **signed(body))
+
+    assert_refused(response, 401)
+    assert "signing key is unusable" in response.json()["reason"]
 
 
 # --- every secret is compared in constant time ------------------------------------------------
