@@ -109,6 +109,7 @@ class PartnerAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "protocol",
+        "inbound_auth",
         "environment",
         "is_active",
         ("credentials_broken_at", admin.EmptyFieldListFilter),

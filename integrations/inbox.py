@@ -70,7 +70,8 @@ class Received:
     * neither (both None): a ticket the partner opened, stored with no fault, for the adapter to
       create one when it applies the message.
 
-    A reference given but empty names no fault: refused like an unknown one.
+    A reference given but empty names no fault: refused like an unknown one. Given both, ours
+    is the one looked up.
 
     A fault must have been raised under `buyer_identifier`, the buyer identifier code the message
     is addressed to. With no subject, the edge has already checked that code is one of the
@@ -143,7 +144,7 @@ def inbox_store(received: Received) -> Stored:
     history = _recording_history.get() and received.sent_at is not None
     received_at = received.sent_at if history else timezone.now()
     message = [
-        received.message_type,
+        received.message_type[:60],  # a partner's own event name, as long as it likes
         message_id,
         digest,
         _db("body", received.body),

@@ -253,6 +253,13 @@ def test_a_ticket_opened_under_a_buyer_identifier_not_ours_is_refused(client, pa
     assert not InboundMessage.objects.exists()
 
 
+def test_a_partners_long_event_name_is_stored_shortened_not_an_error(client, partner):
+    response = post(client, {**ticket_event("EV-LONG"), "eventType": "Ticket" + "Event" * 40})
+
+    assert response.status_code == 201
+    assert len(InboundMessage.objects.get().message_type) == 60
+
+
 def test_an_unreadable_body_is_refused_in_the_protocols_shape(client, partner):
     response = post(client, b"{not json")
 
