@@ -23,25 +23,10 @@ XML = "text/xml; charset=utf-8"
 
 @dataclass(frozen=True)
 class Answer:
+    """The webhook's answer without a request (`receive_notification`)."""
+
     http_status: int
     body: bytes
-
-
-def answer(
-    edge: PartnerEdge,
-    *,
-    code: int,
-    message_id: str = "",
-    buyer_identifier: str = "",
-    error: str | None = None,
-) -> Answer:
-    body = answer_body(
-        code=code,
-        message_id=message_id,
-        buyer_identifier=buyer_identifier or edge.default_buyer_code,
-        error=error,
-    )
-    return Answer(code, body)
 
 
 def answer_body(*, code: int, message_id: str, buyer_identifier: str, error: str | None) -> bytes:
@@ -96,7 +81,8 @@ class NotifyProtocol:
             message_id=notification.message_id,
             subject=Subject(
                 buyer_identifier=notification.buyer_identifier,
-                buyer_fault_reference=notification.buyer_fault_reference,
+                # Always ours: an empty one is refused, never taken for a ticket they opened.
+                buyer_fault_reference=notification.buyer_fault_reference or "",
             ),
             sent_at=notification.as_of,
             deviations=schema_deviations(message.element),
@@ -110,15 +96,19 @@ class NotifyProtocol:
         status: int,
         error: str | None = None,
     ) -> HttpResponse:
-        """The answer echoes the message id and buyer identifier of a message it could read."""
-        reply = {}
+        """The answer echoes the message id and buyer identifier of a message it could read;
+        otherwise it names the partner's default buyer identifier."""
+        message_id, buyer_identifier = "", ""
         if message is not None:
-            reply = {
-                "message_id": message.notification.message_id,
-                "buyer_identifier": message.notification.buyer_identifier,
-            }
-        result = answer(edge, code=status, error=error, **reply)
-        return HttpResponse(result.body, status=result.http_status, content_type=XML)
+            message_id = message.notification.message_id
+            buyer_identifier = message.notification.buyer_identifier
+        body = answer_body(
+            code=status,
+            message_id=message_id,
+            buyer_identifier=buyer_identifier or edge.default_buyer_code,
+            error=error,
+        )
+        return HttpResponse(body, status=status, content_type=XML)
 
 
 def receive_notification(edge: PartnerEdge, body: bytes, caller: Caller) -> Answer:
