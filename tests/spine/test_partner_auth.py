@@ -435,7 +435,6 @@ def assert_not_shown(page: str, partner: Partner, secret: str) -> None:
     for value in filter(None, stored):
         assert value not in page
     assert secret not in page
-    assert 'name="new_secret"' in page
 
 
 @pytest.mark.parametrize(
@@ -469,10 +468,37 @@ def test_a_secret_set_in_the_admin_works_and_is_never_shown_again(
         assert SECRET not in partner.inbound_secret_hash
     page = admin_client.get(change_url(partner))
     assert_not_shown(page.text, partner, SECRET)
+    assert 'name="new_secret"' in page.text
     assert "Set on " in page.text and "not shown" in page.text
     assert page.context["adminform"].form["new_secret"].value() in (None, "")
+    history = admin_client.get(
+        reverse("admin:integrations_partner_history", args=[partner.pk])
+    ).text
+    assert "Set a new secret" in history  # what changed, by name
+    assert_not_shown(history, partner, SECRET)
     body = event()
     assert_stored(post(client, body, **credentials(body)))
+
+
+def test_a_partner_with_a_secret_can_be_added(admin_client, client):
+    add = reverse("admin:integrations_partner_add")
+    data = _form_data(admin_client.get(add))
+    data.update(
+        name="Ticket partner",
+        slug=SLUG,
+        protocol=Protocol.TMF621,
+        base_url="https://partner.example.net/",
+        allowed_networks="127.0.0.1/32",
+        inbound_auth=InboundAuth.BEARER,
+        new_secret=SECRET,
+    )
+
+    saved = admin_client.post(add, data)
+
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    partner = Partner.objects.get(slug=SLUG)
+    BuyerIdentifierFactory(partner=partner, code=BUYER, is_default=True)
+    assert_stored(post(client, event(), Authorization=f"Bearer {SECRET}"))
 
 
 def test_a_refused_save_does_not_echo_the_secret_typed(admin_client):
