@@ -307,6 +307,13 @@ PARTNER_PROXY_SECRET = env.str(
     "PARTNER_PROXY_SECRET", default="dev-only-partner-proxy-secret" if DEBUG else ""
 )
 
+# Fernet keys (comma-separated) that encrypt partners' HMAC signing keys: the first encrypts, all
+# decrypt. Unset, one key derived from SECRET_KEY. Rotation: `integrations/auth/secrets.py`.
+PARTNER_SECRET_KEYS = env.list("PARTNER_SECRET_KEYS", default=[])
+# An HMAC-signed partner request older or newer than this is refused as stale; a signature seen
+# within it is refused as a replay (`integrations/auth/hmac_signature.py`).
+PARTNER_SIGNATURE_MAX_AGE_SECONDS = env.int("PARTNER_SIGNATURE_MAX_AGE_SECONDS", default=300)
+
 # Seconds a partner or API client is told to wait (Retry-After) when the database, broker or
 # cache is down during its request (answered 503 in its own error shape).
 OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=30)

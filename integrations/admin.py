@@ -1,6 +1,7 @@
 """The admin over the integration spine: partners and how we talk to them, and the outbox and
 inbox rows, read-only, with the few actions an admin needs (retry, resume, apply again)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,11 +9,14 @@ from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from faults.choices import OPEN_STATUSES
 from faults.models import Fault
+from integrations.auth.secrets import MIN_SECRET_LENGTH, encrypt_secret, hash_secret
+from integrations.choices import InboundAuth
 from integrations.inbox import inbox_retry
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 from integrations.outbox import outbox_retry, partner_credentials_restored
@@ -43,8 +47,53 @@ class BuyerIdentifierInline(admin.TabularInline):
     extra = 0
 
 
+class PartnerForm(forms.ModelForm):
+    """The partner, with a write-only secret: what is typed in "Set a new secret" is stored
+    hashed (Basic password, bearer token) or encrypted (HMAC key) for the chosen strategy and
+    never shown again, not even on the next page (`integrations.auth.secrets`)."""
+
+    new_secret = forms.CharField(
+        label="Set a new secret",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=f"The Basic password, the bearer token or the HMAC signing key, at least "
+        f"{MIN_SECRET_LENGTH} random characters. Stored hashed or encrypted and never shown "
+        "again: leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = Partner
+        # The admin passes the fields of its fieldsets; these are the ones this form reads.
+        fields = ("inbound_auth", "inbound_username")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        method = cleaned.get("inbound_auth")
+        secret = cleaned.get("new_secret", "")
+        if ":" in cleaned.get("inbound_username", ""):
+            self.add_error("inbound_username", "An HTTP Basic user name cannot hold a colon.")
+        if not secret:
+            return cleaned
+        if method == InboundAuth.CLIENT_CERTIFICATE:
+            self.add_error("new_secret", "A client certificate needs no secret: pin it instead.")
+        elif len(secret) < MIN_SECRET_LENGTH:
+            self.add_error("new_secret", f"At least {MIN_SECRET_LENGTH} characters.")
+        elif method in (InboundAuth.BASIC, InboundAuth.BEARER):
+            # Set here, before the model's own checks, which look for a secret of this strategy.
+            self.instance.inbound_secret_hash = hash_secret(secret, strategy=method)
+            self.instance.inbound_signing_key = ""
+            self.instance.inbound_secret_changed_at = timezone.now()
+        elif method == InboundAuth.HMAC:
+            self.instance.inbound_signing_key = encrypt_secret(secret)
+            self.instance.inbound_secret_hash = ""
+            self.instance.inbound_secret_changed_at = timezone.now()
+        return cleaned
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    form = PartnerForm
     # A base URL typed without a scheme is https (Django 6's default; 5.2 warns and assumes http).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -60,6 +109,7 @@ class PartnerAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "protocol",
+        "inbound_auth",
         "environment",
         "is_active",
         ("credentials_broken_at", admin.EmptyFieldListFilter),
@@ -67,6 +117,7 @@ class PartnerAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "base_url", "buyer_identifiers__code")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = (
+        "secret_status",
         "credentials_broken_at",
         "credentials_broken_reason",
         "created_at",
@@ -78,9 +129,17 @@ class PartnerAdmin(admin.ModelAdmin):
         (
             "Who may call us",
             {
-                "description": "Checked on every inbound call, after the TLS proxy verified "
-                "the client certificate.",
-                "fields": ("client_cert_fingerprints", "allowed_networks"),
+                "description": "Checked on every inbound call: the source address, then the "
+                "chosen authentication. A client certificate is verified by the proxy's "
+                "mutual-TLS site and pinned here; the other strategies need a secret.",
+                "fields": (
+                    "allowed_networks",
+                    "inbound_auth",
+                    "client_cert_fingerprints",
+                    "inbound_username",
+                    "new_secret",
+                    "secret_status",
+                ),
             },
         ),
         (
@@ -117,6 +176,14 @@ class PartnerAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(_open_faults=Count("faults", filter=raised_and_unfinished))
         )
+
+    @admin.display(description="secret")
+    def secret_status(self, partner: Partner) -> str:
+        """Whether a secret is set and since when: never the secret, nor its hash."""
+        if not (partner.inbound_secret_hash or partner.inbound_signing_key):
+            return "None set."
+        when = partner.inbound_secret_changed_at
+        return f"Set{when.strftime(' on %Y-%m-%d %H:%M') if when else ''}; not shown."
 
     @admin.display(description="open faults", ordering="_open_faults")
     def open_faults(self, partner: Partner) -> int:

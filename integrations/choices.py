@@ -7,6 +7,16 @@ class Protocol(models.TextChoices):
     TEP = "tep", "Ticket Exchange Platform (SOAP)"
 
 
+class InboundAuth(models.TextChoices):
+    """How a partner proves who it is on its calls to us (`integrations.auth`, one strategy
+    each). The secret-based ones need no client certificate, so no mutual-TLS site."""
+
+    CLIENT_CERTIFICATE = "client_certificate", "Pinned client certificate (mutual TLS)"
+    BASIC = "basic", "HTTP Basic (user name and password)"
+    BEARER = "bearer", "Bearer token (shared secret)"
+    HMAC = "hmac", "HMAC-SHA256 signature over timestamp and body"
+
+
 class Environment(models.TextChoices):
     SIMULATOR = "simulator", "Local simulator"
     INTEGRATION = "integration", "Supplier integration / staging"

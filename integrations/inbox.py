@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from faults.models import Fault
@@ -42,12 +42,14 @@ def inbox_recording_history() -> Iterator[None]:
 
 class UnknownFault(Exception):
     """The message names no fault the partner has under that buyer identifier: an unknown
-    reference, or one outside the documented rule (which no fault can have)."""
+    reference (ours or the partner's), or one of ours outside the documented rule (which no
+    fault can have)."""
 
 
 class WrongBuyerIdentifier(UnknownFault):
     """The partner has a fault with that reference, but it was raised under another buyer
-    identifier: the message is not for that fault."""
+    identifier: the message is not for that fault. `buyer_fault_reference` is the reference the
+    message named, ours or the partner's."""
 
     def __init__(self, buyer_fault_reference: str, buyer_identifier: str) -> None:
         super().__init__(buyer_fault_reference)
@@ -55,18 +57,33 @@ class WrongBuyerIdentifier(UnknownFault):
         self.buyer_identifier = buyer_identifier
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Received:
-    """What the endpoint learnt of a message before storing it, whatever the protocol. The
-    fault is named by our reference and the buyer identifier code the message is addressed to,
-    and resolved while storing (one round trip on the hot path)."""
+    """What the endpoint learnt of a message before storing it, whatever the protocol.
+
+    Its subject, the fault, is named by one of:
+
+    * `buyer_fault_reference`, ours: found while storing, in the one statement that stores
+      (the hot path);
+    * `partner_fault_reference`, the partner's (`Fault.maintainer_fault_reference`): found by a
+      query of its own first;
+    * neither (both None): a ticket the partner opened, stored with no fault, for the adapter to
+      create one when it applies the message.
+
+    A reference given but empty names no fault: refused like an unknown one. Given both, ours
+    is the one looked up.
+
+    A fault must have been raised under `buyer_identifier`, the buyer identifier code the message
+    is addressed to. With no subject, the edge has already checked that code is one of the
+    partner's active ones (`integrations.edge`); the inbox stores it as it is."""
 
     partner: Partner
     message_type: str
     message_id: str
     body: bytes
-    buyer_fault_reference: str
     buyer_identifier: str
+    buyer_fault_reference: str | None = None
+    partner_fault_reference: str | None = None
     sent_at: datetime | None = None
     remote_addr: str | None = None
     client_cert_fingerprint: str = ""
@@ -93,6 +110,16 @@ WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s AND buyer.code
 ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
 RETURNING id
 """
+# The same with the fault already found (by the partner's reference), or none (a ticket the
+# partner opened).
+_STORE_FOUND_SQL = """
+INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha256, body,
+    sent_at, remote_addr, client_cert_fingerprint, deviations, status, attempts,
+    duplicates_received, last_error, received_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, '', %s)
+ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
+RETURNING id
+"""
 
 
 def _db(field_name: str, value: object) -> object:
@@ -103,23 +130,21 @@ def _db(field_name: str, value: object) -> object:
 def inbox_store(received: Received) -> Stored:
     """Store the message once and queue it for applying; a duplicate is counted, not stored.
 
-    Raises UnknownFault when the partner has no fault with the message's reference (a reference
-    outside the documented rule included), WrongBuyerIdentifier when it has one but raised under
-    another buyer identifier; nothing is stored then."""
-    if not is_valid_reference(received.buyer_fault_reference):
+    Raises UnknownFault when the partner has no fault with the message's reference, ours or its
+    own (one of ours outside the documented rule included), WrongBuyerIdentifier when it has one
+    but raised under another buyer identifier; nothing is stored then. A message naming no
+    fault is stored with none."""
+    by_ours = received.buyer_fault_reference is not None
+    if by_ours and not is_valid_reference(received.buyer_fault_reference):
         raise UnknownFault(received.buyer_fault_reference)
+    if received.partner_fault_reference == "":
+        raise UnknownFault("")
     digest = hashlib.sha256(received.body).hexdigest()
     message_id = received.message_id[:100]
     history = _recording_history.get() and received.sent_at is not None
     received_at = received.sent_at if history else timezone.now()
-    sql = _STORE_SQL.format(
-        inbound=connection.ops.quote_name(InboundMessage._meta.db_table),
-        fault=connection.ops.quote_name(Fault._meta.db_table),
-        buyer=connection.ops.quote_name(BuyerIdentifier._meta.db_table),
-    )
-    params = [
-        received.partner.pk,
-        received.message_type,
+    message = [
+        received.message_type[:60],  # a partner's own event name, as long as it likes
         message_id,
         digest,
         _db("body", received.body),
@@ -129,10 +154,27 @@ def inbox_store(received: Received) -> Stored:
         _db("deviations", received.deviations),
         InboundStatus.RECEIVED,
         _db("received_at", received_at),
-        received.partner.pk,
-        received.buyer_fault_reference,
-        received.buyer_identifier,
     ]
+    if by_ours:
+        sql = _STORE_SQL
+        params = [
+            received.partner.pk,
+            *message,
+            received.partner.pk,
+            received.buyer_fault_reference,
+            received.buyer_identifier,
+        ]
+    else:
+        fault_id = None
+        if received.partner_fault_reference is not None:
+            fault_id = _fault_by_partner_reference(received)
+        sql = _STORE_FOUND_SQL
+        params = [received.partner.pk, fault_id, *message]
+    sql = sql.format(
+        inbound=connection.ops.quote_name(InboundMessage._meta.db_table),
+        fault=connection.ops.quote_name(Fault._meta.db_table),
+        buyer=connection.ops.quote_name(BuyerIdentifier._meta.db_table),
+    )
     with connection.cursor() as cursor:  # one statement: atomic on its own
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -145,18 +187,39 @@ def inbox_store(received: Received) -> Stored:
         partner=received.partner, message_id=message_id, body_sha256=digest
     )
     if not duplicate.update(duplicates_received=F("duplicates_received") + 1):
-        _raise_not_stored(received)
+        # Only the one statement of our reference can store nothing but a duplicate.
+        _raise_not_stored(
+            received,
+            Fault.objects.filter(
+                supplier=received.partner, buyer_fault_reference=received.buyer_fault_reference
+            ),
+            received.buyer_fault_reference,
+        )
     return Stored(duplicate.values_list("id", flat=True).get(), False)
 
 
-def _raise_not_stored(received: Received) -> NoReturn:
+def _fault_by_partner_reference(received: Received) -> int:
+    """The partner's fault with its reference, raised under the message's buyer identifier.
+    Should two carry it, the latest raised: the reference can only be about that one now."""
+    faults = Fault.objects.filter(
+        supplier=received.partner, maintainer_fault_reference=received.partner_fault_reference
+    )
+    fault_id = (
+        faults.filter(buyer_identifier__code=received.buyer_identifier)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if fault_id is None:
+        _raise_not_stored(received, faults, received.partner_fault_reference)
+    return fault_id
+
+
+def _raise_not_stored(received: Received, with_reference: QuerySet, reference: str) -> NoReturn:
     """Why a message that is no duplicate found no fault (the refusal's wording differs)."""
-    elsewhere = Fault.objects.filter(
-        supplier=received.partner, buyer_fault_reference=received.buyer_fault_reference
-    ).exists()
-    if elsewhere:
-        raise WrongBuyerIdentifier(received.buyer_fault_reference, received.buyer_identifier)
-    raise UnknownFault(received.buyer_fault_reference)
+    if with_reference.exists():
+        raise WrongBuyerIdentifier(reference, received.buyer_identifier)
+    raise UnknownFault(reference)
 
 
 def enqueue_apply(inbound_id: int) -> bool:

@@ -10,6 +10,12 @@ and every process on the proxy's machine, reaches the app from it. Only the mutu
 (`config/nginx/noc.conf`) adds the secret; the others clear it. The app then computes the
 certificate's SHA-256 fingerprint itself and matches it, and the source address, against what is
 pinned on the partner.
+
+That is the default strategy, `integrations.auth.client_certificate`. A partner that proves
+itself with a secret instead (HTTP Basic, a bearer token, an HMAC signature: `integrations.auth`)
+needs no mutual-TLS site: it may come through a plain TLS site of the proxy, so only the trusted
+proxy's address is required, and its `X-Forwarded-For` is believed from that address alone
+(`forwarded_address`); the certificate header and the proxy secret are ignored for it.
 """
 
 import hashlib
@@ -37,7 +43,14 @@ PROXY_SECRET_HEADER = "HTTP_X_PARTNER_PROXY_SECRET"
 
 
 class AccessRefused(Exception):
-    """The caller is not who the partner's pins say it must be; answered with 403."""
+    """The caller is not who the partner's pins or credentials say it must be: answered with
+    `status` (403, or 401 for missing or wrong credentials, with `challenge` as the
+    WWW-Authenticate header when there is one)."""
+
+    def __init__(self, message: str, *, status: int = 403, challenge: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.challenge = challenge
 
 
 @dataclass(frozen=True)
@@ -95,35 +108,49 @@ def certificate_fingerprint(escaped_pem: str) -> str:
     return hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
 
 
-def identify_caller(request: HttpRequest) -> Caller:
+def _require_trusted_proxy(request: HttpRequest) -> str:
     remote_addr = request.META.get("REMOTE_ADDR", "")
     if not _from_trusted_proxy(remote_addr):
-        # Not through our proxy: no verified certificate can have come with it.
+        # Not through our proxy: no TLS, no verified certificate, no forwarded address to trust.
         raise AccessRefused(f"Requests must come through the TLS proxy, not from {remote_addr}.")
+    return remote_addr
+
+
+def _forwarded(request: HttpRequest, remote_addr: str) -> str:
+    forwarded = request.META.get(FORWARDED_FOR_HEADER, "")
+    # nginx appends the peer it saw: the last entry is the one our proxy vouches for.
+    return forwarded.split(",")[-1].strip() if forwarded else remote_addr
+
+
+def forwarded_address(request: HttpRequest) -> str:
+    """The caller's address for a partner that needs no mutual-TLS site: the request must come
+    from the trusted proxy (any of its TLS sites), whose `X-Forwarded-For` is then believed."""
+    return _forwarded(request, _require_trusted_proxy(request))
+
+
+def identify_caller(request: HttpRequest) -> Caller:
+    remote_addr = _require_trusted_proxy(request)
     if not _proves_mutual_tls_site(request):
         # Another site of the proxy, or a local process: its certificate header proves nothing.
         raise AccessRefused("Partner requests must come through the partners' mutual-TLS site.")
-    forwarded = request.META.get(FORWARDED_FOR_HEADER, "")
-    # nginx appends the peer it saw: the last entry is the one our proxy vouches for.
-    address = forwarded.split(",")[-1].strip() if forwarded else remote_addr
+    address = _forwarded(request, remote_addr)
     escaped_pem = request.META.get(CERT_HEADER, "")
     if not escaped_pem:
         raise AccessRefused("No client certificate was presented.")
     return Caller(address=address, cert_fingerprint=certificate_fingerprint(escaped_pem))
 
 
-def check_partner_access(partner: Partner, caller: Caller) -> None:
+def check_source_address(partner: Partner, address_text: str) -> None:
+    """The address is in one of the partner's networks (none listed: no address is)."""
     try:
-        address = ipaddress.ip_address(caller.address)
+        address = ipaddress.ip_address(address_text)
     except ValueError:
-        raise AccessRefused(f"'{caller.address}' is not an IP address.") from None
+        raise AccessRefused(f"'{address_text}' is not an IP address.") from None
     if not any(address in network for network in partner.networks):
-        raise AccessRefused(f"{caller.address} is not an allowed source address for {partner}.")
+        raise AccessRefused(f"{address_text} is not an allowed source address for {partner}.")
+
+
+def check_partner_access(partner: Partner, caller: Caller) -> None:
+    check_source_address(partner, caller.address)
     if caller.cert_fingerprint not in partner.pinned_fingerprints:
         raise AccessRefused(f"The client certificate is not pinned for {partner}.")
-
-
-def authenticate_partner_request(partner: Partner, request: HttpRequest) -> Caller:
-    caller = identify_caller(request)
-    check_partner_access(partner, caller)
-    return caller

@@ -1,7 +1,9 @@
 """The project's URLs plus test-only routes:
 
-* the partner endpoint of a protocol that has none yet, as a new protocol package would add it
-  (tests/spine/test_partner_edge.py);
+* the partner endpoints of a protocol that has none yet, as a new protocol package would add
+  them: a listener that meets outages (tests/spine/test_partner_edge.py) and one that stores
+  ticket events in the inbox (tests/spine/ticket_events.py, for test_partner_auth.py and
+  test_inbound_edge.py);
 * for tests/spine/test_nginx_edge.py, paths the proxy's staff site passes to the app (outside
   `/integrations/<protocol>/`, which it refuses itself): the supplier's webhook mounted there,
   and a page that answers with the partner headers it received. They show the staff site clears
@@ -15,6 +17,7 @@ from config.urls import urlpatterns as project_urlpatterns
 from integrations.cityfibre.views import NotifyFaultReportUpdateView
 from integrations.security import CERT_HEADER, FORWARDED_FOR_HEADER, PROXY_SECRET_HEADER
 from tests.spine.test_partner_edge import ListenerEndpoint
+from tests.spine.ticket_events import EVENTS_URL, TicketEventEndpoint
 
 STAFF_REACHABLE_NOTIFY = "/staff-reachable/cityfibre/{slug}/notify/"
 HEADERS_SEEN = "/staff-reachable/headers-seen/"
@@ -34,6 +37,7 @@ def headers_seen(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("integrations/tmf621/<slug:partner_slug>/listener/", ListenerEndpoint.as_view()),
+    path(EVENTS_URL.format(slug="<slug:partner_slug>").lstrip("/"), TicketEventEndpoint.as_view()),
     path(
         STAFF_REACHABLE_NOTIFY.format(slug="<slug:partner_slug>").lstrip("/"),
         NotifyFaultReportUpdateView.as_view(),

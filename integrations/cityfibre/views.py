@@ -4,14 +4,10 @@ from rest_framework.request import Request
 
 from integrations.choices import Protocol
 from integrations.cityfibre import soap
-from integrations.cityfibre.endpoint import answer_body, receive_notification
+from integrations.cityfibre.endpoint import XML, NotifyProtocol, answer_body
 from integrations.cityfibre.parsers import parse_notification
 from integrations.edge import PartnerEndpoint, partner_inbound
-from integrations.partner_cache import PartnerEdge
-from integrations.security import Caller
 from integrations.xml import parse_xml
-
-XML = "text/xml; charset=utf-8"
 
 
 def _echo(body: bytes | None) -> tuple[str, str]:
@@ -26,7 +22,7 @@ def _echo(body: bytes | None) -> tuple[str, str]:
     return notification.message_id, notification.buyer_identifier
 
 
-class NotifyFaultReportUpdateView(PartnerEndpoint):
+class NotifyFaultReportUpdateView(NotifyProtocol, PartnerEndpoint):
     """The supplier's webhook: `notifyFaultReportUpdate`, bare or in a SOAP envelope. Every answer,
     refusals included, is a receivedNotifyFaultReportUpdate whose responseCode is the HTTP
     status."""
@@ -38,18 +34,16 @@ class NotifyFaultReportUpdateView(PartnerEndpoint):
         responses={
             200: OpenApiResponse(description="receivedNotifyFaultReportUpdate, responseCode 200"),
             400: OpenApiResponse(description="Unreadable, unknown buyer or fault reference"),
+            401: OpenApiResponse(description="Missing or wrong credentials (secret strategies)"),
             403: OpenApiResponse(description="Certificate or source address refused"),
             404: OpenApiResponse(description="No active partner of this protocol has the slug"),
             413: OpenApiResponse(description="Body over the partner's size limit"),
+            415: OpenApiResponse(description="Not text/xml, application/xml or SOAP 1.2"),
             503: OpenApiResponse(description="Briefly unavailable: retry after Retry-After"),
         },
     )
     def post(self, request: Request, partner_slug: str) -> HttpResponse:
         return super().post(request, partner_slug)
-
-    def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:
-        result = receive_notification(edge, body, caller)
-        return HttpResponse(result.body, status=result.http_status, content_type=XML)
 
     @classmethod
     def render_error(cls, request: HttpRequest, *, status: int, message: str) -> HttpResponse:

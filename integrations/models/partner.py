@@ -6,7 +6,7 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment, InboundAuth, Protocol
 
 
 class Partner(models.Model):
@@ -21,7 +21,24 @@ class Partner(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
-    # --- who may call us: mutual TLS terminated by the proxy, then pinned here ---------------
+    # --- who may call us: the source networks, then the partner's authentication strategy ----
+    inbound_auth = models.CharField(
+        "authentication",
+        max_length=20,
+        choices=InboundAuth.choices,
+        default=InboundAuth.CLIENT_CERTIFICATE,
+        help_text="How the partner proves who it is on every call to us.",
+    )
+    inbound_username = models.CharField(
+        "user name", max_length=150, blank=True, help_text="HTTP Basic only."
+    )
+    # Never shown: `integrations.auth.secrets`. A salted SHA-256 of the Basic password or the
+    # bearer token; the HMAC key, which must be read back to verify, encrypted (Fernet).
+    inbound_secret_hash = models.CharField(max_length=200, blank=True, editable=False)
+    inbound_signing_key = models.TextField(blank=True, editable=False)
+    inbound_secret_changed_at = models.DateTimeField(
+        "secret last set", null=True, blank=True, editable=False
+    )
     client_cert_fingerprints = models.TextField(
         blank=True,
         help_text="SHA-256 fingerprints of the partner's client certificates, one per line "
@@ -76,8 +93,26 @@ class Partner(models.Model):
             self.networks  # noqa: B018
         except ValueError as exc:
             errors["allowed_networks"] = str(exc)
+        missing = self.missing_credentials()
+        if missing:
+            errors["inbound_auth"] = missing
         if errors:
             raise ValidationError(errors)
+
+    def missing_credentials(self) -> str:
+        """What the chosen authentication still needs before the partner can be let in, or ""."""
+        # A stored hash names the strategy it was set for: a bearer token left behind when the
+        # partner moves to HTTP Basic must not become its password.
+        hashed_for = self.inbound_secret_hash.split("$", 1)[0]
+        if self.inbound_auth == InboundAuth.BASIC and not (
+            self.inbound_username and hashed_for == InboundAuth.BASIC
+        ):
+            return "HTTP Basic needs a user name and a password."
+        if self.inbound_auth == InboundAuth.BEARER and hashed_for != InboundAuth.BEARER:
+            return "A bearer token needs a secret."
+        if self.inbound_auth == InboundAuth.HMAC and not self.inbound_signing_key:
+            return "An HMAC signature needs a signing key."
+        return ""
 
     @property
     def pinned_fingerprints(self) -> frozenset[str]:

@@ -105,7 +105,14 @@ def test_partner_change_page_groups_security_delivery_and_inbound(admin_client, 
 
     assert response.status_code == 200
     fieldsets = {name: opts["fields"] for name, opts in response.context["adminform"].fieldsets}
-    assert fieldsets["Who may call us"] == ("client_cert_fingerprints", "allowed_networks")
+    assert fieldsets["Who may call us"] == (
+        "allowed_networks",
+        "inbound_auth",
+        "client_cert_fingerprints",
+        "inbound_username",
+        "new_secret",
+        "secret_status",
+    )
     assert "client_cert_path" in fieldsets["How we call them"]
     assert ("connect_timeout", "read_timeout") in fieldsets["How we call them"]
     assert fieldsets["What they send us"] == ("max_inbound_bytes", "reconcile_after")

@@ -27,6 +27,7 @@ class ListenerEndpoint(PartnerEndpoint):
     """A TMF621-style listener: JSON in, JSON errors out (`{"code", "reason"}`)."""
 
     protocol = Protocol.TMF621
+    content_types = frozenset({"application/json"})
 
     def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:
         # The test says (in the event) what this receiver finds down: a Redis where nothing listens.

@@ -1,0 +1,569 @@
+"""Issue 11: each partner's authentication strategy at the inbound edge (`integrations.auth`),
+through a test-only endpoint that stores in the inbox like a real one
+(tests/spine/ticket_events.py): accepted, refused (wrong secret, stale timestamp, replayed
+signature, unpinned certificate), compared by `hmac.compare_digest`, and set in the admin
+without ever being shown again."""
+
+import base64
+import hmac
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.auth.hmac_signature import signed_headers
+from integrations.auth.secrets import decrypt_secret, encrypt_secret, hash_secret
+from integrations.certs import ensure_demo_pki
+from integrations.choices import InboundAuth, Protocol
+from integrations.models import InboundMessage, Partner, SeenSignature
+from integrations.security import PROXY_SECRET_HEADER_NAME
+from tests.factories import BuyerIdentifierFactory, PartnerFactory
+from tests.spine.ticket_events import EVENTS_URL
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.edge_urls")]
+
+SLUG = "ticket-partner"
+URL = EVENTS_URL.format(slug=SLUG)
+BUYER = "SPAUTH1"
+SECRET = "correct-horse-battery-staple-0123456789"
+OTHER_SECRET = "wrong-horse-battery-staple-9876543210"
+
+
+@pytest.fixture(autouse=True)
+def through_the_proxy(settings):
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+
+
+def make_partner(method: str, **fields: object) -> Partner:
+    partner = PartnerFactory(
+        slug=SLUG,
+        protocol=Protocol.TMF621,
+        allowed_networks="127.0.0.1/32",
+        inbound_auth=method,
+        **fields,
+    )
+    BuyerIdentifierFactory(partner=partner, code=BUYER, is_default=True)
+    return partner
+
+
+def event(event_id: str = "EV-1") -> bytes:
+    """A ticket the partner opened: it names no fault, so it needs none to be stored."""
+    return json.dumps({"id": event_id, "eventType": "TicketCreateEvent", "buyer": BUYER}).encode()
+
+
+def post(client, body: bytes, *, remote_addr="127.0.0.1", forwarded_for="127.0.0.1", **headers):
+    """As the proxy's plain TLS site passes it on: no certificate, no proxy secret."""
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
+    return client.post(
+        URL, data=body, content_type="application/json", headers=headers, REMOTE_ADDR=remote_addr
+    )
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def assert_refused(response, status: int) -> None:
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == str(status)  # the protocol's own error shape
+    assert not InboundMessage.objects.exists()
+
+
+def assert_stored(response, event_id: str = "EV-1") -> None:
+    assert response.status_code == 201, response.content
+    assert response.json() == {"received": event_id}
+    assert InboundMessage.objects.filter(message_id=event_id).count() == 1
+
+
+# --- pinned client certificate (the default) --------------------------------------------------
+@pytest.fixture
+def pki(tmp_path):
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+def with_certificate(client, settings, identity, body: bytes = b""):
+    return post(
+        client,
+        body or event(),
+        **{
+            "X-SSL-Client-Cert": identity.proxy_header,
+            PROXY_SECRET_HEADER_NAME: settings.PARTNER_PROXY_SECRET,
+        },
+    )
+
+
+def test_certificate_is_the_default_strategy():
+    assert Partner().inbound_auth == InboundAuth.CLIENT_CERTIFICATE
+
+
+def test_a_pinned_certificate_through_the_mutual_tls_site_is_accepted(client, settings, pki):
+    make_partner(
+        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
+    )
+
+    response = with_certificate(client, settings, pki.supplier_client)
+
+    assert_stored(response)
+    assert InboundMessage.objects.get().client_cert_fingerprint == pki.supplier_client.fingerprint
+
+
+def test_an_unpinned_certificate_is_refused(client, settings, pki):
+    make_partner(
+        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
+    )
+
+    response = with_certificate(client, settings, pki.buyer_client)
+
+    assert_refused(response, 403)
+    assert "not pinned" in response.json()["reason"]
+
+
+def test_a_pinned_certificate_without_the_mutual_tls_sites_secret_is_refused(client, pki):
+    make_partner(
+        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
+    )
+
+    response = post(client, event(), **{"X-SSL-Client-Cert": pki.supplier_client.proxy_header})
+
+    assert_refused(response, 403)
+
+
+# --- HTTP Basic -------------------------------------------------------------------------------
+@pytest.fixture
+def basic_partner():
+    return make_partner(
+        InboundAuth.BASIC,
+        inbound_username="ticket-partner",
+        inbound_secret_hash=hash_secret(SECRET, strategy=InboundAuth.BASIC),
+    )
+
+
+def test_basic_credentials_are_accepted_without_a_client_certificate(client, basic_partner):
+    response = post(client, event(), Authorization=basic("ticket-partner", SECRET))
+
+    assert_stored(response)
+    stored = InboundMessage.objects.get()
+    assert (stored.remote_addr, stored.client_cert_fingerprint) == ("127.0.0.1", "")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        basic("ticket-partner", OTHER_SECRET),
+        basic("someone-else", SECRET),
+        basic("ticket-partner", ""),
+        "Basic not-base64!",
+        f"Bearer {SECRET}",
+        "",
+    ],
+    ids=["wrong password", "wrong user", "no password", "unreadable", "other scheme", "none"],
+)
+def test_wrong_or_missing_basic_credentials_are_refused(client, basic_partner, authorization):
+    response = post(client, event(), Authorization=authorization)
+
+    assert_refused(response, 401)
+    assert response["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_right_credentials_from_outside_the_partners_networks_are_refused(client, basic_partner):
+    response = post(
+        client, event(), forwarded_for="203.0.113.9", Authorization=basic("ticket-partner", SECRET)
+    )
+
+    assert_refused(response, 403)
+    assert "203.0.113.9 is not an allowed source address" in response.json()["reason"]
+
+
+def test_right_credentials_not_through_the_proxy_are_refused(client, basic_partner):
+    """Only the trusted proxy terminates TLS, and only its X-Forwarded-For is believed."""
+    response = post(
+        client,
+        event(),
+        remote_addr="198.51.100.7",
+        forwarded_for="127.0.0.1",
+        Authorization=basic("ticket-partner", SECRET),
+    )
+
+    assert_refused(response, 403)
+    assert "must come through the TLS proxy" in response.json()["reason"]
+
+
+# --- bearer token -----------------------------------------------------------------------------
+@pytest.fixture
+def bearer_partner():
+    return make_partner(
+        InboundAuth.BEARER, inbound_secret_hash=hash_secret(SECRET, strategy=InboundAuth.BEARER)
+    )
+
+
+def test_the_bearer_token_is_accepted(client, bearer_partner):
+    assert_stored(post(client, event(), Authorization=f"Bearer {SECRET}"))
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [f"Bearer {OTHER_SECRET}", f"Bearer {SECRET[:-1]}", "Bearer ", basic("x", SECRET), ""],
+    ids=["wrong token", "truncated token", "empty token", "other scheme", "none"],
+)
+def test_a_wrong_or_missing_bearer_token_is_refused(client, bearer_partner, authorization):
+    response = post(client, event(), Authorization=authorization)
+
+    assert_refused(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_a_bearer_tokens_hash_is_no_basic_password(bearer_partner):
+    """A partner moved from bearer to Basic without a new secret cannot be saved: its token's
+    hash must not become its password."""
+    bearer_partner.inbound_auth = InboundAuth.BASIC
+    bearer_partner.inbound_username = "ticket-partner"
+
+    assert bearer_partner.missing_credentials() == "HTTP Basic needs a user name and a password."
+
+
+# --- HMAC signature over timestamp and body ---------------------------------------------------
+@pytest.fixture
+def hmac_partner():
+    return make_partner(InboundAuth.HMAC, inbound_signing_key=encrypt_secret(SECRET))
+
+
+def signed(body: bytes, *, key: str = SECRET, at=None) -> dict[str, str]:
+    return signed_headers(key.encode(), body, at=at)
+
+
+def test_a_signed_body_is_accepted(client, hmac_partner):
+    body = event()
+
+    assert_stored(post(client, body, **signed(body)))
+    assert SeenSignature.objects.filter(partner=hmac_partner).count() == 1
+
+
+def test_a_signature_under_another_key_is_refused(client, hmac_partner):
+    body = event()
+
+    assert_refused(post(client, body, **signed(body, key=OTHER_SECRET)), 401)
+
+
+def test_a_body_changed_after_signing_is_refused(client, hmac_partner):
+    headers = signed(event("EV-1"))
+
+    assert_refused(post(client, event("EV-2"), **headers), 401)
+
+
+@pytest.mark.parametrize("offset", [-301, 301], ids=["stale", "from the future"])
+def test_a_timestamp_outside_the_replay_window_is_refused(client, hmac_partner, offset):
+    body = event()
+    at = timezone.now() + timedelta(seconds=offset)
+
+    response = post(client, body, **signed(body, at=at))
+
+    assert_refused(response, 401)
+    assert "stale" in response.json()["reason"]
+    assert not SeenSignature.objects.exists()
+
+
+def test_a_timestamp_within_the_window_is_accepted(client, hmac_partner):
+    body = event()
+
+    assert_stored(post(client, body, **signed(body, at=timezone.now() - timedelta(seconds=290))))
+
+
+def test_a_replayed_signature_is_refused_and_stored_once(client, hmac_partner):
+    body = event()
+    headers = signed(body)
+    assert_stored(post(client, body, **headers))
+
+    replayed = post(client, body, **headers)
+
+    assert replayed.status_code == 401
+    assert "replay" in replayed.json()["reason"]
+    assert InboundMessage.objects.get().duplicates_received == 0
+
+
+def test_a_retry_signed_afresh_is_a_duplicate_not_a_replay(client, hmac_partner):
+    body = event()
+    assert_stored(post(client, body, **signed(body, at=timezone.now() - timedelta(seconds=5))))
+
+    again = post(client, body, **signed(body))
+
+    assert again.status_code == 201
+    assert InboundMessage.objects.get().duplicates_received == 1
+
+
+def test_seen_signatures_are_forgotten_once_stale(client, hmac_partner):
+    old = SeenSignature.objects.create(
+        partner=hmac_partner, signature="0" * 64, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    body = event()
+
+    assert_stored(post(client, body, **signed(body)))
+    assert not SeenSignature.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Signature": "ab" * 32},
+        {"X-Signature-Timestamp": "1700000000"},
+        {"X-Signature": "not hex", "X-Signature-Timestamp": "now"},
+    ],
+    ids=["no timestamp", "no signature", "unreadable"],
+)
+def test_missing_signature_headers_are_refused(client, hmac_partner, headers):
+    assert_refused(post(client, event(), **headers), 401)
+
+
+def test_signing_keys_survive_a_key_rotation(client, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.PARTNER_SECRET_KEYS = [old]
+    partner = make_partner(InboundAuth.HMAC, inbound_signing_key=encrypt_secret(SECRET))
+    settings.PARTNER_SECRET_KEYS = [new, old]
+
+    call_command("rotate_partner_secrets", stdout=io.StringIO())
+
+    settings.PARTNER_SECRET_KEYS = [new]  # the old key dropped
+    partner.refresh_from_db()
+    assert decrypt_secret(partner.inbound_signing_key) == SECRET.encode()
+    body = event()
+    assert_stored(post(client, body, **signed(body)))
+
+
+def test_a_rotation_that_cannot_read_a_key_changes_nothing(settings):
+    settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]
+    partner = make_partner(InboundAuth.HMAC, inbound_signing_key=encrypt_secret(SECRET))
+    settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key forgotten
+
+    with pytest.raises(CommandError, match=SLUG):
+        call_command("rotate_partner_secrets", stdout=io.StringIO())
+
+    assert Partner.objects.get(pk=partner.pk).inbound_signing_key == partner.inbound_signing_key
+
+
+def test_an_unreadable_signing_key_is_refused_not_an_error(client, settings, hmac_partner):
+    settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]
+    body = event()
+
+    response = post(client, body, **signed(body))
+
+    assert_refused(response, 401)
+    assert "signing key is unusable" in response.json()["reason"]
+
+
+# --- every secret is compared in constant time ------------------------------------------------
+WRONG_CREDENTIALS = {
+    InboundAuth.BASIC: lambda body: {"Authorization": basic("ticket-partner", OTHER_SECRET)},
+    InboundAuth.BEARER: lambda body: {"Authorization": f"Bearer {OTHER_SECRET}"},
+    InboundAuth.HMAC: lambda body: signed(body, key=OTHER_SECRET),
+}
+
+
+@pytest.fixture(params=list(WRONG_CREDENTIALS))
+def secret_partner(request):
+    method = request.param
+    if method == InboundAuth.HMAC:
+        return make_partner(method, inbound_signing_key=encrypt_secret(SECRET))
+    return make_partner(
+        method,
+        inbound_username="ticket-partner",
+        inbound_secret_hash=hash_secret(SECRET, strategy=method),
+    )
+
+
+def test_the_secret_is_compared_by_hmac_compare_digest(client, secret_partner, monkeypatch):
+    """`hmac.compare_digest` is what decides: watched, it sees the stored and the presented
+    value; made to say "equal", the wrong secret gets in. A comparison by `==` would pass the
+    first half and fail the second."""
+    real = hmac.compare_digest
+    compared = []
+
+    def watched(expected, presented):
+        compared.append((expected, presented))
+        return real(expected, presented)
+
+    monkeypatch.setattr(hmac, "compare_digest", watched)
+    body = event()
+    wrong = WRONG_CREDENTIALS[secret_partner.inbound_auth](body)
+
+    assert_refused(post(client, body, **wrong), 401)
+    assert compared
+    assert all(isinstance(value, bytes) for pair in compared for value in pair)
+
+    monkeypatch.setattr(hmac, "compare_digest", lambda expected, presented: True)
+    assert_stored(post(client, body, **wrong))
+
+
+# --- the admin: set a new secret, never read it back ------------------------------------------
+def _form_data(response) -> dict[str, object]:
+    """What the browser would post back unchanged from the admin's change page."""
+    form = response.context["adminform"].form
+    data = {
+        name: "" if value is None else value
+        for name, value in ((name, form[name].value()) for name in form.fields)
+    }
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+        for row in inline.formset.forms:
+            for name in row.fields:
+                value = row[name].value()
+                if value not in (None, False):
+                    data[f"{row.prefix}-{name}"] = value
+    return data
+
+
+def change_url(partner: Partner) -> str:
+    return reverse("admin:integrations_partner_change", args=[partner.pk])
+
+
+def set_in_admin(admin_client, partner: Partner, **changes: str):
+    data = _form_data(admin_client.get(change_url(partner)))
+    data.update(changes)
+    return admin_client.post(change_url(partner), data)
+
+
+def assert_not_shown(page: str, partner: Partner, secret: str) -> None:
+    """Neither the secret nor what is stored of it: the encrypted key, the hash's salt and
+    digest (its first part names the strategy, which the page shows anyway)."""
+    stored = [partner.inbound_signing_key, *partner.inbound_secret_hash.split("$")[1:]]
+    assert any(stored)
+    for value in filter(None, stored):
+        assert value not in page
+    assert secret not in page
+
+
+@pytest.mark.parametrize(
+    ("method", "credentials"),
+    [
+        (InboundAuth.BASIC, lambda body: {"Authorization": basic("ticket-partner", SECRET)}),
+        (InboundAuth.BEARER, lambda body: {"Authorization": f"Bearer {SECRET}"}),
+        (InboundAuth.HMAC, lambda body: signed(body)),
+    ],
+)
+def test_a_secret_set_in_the_admin_works_and_is_never_shown_again(
+    admin_client, client, method, credentials
+):
+    partner = make_partner(InboundAuth.CLIENT_CERTIFICATE)
+
+    saved = set_in_admin(
+        admin_client,
+        partner,
+        inbound_auth=method,
+        inbound_username="ticket-partner",
+        new_secret=SECRET,
+    )
+
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    partner.refresh_from_db()
+    if method == InboundAuth.HMAC:
+        assert SECRET not in partner.inbound_signing_key
+        assert decrypt_secret(partner.inbound_signing_key) == SECRET.encode()
+    else:
+        assert partner.inbound_secret_hash.startswith(f"{method}$")
+        assert SECRET not in partner.inbound_secret_hash
+    page = admin_client.get(change_url(partner))
+    assert_not_shown(page.text, partner, SECRET)
+    assert 'name="new_secret"' in page.text
+    assert "Set on " in page.text and "not shown" in page.text
+    assert page.context["adminform"].form["new_secret"].value() in (None, "")
+    history = admin_client.get(
+        reverse("admin:integrations_partner_history", args=[partner.pk])
+    ).text
+    assert "Set a new secret" in history  # what changed, by name
+    assert_not_shown(history, partner, SECRET)
+    body = event()
+    assert_stored(post(client, body, **credentials(body)))
+
+
+def test_a_partner_with_a_secret_can_be_added(admin_client, client):
+    add = reverse("admin:integrations_partner_add")
+    data = _form_data(admin_client.get(add))
+    data.update(
+        name="Ticket partner",
+        slug=SLUG,
+        protocol=Protocol.TMF621,
+        base_url="https://partner.example.net/",
+        allowed_networks="127.0.0.1/32",
+        inbound_auth=InboundAuth.BEARER,
+        new_secret=SECRET,
+    )
+
+    saved = admin_client.post(add, data)
+
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    partner = Partner.objects.get(slug=SLUG)
+    BuyerIdentifierFactory(partner=partner, code=BUYER, is_default=True)
+    assert_stored(post(client, event(), Authorization=f"Bearer {SECRET}"))
+
+
+def test_a_refused_save_does_not_echo_the_secret_typed(admin_client):
+    partner = make_partner(InboundAuth.CLIENT_CERTIFICATE)
+
+    refused = set_in_admin(
+        admin_client,
+        partner,
+        inbound_auth=InboundAuth.BASIC,
+        inbound_username="has:colon",
+        new_secret=SECRET,
+    )
+
+    assert refused.status_code == 200
+    assert "cannot hold a colon" in refused.text
+    assert SECRET not in refused.text
+    partner.refresh_from_db()
+    assert (partner.inbound_auth, partner.inbound_secret_hash) == (
+        InboundAuth.CLIENT_CERTIFICATE,
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"inbound_auth": InboundAuth.BEARER}, "A bearer token needs a secret."),
+        ({"inbound_auth": InboundAuth.HMAC}, "An HMAC signature needs a signing key."),
+        (
+            {"inbound_auth": InboundAuth.BEARER, "new_secret": "short"},
+            "At least 24 characters.",
+        ),
+        (
+            {"inbound_auth": InboundAuth.CLIENT_CERTIFICATE, "new_secret": SECRET},
+            "A client certificate needs no secret",
+        ),
+    ],
+    ids=["bearer without a secret", "hmac without a key", "short secret", "certificate secret"],
+)
+def test_a_strategy_cannot_be_saved_without_its_secret(admin_client, changes, error):
+    partner = make_partner(InboundAuth.CLIENT_CERTIFICATE)
+
+    refused = set_in_admin(admin_client, partner, **changes)
+
+    assert refused.status_code == 200
+    assert error in refused.text
+    partner.refresh_from_db()
+    assert partner.inbound_auth == InboundAuth.CLIENT_CERTIFICATE
+
+
+def test_moving_from_bearer_to_basic_needs_a_new_secret(admin_client, bearer_partner):
+    refused = set_in_admin(
+        admin_client, bearer_partner, inbound_auth=InboundAuth.BASIC, inbound_username="u"
+    )
+
+    assert refused.status_code == 200
+    assert "HTTP Basic needs a user name and a password." in refused.text
+
+
+def test_saving_without_a_new_secret_keeps_the_current_one(admin_client, client, bearer_partner):
+    before = bearer_partner.inbound_secret_hash
+
+    saved = set_in_admin(admin_client, bearer_partner, name="Renamed partner")
+
+    assert saved.status_code == 302
+    bearer_partner.refresh_from_db()
+    assert bearer_partner.inbound_secret_hash == before
+    assert_stored(post(client, event(), Authorization=f"Bearer {SECRET}"))
