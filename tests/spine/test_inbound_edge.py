@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from devtools.pki import ensure_demo_pki
 from faults.models import Fault
 from integrations import partner_cache
 from integrations.auth.secrets import hash_secret
-from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundAuth, InboundStatus, Protocol
 from integrations.cityfibre import soap
 from integrations.cityfibre.parsers import parse_generic_response

@@ -16,9 +16,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.pki import ensure_demo_pki
 from integrations.auth.hmac_signature import signed_headers
 from integrations.auth.secrets import decrypt_secret, encrypt_secret, hash_secret
-from integrations.certs import ensure_demo_pki
 from integrations.choices import InboundAuth, Protocol
 from integrations.models import InboundMessage, Partner, SeenSignature
 from integrations.security import PROXY_SECRET_HEADER_NAME
