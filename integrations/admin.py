@@ -1,6 +1,7 @@
 """The admin over the integration spine: partners and how we talk to them, and the outbox and
 inbox rows, read-only, with the few actions an admin needs (retry, resume, apply again)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,6 +17,7 @@ from faults.models import Fault
 from integrations.inbox import inbox_retry
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 from integrations.outbox import outbox_retry, partner_credentials_restored
+from integrations.packages import package_for
 from integrations.xml import XmlRejected, parse_xml
 
 
@@ -43,8 +45,22 @@ class BuyerIdentifierInline(admin.TabularInline):
     extra = 0
 
 
+class PartnerForm(forms.ModelForm):
+    """The protocol offers the enabled packages; a partner whose package is no longer enabled
+    still shows its protocol (so it can be saved as inactive; `Partner.clean` refuses it as
+    active, saying why)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("protocol")
+        stored = self.instance.protocol
+        if field is not None and stored and package_for(stored) is None:
+            field.choices = [*field.choices, (stored, f"{stored} (no enabled package)")]
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    form = PartnerForm
     # A base URL typed without a scheme is https (Django 6's default; 5.2 warns and assumes http).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (

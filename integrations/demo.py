@@ -36,7 +36,7 @@ from faults.services import (
     fault_submit,
 )
 from integrations.certs import DemoPki, ensure_demo_pki
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from integrations.demo_history import demo_backdate, demo_history_load
 from integrations.demo_supplier import DemoSupplier
 from integrations.inbox import inbox_recording_history
@@ -86,7 +86,7 @@ def _partner(summary: DemoSummary, pki: DemoPki) -> Partner:
         slug=DEMO_PARTNER_SLUG,
         defaults={
             "name": "Demo Supplier (simulator)",
-            "protocol": Protocol.CITYFIBRE,
+            "protocol": "cityfibre",
             "environment": Environment.SIMULATOR,
             "base_url": SIMULATOR_URL,
         },
