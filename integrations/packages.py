@@ -15,7 +15,7 @@ ready. An enabled package is also an installed Django app (settings), so its man
 (the simulator), migrations and admin are found like any app's.
 
 Declarations hold dotted paths, not objects: reading them imports nothing of the package but its
-`package.py`, and a wrong path fails at start-up (`packages_check`), not on the first message.
+`package.py`, and a wrong path fails `manage.py check` (`integrations.checks`), not on the first message.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.management import get_commands
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def _subscribe_events(package: ProtocolPackage) -> None:
 
 def connect_enabled_packages() -> None:
     """What the integrations app does when it is ready: check each package's declaration
-    resolves, and subscribe its event subscribers. Adapters and gateways are looked up on use."""
+    loads, and subscribe its event subscribers. Adapters and gateways are looked up on use."""
     for package in enabled_packages():
         _subscribe_events(package)
 
@@ -176,6 +177,11 @@ def declaration_errors() -> list[str]:
                 import_string(path)
             except ImportError as exc:
                 errors.append(f"{package.protocol}: {field} '{path}' cannot be imported ({exc}).")
+        if package.simulator_command and package.simulator_command not in get_commands():
+            errors.append(
+                f"{package.protocol}: simulator_command '{package.simulator_command}' is no "
+                "manage.py command (is it in the package's management/commands/?)."
+            )
         if package.urls:
             try:
                 import_module(package.urls)
