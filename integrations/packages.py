@@ -15,7 +15,8 @@ ready. An enabled package is also an installed Django app (settings), so its man
 (the simulator), migrations and admin are found like any app's.
 
 Declarations hold dotted paths, not objects: reading them imports nothing of the package but its
-`package.py`, and a wrong path fails `manage.py check` (`integrations.checks`), not on the first message.
+`package.py`, and a wrong path fails `manage.py check` (`integrations.checks`), not the first
+message.
 """
 
 from __future__ import annotations

@@ -244,7 +244,8 @@ def test_a_setting_changes_a_polls_interval_but_never_below_the_partners_limit(
     assert poll_schedule()[name]["schedule"] == timedelta(minutes=1)
 
 
-def test_beat_stores_a_packages_polls_and_drops_them_once_it_is_disabled(settings, throwaway, db):
+@pytest.mark.django_db(transaction=True)  # beat closes old connections, as in its own process
+def test_beat_stores_a_packages_polls_and_drops_them_once_it_is_disabled(settings, throwaway):
     name = f"package-poll:throwaway:{throwaway}.tasks.get_ticket"
     enable(settings, throwaway)
 
