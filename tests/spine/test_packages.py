@@ -6,7 +6,6 @@ The packages here are throwaway ones written into the test's tmp_path (tests/spi
 throwaway_packages.py); the contract tests' fake package is tests/fake_protocol/."""
 
 import ast
-import importlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.urls import clear_url_caches, reverse
+from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from appointments.gateways import GatewayError, gateway_for
@@ -35,6 +34,7 @@ from integrations.packages import (
     protocol_choices,
 )
 from tests.factories import PartnerFactory
+from tests.spine import throwaway_packages
 from tests.spine.throwaway_packages import enable, write_package
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,17 +101,12 @@ def throwaway(tmp_path, monkeypatch) -> str:
 
 @pytest.fixture
 def remount_urls(settings):
-    """Load config/urls.py again after the test changed INTEGRATION_PACKAGES (the URLconf reads
-    the enabled packages when it is loaded), and as it was afterwards."""
+    """Mount the URLs again after the test changed INTEGRATION_PACKAGES, and as they were after
+    it."""
     original = list(settings.INTEGRATION_PACKAGES)
-
-    def remount() -> None:
-        clear_url_caches()
-        importlib.reload(importlib.import_module("config.urls"))
-
-    yield remount
+    yield throwaway_packages.remount_urls
     settings.INTEGRATION_PACKAGES = original
-    remount()
+    throwaway_packages.remount_urls()
 
 
 # --- the default ----------------------------------------------------------------------------------
@@ -231,9 +226,7 @@ def test_a_poll_more_often_than_its_partner_allows_is_refused():
         Poll(task="tep.get_ticket", every=timedelta(seconds=30), min_interval=timedelta(minutes=1))
 
 
-def test_a_setting_changes_a_polls_interval_but_never_below_the_partners_limit(
-    settings, throwaway
-):
+def test_a_setting_changes_a_polls_interval_but_never_below_the_partners_limit(settings, throwaway):
     enable(settings, throwaway)
     name = f"package-poll:throwaway:{throwaway}.tasks.get_ticket"
     task = f"{throwaway}.tasks.get_ticket"

@@ -2,9 +2,12 @@
 package folder with a `package.py`, importable for the test's duration, enabled through the one
 setting like any other (the contract tests' fake package lives in tests/fake_protocol/)."""
 
+import importlib
 import textwrap
 import uuid
 from pathlib import Path
+
+from django.urls import clear_url_caches
 
 
 def write_package(
@@ -27,3 +30,11 @@ def write_package(
 def enable(settings, path: str) -> None:
     """List the package in INTEGRATION_PACKAGES beside the ones already enabled."""
     settings.INTEGRATION_PACKAGES = [*settings.INTEGRATION_PACKAGES, path]
+
+
+def remount_urls() -> None:
+    """Load config/urls.py again: it mounts the packages enabled when it is loaded, so a test
+    that changes INTEGRATION_PACKAGES calls this after the change, and again after putting the
+    setting back."""
+    clear_url_caches()
+    importlib.reload(importlib.import_module("config.urls"))
