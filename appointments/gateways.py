@@ -1,13 +1,16 @@
 """The port through which appointment services ask a supplier for slots and reservations.
 
-`appointments` never imports a protocol package: each protocol registers a gateway for its
-partners (the supplier Ticketing API's lives in `integrations/cityfibre/`). Calls are
+`appointments` never imports a protocol package: a protocol package declares its gateway in its
+`package.py` (`integrations.packages`; the supplier Ticketing API's lives in
+`integrations/cityfibre/`), and `gateway_for` finds the one of the partner's protocol. Calls are
 synchronous: an agent is waiting for the slots.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
+
+from integrations.packages import appointment_gateway_for
 
 if TYPE_CHECKING:
     from integrations.models import Partner
@@ -61,15 +64,8 @@ class AppointmentGateway(Protocol):
     def reserve(self, partner: "Partner", query: SlotQuery, slot: Slot) -> Reservation: ...
 
 
-_gateways: dict[str, AppointmentGateway] = {}
-
-
-def register_gateway(protocol: str, gateway: AppointmentGateway) -> None:
-    _gateways[protocol] = gateway
-
-
 def gateway_for(partner: "Partner") -> AppointmentGateway:
-    try:
-        return _gateways[partner.protocol]
-    except KeyError:
-        raise GatewayError(f"{partner} does not offer appointments.") from None
+    gateway = appointment_gateway_for(partner.protocol)
+    if gateway is None:
+        raise GatewayError(f"{partner} does not offer appointments.")
+    return gateway

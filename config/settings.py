@@ -47,6 +47,16 @@ INSTALLED_APPS = [
     "devtools",
 ]
 
+# --- protocol packages (integrations/packages.py) ------------------------------------------------
+# The one place a protocol package is enabled: each module path has a `package.py` declaring its
+# adapter, appointment gateway, inbound URLs (/integrations/<protocol>/), polls and simulator.
+# Each is also an installed app, so its management commands and any migrations are found.
+INTEGRATION_PACKAGES = env.list("INTEGRATION_PACKAGES", default=["integrations.cityfibre"])
+INSTALLED_APPS += [path for path in INTEGRATION_PACKAGES if path not in INSTALLED_APPS]
+# Beat interval of a package's poll, by task name, in seconds ("task=120,other=600"); never below
+# the partner's limit that the package declares (a lower value is raised to it).
+INTEGRATION_POLL_SECONDS = env.dict("INTEGRATION_POLL_SECONDS", cast={"value": float}, default={})
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -234,7 +244,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, which also runs the enabled packages' polls.
+CELERY_BEAT_SCHEDULER = "integrations.beat:PackagePollScheduler"
+# The spine's fixed sweeps; beat adds every enabled package's polls (integrations/beat.py).
 CELERY_BEAT_SCHEDULE = {
     "faults-auto-close-resolved": {
         "task": "faults.tasks.auto_close_resolved_faults",
@@ -269,15 +281,6 @@ FAULT_AUTO_CLOSE_BATCH_SIZE = env.int("FAULT_AUTO_CLOSE_BATCH_SIZE", default=200
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="GB")
 SLA_HOLIDAY_SUBDIVISION = env.str("SLA_HOLIDAY_SUBDIVISION", default="ENG")
-# Where a fault's partner calls go: the outbox, written in the same transaction as the change.
-FAULT_PARTNER_CALL_HANDLER = env.str(
-    "FAULT_PARTNER_CALL_HANDLER", default="integrations.outbox.outbox_partner_call"
-)
-# Whether a partner can carry a call at all (its protocol has an adapter with that message),
-# asked before anything is stored.
-FAULT_PARTNER_CALL_CHECK = env.str(
-    "FAULT_PARTNER_CALL_CHECK", default="integrations.adapters.partner_call_refusal"
-)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # The supplier exchange's list (seed 000) less the types a browser would run or render as a page
 # (htm, html, mht, msi, swf): attachments are served back to agents.

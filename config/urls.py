@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from faults.api.views import EndpointNotFoundView
+from integrations.packages import enabled_packages
 
 urlpatterns = [
     path("", include("faults.ui.urls")),
@@ -23,9 +24,16 @@ urlpatterns = [
     path("api/v1/", include("appointments.api.urls")),
     # After every API route: the API's own 404 (JSON) for a URL that names no endpoint.
     re_path(r"^api/v1/", EndpointNotFoundView.as_view()),
-    path("integrations/cityfibre/", include("integrations.cityfibre.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+# Each enabled protocol package's inbound URLs, at /integrations/<protocol>/ (the paths the
+# proxy's webhook site passes: config/nginx/noc.conf).
+urlpatterns += [
+    path(f"integrations/{package.protocol}/", include(package.urls))
+    for package in enabled_packages()
+    if package.urls
 ]
 
 if settings.BENCH_ENDPOINTS:

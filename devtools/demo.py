@@ -39,7 +39,7 @@ from faults.services import (
     fault_create_draft,
     fault_submit,
 )
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from integrations.inbox import inbox_recording_history
 from integrations.models import BuyerIdentifier, Partner
 from integrations.outbox import outbox_recording_history
@@ -87,7 +87,7 @@ def _partner(summary: DemoSummary, pki: DemoPki) -> Partner:
         slug=DEMO_PARTNER_SLUG,
         defaults={
             "name": "Demo Supplier (simulator)",
-            "protocol": Protocol.CITYFIBRE,
+            "protocol": "cityfibre",
             "environment": Environment.SIMULATOR,
             "base_url": SIMULATOR_URL,
         },

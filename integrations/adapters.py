@@ -1,6 +1,6 @@
-"""Partner adapters behind one small base class and a registry (style §6): the spine (outbox,
-inbox, retries, partner security) is protocol-neutral; each protocol package plugs in one
-adapter that knows its messages."""
+"""Partner adapters behind one small base class (style §6): the spine (outbox, inbox, retries,
+partner security) is protocol-neutral; each protocol package declares one adapter that knows its
+messages in its `package.py` (`integrations.packages`), and `get_adapter` finds it there."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from faults.choices import PartnerOperation
-from integrations.choices import Protocol
+from integrations.packages import adapter_for, protocol_label
 
 if TYPE_CHECKING:
     from faults.models import Fault
@@ -28,7 +28,6 @@ class UnsupportedOperation(Exception):
 
 
 class PartnerAdapter:
-    protocol: ClassVar[str]
     # The domain operations (faults.choices.PartnerOperation) `build_outbound` has a message for.
     operations: ClassVar[frozenset[str]] = frozenset()
 
@@ -59,19 +58,12 @@ class PartnerAdapter:
         raise NotImplementedError
 
 
-_registry: dict[str, PartnerAdapter] = {}
-
-
-def register(adapter_class: type[PartnerAdapter]) -> type[PartnerAdapter]:
-    _registry[adapter_class.protocol] = adapter_class()
-    return adapter_class
-
-
 def partner_call_refusal(*, supplier: Partner, operation: str) -> str | None:
     """The integration side of `faults.ports.partner_call_refusal`: whether the partner's
-    protocol has an adapter with a message for the operation, and if not, why."""
-    adapter = _registry.get(supplier.protocol)
-    protocol = Protocol(supplier.protocol).label if supplier.protocol in Protocol else "?"
+    protocol has an enabled package whose adapter has a message for the operation, and if not,
+    why."""
+    adapter = adapter_for(supplier.protocol)
+    protocol = protocol_label(supplier.protocol)
     if adapter is None:
         return (
             f"{supplier} uses the {protocol} protocol, which this product cannot send faults "
@@ -84,7 +76,8 @@ def partner_call_refusal(*, supplier: Partner, operation: str) -> str | None:
 
 
 def get_adapter(protocol: str) -> PartnerAdapter:
-    try:
-        return _registry[protocol]
-    except KeyError:
-        raise UnsupportedOperation(f"No adapter for protocol '{protocol}'.") from None
+    """The adapter of the protocol's enabled package."""
+    adapter = adapter_for(protocol)
+    if adapter is None:
+        raise UnsupportedOperation(f"No enabled package for protocol '{protocol}'.")
+    return adapter

@@ -20,6 +20,7 @@ from integrations.choices import InboundAuth
 from integrations.inbox import inbox_retry
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 from integrations.outbox import outbox_retry, partner_credentials_restored
+from integrations.packages import package_for
 from integrations.xml import XmlRejected, parse_xml
 
 
@@ -50,7 +51,18 @@ class BuyerIdentifierInline(admin.TabularInline):
 class PartnerForm(forms.ModelForm):
     """The partner, with a write-only secret: what is typed in "Set a new secret" is stored
     hashed (Basic password, bearer token) or encrypted (HMAC key) for the chosen strategy and
-    never shown again, not even on the next page (`integrations.auth.secrets`)."""
+    never shown again, not even on the next page (`integrations.auth.secrets`).
+
+    The protocol offers the enabled packages; a partner whose package is no longer enabled
+    still shows its protocol (so it can be saved as inactive; `Partner.clean` refuses it as
+    active, saying why)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("protocol")
+        stored = self.instance.protocol
+        if field is not None and stored and package_for(stored) is None:
+            field.choices = [*field.choices, (stored, f"{stored} (no enabled package)")]
 
     new_secret = forms.CharField(
         label="Set a new secret",

@@ -1,10 +1,6 @@
 from django.db import models
 
-
-class Protocol(models.TextChoices):
-    CITYFIBRE = "cityfibre", "Supplier Ticketing API (XML/SOAP, mutual TLS)"
-    TMF621 = "tmf621", "TMF621 Trouble Ticket (REST/JSON)"
-    TEP = "tep", "Ticket Exchange Platform (SOAP)"
+# Partner.protocol's choices are the enabled protocol packages: integrations.packages.
 
 
 class InboundAuth(models.TextChoices):

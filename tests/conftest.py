@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 
 from faults.choices import SlaCalendar
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from tests.factories import BuyerIdentifierFactory, PartnerFactory, SlaPolicyFactory
 
 NEEDS_POSTGRES = "needs DATABASE_URL pointing at PostgreSQL"
@@ -122,7 +122,7 @@ def partner(db):
     return PartnerFactory(
         slug="test-supplier",
         name="Test Supplier",
-        protocol=Protocol.CITYFIBRE,
+        protocol="cityfibre",
         environment=Environment.SIMULATOR,
         base_url="http://127.0.0.1:9/",
     )

@@ -9,7 +9,7 @@ from factory.django import DjangoModelFactory
 
 from faults.choices import FaultType, SlaCalendar
 from faults.models import Fault, SlaPolicy
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from integrations.models import BuyerIdentifier, Partner
 
 
@@ -20,7 +20,7 @@ class PartnerFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Supplier {n}")
     slug = factory.Sequence(lambda n: f"supplier-{n}")
-    protocol = Protocol.CITYFIBRE
+    protocol = "cityfibre"
     environment = Environment.SIMULATOR
     # Port 9 (discard) on loopback: nothing answers, and nothing leaves the machine.
     base_url = "http://127.0.0.1:9/"

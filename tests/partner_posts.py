@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from devtools.pki import DemoPki
 from faults.models import Fault
-from integrations.choices import Protocol
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import bring_to
 
@@ -48,7 +47,7 @@ def pending_fault_of_pinned_supplier(pki: DemoPki, *, slug: str) -> Fault:
     calls from loopback, under buyer identifier SPDEV1 (the one `notification` names)."""
     partner = PartnerFactory(
         slug=slug,
-        protocol=Protocol.CITYFIBRE,
+        protocol="cityfibre",
         client_cert_fingerprints=pki.supplier_client.fingerprint,
         allowed_networks="127.0.0.1/32",
     )

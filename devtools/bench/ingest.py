@@ -19,7 +19,7 @@ from devtools.bench.load import LoadResult, post_all
 from devtools.pki import ensure_demo_pki
 from faults.choices import FaultStatus
 from faults.models import Fault
-from integrations.choices import Environment, InboundStatus, Protocol
+from integrations.choices import Environment, InboundStatus
 from integrations.models import BuyerIdentifier, InboundMessage, Partner
 from integrations.security import proxy_headers
 
@@ -59,7 +59,7 @@ def _setup(config: BenchConfig) -> dict[str, str]:
         slug=SLUG,
         defaults={
             "name": "Bench supplier",
-            "protocol": Protocol.CITYFIBRE,
+            "protocol": "cityfibre",
             "environment": Environment.SIMULATOR,
             "base_url": "http://127.0.0.1:9/",
             "client_cert_fingerprints": pki.supplier_client.fingerprint,

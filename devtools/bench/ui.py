@@ -27,7 +27,7 @@ from devtools.bench.generate import FAULTS_PER_DAY, generate_faults
 from faults.reports.dashboard import sla_dashboard
 from faults.reports.filters import DashboardFilters, default_period
 from faults.roles import MANAGER, ensure_role_groups
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from integrations.models import BuyerIdentifier, Partner
 
 _INDEX_SCAN = re.compile(r"(?:Index (?:Only )?Scan using|Bitmap Index Scan on) (\S+)")
@@ -52,7 +52,7 @@ def _partners() -> list[tuple[int, int]]:
             slug=slug,
             defaults={
                 "name": slug.removeprefix("bench-").title(),
-                "protocol": Protocol.CITYFIBRE,
+                "protocol": "cityfibre",
                 "environment": Environment.SIMULATOR,
                 "base_url": "http://127.0.0.1:9/",
             },

@@ -12,8 +12,7 @@ from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
 from faults.services.audit import fault_event_record
-from integrations.adapters import OutboundDraft, PartnerAdapter, UnsupportedOperation, register
-from integrations.choices import Protocol
+from integrations.adapters import OutboundDraft, PartnerAdapter, UnsupportedOperation
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.mapping import (
     notification_to_appointment_events,
@@ -62,9 +61,7 @@ def _outbound_appointment(data: dict[str, Any] | None) -> OutboundAppointment | 
     )
 
 
-@register
 class CityFibreAdapter(PartnerAdapter):
-    protocol = Protocol.CITYFIBRE
     operations = frozenset(PartnerOperation.values)
 
     def build_outbound(

@@ -63,7 +63,7 @@ def _refused(result: CallResult) -> ReservationRefused:
 
 
 class CityFibreAppointmentGateway:
-    """Registered for `Protocol.CITYFIBRE` partners in `integrations.apps`."""
+    """The package's appointment gateway (`integrations/cityfibre/package.py`)."""
 
     seller_identifier = ala.SELLER_IDENTIFIER
 

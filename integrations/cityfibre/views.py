@@ -2,9 +2,9 @@ from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 
-from integrations.choices import Protocol
 from integrations.cityfibre import soap
 from integrations.cityfibre.endpoint import XML, NotifyProtocol, answer_body
+from integrations.cityfibre.package import PROTOCOL
 from integrations.cityfibre.parsers import parse_notification
 from integrations.edge import PartnerEndpoint, partner_inbound
 from integrations.xml import parse_xml
@@ -27,7 +27,7 @@ class NotifyFaultReportUpdateView(NotifyProtocol, PartnerEndpoint):
     refusals included, is a receivedNotifyFaultReportUpdate whose responseCode is the HTTP
     status."""
 
-    protocol = Protocol.CITYFIBRE
+    protocol = PROTOCOL
 
     @extend_schema(
         request={"text/xml": {"type": "string"}},

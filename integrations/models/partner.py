@@ -6,7 +6,8 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from integrations.choices import Environment, InboundAuth, Protocol
+from integrations.choices import Environment, InboundAuth
+from integrations.packages import package_for, protocol_choices
 
 
 class Partner(models.Model):
@@ -14,7 +15,9 @@ class Partner(models.Model):
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
-    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    # One choice per enabled protocol package (INTEGRATION_PACKAGES); a partner whose package is
+    # no longer enabled keeps its value but cannot be active (`clean`).
+    protocol = models.CharField(max_length=20, choices=protocol_choices)
     base_url = models.URLField(max_length=500, help_text="Where we send the partner's calls.")
     environment = models.CharField(
         max_length=20, choices=Environment.choices, default=Environment.PRODUCTION
@@ -83,8 +86,21 @@ class Partner(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean_fields(self, exclude=None) -> None:
+        # A stored protocol that no enabled package has is not one of the choices; `clean` says
+        # what that means instead of the generic "not a valid choice".
+        if self.protocol and package_for(self.protocol) is None:
+            exclude = {*(exclude or ()), "protocol"}
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         errors = {}
+        if self.is_active and self.protocol and package_for(self.protocol) is None:
+            errors["protocol"] = (
+                f"No enabled protocol package handles '{self.protocol}', so this partner cannot "
+                "be active: save it as inactive, or ask whoever deploys the product to add the "
+                "package to INTEGRATION_PACKAGES."
+            )
         try:
             self.pinned_fingerprints  # noqa: B018 - parses and validates
         except ValueError as exc:

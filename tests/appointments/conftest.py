@@ -1,6 +1,6 @@
 """Fixtures for the appointment services: an in-memory stand-in for the supplier's appointment
-service, registered for the test partner's protocol (the real gateway is tested against the
-simulator elsewhere), and Service Outage faults to book visits for."""
+service, put in place of the gateway of the test partner's protocol package (the real gateway is
+tested against the simulator elsewhere), and Service Outage faults to book visits for."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -8,20 +8,19 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from appointments import gateways
 from appointments.gateways import (
     Reservation,
     ReservationRefused,
     Slot,
     SlotQuery,
     SupplierUnavailable,
-    register_gateway,
 )
 from appointments.models import Appointment
 from appointments.services import appointment_reserve
 from faults.choices import FaultType
 from faults.models import Fault
 from faults.services import Actor
+from integrations import packages
 from tests.factories import FaultFactory
 
 UPRN = "10002491172"
@@ -88,15 +87,11 @@ class FakeSupplier:
 
 
 @pytest.fixture
-def supplier(partner) -> FakeSupplier:
+def supplier(partner, monkeypatch) -> FakeSupplier:
     fake = FakeSupplier()
-    previous = gateways._gateways.get(partner.protocol)
-    register_gateway(partner.protocol, fake)
-    yield fake
-    if previous is None:
-        gateways._gateways.pop(partner.protocol, None)
-    else:
-        register_gateway(partner.protocol, previous)
+    gateway_path = packages.package_for(partner.protocol).appointment_gateway
+    monkeypatch.setitem(packages._instances, gateway_path, fake)
+    return fake
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from faults.choices import EventKind, FaultStatus
 from faults.errors import FaultValidationError
 from faults.models import Fault, FaultEvent
 from faults.services import fault_submit
-from integrations.choices import Protocol
 from integrations.models import OutboundMessage
 from tests.appointments.conftest import (
     AGENT,
@@ -94,7 +93,7 @@ def test_a_bad_query_is_refused_before_the_supplier_is_asked(
 
 
 def test_a_partner_without_an_appointment_service_is_refused(db):
-    other = PartnerFactory(slug="tmf-supplier", protocol=Protocol.TMF621)
+    other = PartnerFactory(slug="tmf-supplier", protocol="tmf621")
 
     with pytest.raises(AppointmentError) as error:
         appointment_slots_query(partner=other, query=query())

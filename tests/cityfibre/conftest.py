@@ -12,7 +12,7 @@ from django.test import Client
 from lxml import etree
 
 from devtools.pki import DemoPki, Identity, ensure_demo_pki
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from integrations.cityfibre import soap
 from integrations.cityfibre.messages import GenericResponse
 from integrations.cityfibre.parsers import parse_generic_response
@@ -72,7 +72,7 @@ def cityfibre_partner(db, pki, trusted_proxy):
     partner = PartnerFactory(
         slug=SLUG,
         name="CityFibre (test)",
-        protocol=Protocol.CITYFIBRE,
+        protocol="cityfibre",
         environment=Environment.SIMULATOR,
         client_cert_fingerprints=pki.supplier_client.fingerprint,
         allowed_networks="127.0.0.1/32",

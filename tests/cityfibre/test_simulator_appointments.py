@@ -26,11 +26,11 @@ from lxml import etree
 from faults.models import Fault
 from integrations.cityfibre import soap
 from integrations.cityfibre.builders import build_add_fault_report, build_amend_fault_report
+from integrations.cityfibre.management.commands.simulate_cityfibre import Command
 from integrations.cityfibre.messages import OutboundAppointment
 from integrations.cityfibre.parsers import parse_notification
 from integrations.cityfibre.schema import schema_deviations
 from integrations.cityfibre.simulator import CityFibreSimulator
-from integrations.management.commands.simulate_cityfibre import Command
 from integrations.models import BuyerIdentifier
 from integrations.xml import parse_xml
 

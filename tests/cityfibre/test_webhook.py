@@ -16,7 +16,7 @@ import pytest
 
 from faults.choices import EventKind, FaultStatus
 from faults.models import Fault, FaultComment, FaultEvent, FaultUpdate
-from integrations.choices import InboundStatus, Protocol
+from integrations.choices import InboundStatus
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
 from integrations.security import _report_missing_secret
@@ -644,7 +644,7 @@ def test_an_inactive_partner_is_not_found(client, post_notification, fault, city
 def test_a_partner_of_another_protocol_is_not_found(client, post_notification, pki, db):
     PartnerFactory(
         slug="tmf-partner",
-        protocol=Protocol.TMF621,
+        protocol="tmf621",
         client_cert_fingerprints=pki.supplier_client.fingerprint,
         allowed_networks="127.0.0.1/32",
     )

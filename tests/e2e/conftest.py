@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from config.celery import app
 from devtools.pki import DemoPki, ensure_demo_pki
-from integrations.choices import Environment, Protocol
+from integrations.choices import Environment
 from integrations.models import BuyerIdentifier, Partner
 from integrations.security import proxy_headers
 from tests.e2e.processes import RedisServer, Worker
@@ -62,7 +62,7 @@ def e2e_partner(transactional_db, pki, settings) -> Partner:
     partner = Partner.objects.create(
         name="E2E supplier",
         slug=SLUG,
-        protocol=Protocol.CITYFIBRE,
+        protocol="cityfibre",
         environment=Environment.SIMULATOR,
         base_url="https://127.0.0.1:9/",
         client_cert_fingerprints=pki.supplier_client.fingerprint,

@@ -14,7 +14,7 @@ from devtools.pki import ensure_demo_pki
 from faults.models import Fault
 from integrations import partner_cache
 from integrations.auth.secrets import hash_secret
-from integrations.choices import InboundAuth, InboundStatus, Protocol
+from integrations.choices import InboundAuth, InboundStatus
 from integrations.cityfibre import soap
 from integrations.cityfibre.parsers import parse_generic_response
 from integrations.models import InboundMessage, Partner
@@ -35,13 +35,15 @@ TOKEN = "a-bearer-token-of-forty-characters-long!"
 @pytest.fixture(autouse=True)
 def through_the_proxy(settings):
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    # The ticket-events protocol is enabled like any package, so its partners can be active.
+    settings.INTEGRATION_PACKAGES = [*settings.INTEGRATION_PACKAGES, "tests.spine.ticket_package"]
 
 
 @pytest.fixture
 def partner() -> Partner:
     partner = PartnerFactory(
         slug=SLUG,
-        protocol=Protocol.TMF621,
+        protocol="ticket-events",
         allowed_networks="127.0.0.1/32",
         inbound_auth=InboundAuth.BEARER,
         inbound_secret_hash=hash_secret(TOKEN, strategy=InboundAuth.BEARER),
@@ -191,7 +193,7 @@ def test_a_message_naming_the_partners_reference_is_stored_against_that_fault(
 
 
 def test_the_partners_reference_of_another_partner_is_unknown(client, partner, accepted_fault):
-    elsewhere = PartnerFactory(protocol=Protocol.TMF621)
+    elsewhere = PartnerFactory(protocol="ticket-events")
     FaultFactory(supplier=elsewhere, maintainer_fault_reference="TT-0099")
 
     response = post(client, ticket_event(partnerRef="TT-0099"))

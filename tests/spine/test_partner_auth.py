@@ -19,7 +19,7 @@ from django.utils import timezone
 from devtools.pki import ensure_demo_pki
 from integrations.auth.hmac_signature import signed_headers
 from integrations.auth.secrets import decrypt_secret, encrypt_secret, hash_secret
-from integrations.choices import InboundAuth, Protocol
+from integrations.choices import InboundAuth
 from integrations.models import InboundMessage, Partner, SeenSignature
 from integrations.security import PROXY_SECRET_HEADER_NAME
 from tests.factories import BuyerIdentifierFactory, PartnerFactory
@@ -37,12 +37,14 @@ OTHER_SECRET = "wrong-horse-battery-staple-9876543210"
 @pytest.fixture(autouse=True)
 def through_the_proxy(settings):
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    # The ticket-events protocol is enabled like any package, so its partners can be active.
+    settings.INTEGRATION_PACKAGES = [*settings.INTEGRATION_PACKAGES, "tests.spine.ticket_package"]
 
 
 def make_partner(method: str, **fields: object) -> Partner:
     partner = PartnerFactory(
         slug=SLUG,
-        protocol=Protocol.TMF621,
+        protocol="ticket-events",
         allowed_networks="127.0.0.1/32",
         inbound_auth=method,
         **fields,
@@ -486,7 +488,7 @@ def test_a_partner_with_a_secret_can_be_added(admin_client, client):
     data.update(
         name="Ticket partner",
         slug=SLUG,
-        protocol=Protocol.TMF621,
+        protocol="ticket-events",
         base_url="https://partner.example.net/",
         allowed_networks="127.0.0.1/32",
         inbound_auth=InboundAuth.BEARER,

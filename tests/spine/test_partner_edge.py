@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from kombu import Connection
 
 from devtools.pki import ensure_demo_pki
-from integrations.choices import Protocol
 from integrations.edge import PartnerEndpoint
 from integrations.partner_cache import PartnerEdge
 from integrations.security import PROXY_SECRET_HEADER, Caller
@@ -26,7 +25,7 @@ URL = f"/integrations/tmf621/{SLUG}/listener/"
 class ListenerEndpoint(PartnerEndpoint):
     """A TMF621-style listener: JSON in, JSON errors out (`{"code", "reason"}`)."""
 
-    protocol = Protocol.TMF621
+    protocol = "tmf621"
     content_types = frozenset({"application/json"})
 
     def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:
@@ -53,7 +52,7 @@ def post(client, settings, tmp_path):
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
     PartnerFactory(
         slug=SLUG,
-        protocol=Protocol.TMF621,
+        protocol="tmf621",
         client_cert_fingerprints=pki.supplier_client.fingerprint,
         allowed_networks="127.0.0.1/32",
     )

@@ -1,7 +1,7 @@
-"""Issue 10 #4: a partner whose protocol has no adapter yet (the partner form offers TMF621 and
-TEP) is refused with a clear message before anything is stored, wherever a fault is created,
-submitted or worked; `faults` asks through its port, the integration side answers from its
-adapters."""
+"""Issue 10 #4: a partner whose protocol has no enabled package (one stored before its package was
+removed from INTEGRATION_PACKAGES, or written straight to the database) is refused with a clear
+message before anything is stored, wherever a fault is created, submitted or worked; `faults`
+asks through its port, the integration side answers from the enabled packages' adapters."""
 
 import ast
 from pathlib import Path
@@ -15,11 +15,10 @@ from faults.choices import FaultStatus, PartnerOperation
 from faults.errors import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
 from faults.ports import partner_call_refusal, request_partner_call
-from integrations import adapters
-from integrations.choices import Protocol
 from integrations.models import OutboundMessage, Partner
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import bring_to
+from tests.spine.throwaway_packages import enable, write_package
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ FAULTS_API = "/api/v1/faults/"
 NO_ADAPTER = "cannot send faults in yet"
 
 
-@pytest.fixture(params=[Protocol.TMF621, Protocol.TEP])
+@pytest.fixture(params=["tmf621", "tep"])
 def unsupported(request, db):
     partner = PartnerFactory(slug=f"{request.param}-supplier", name="Future Supplier")
     Partner.objects.filter(pk=partner.pk).update(protocol=request.param)
@@ -119,7 +118,7 @@ def stranded(partner, buyer_identifier, sla_policy):
         FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), status
     )
     faults = {"in-progress": make("in-progress"), "resolved": make("resolved")}
-    Partner.objects.filter(pk=partner.pk).update(protocol=Protocol.TMF621)
+    Partner.objects.filter(pk=partner.pk).update(protocol="tmf621")
     return faults
 
 
@@ -184,15 +183,33 @@ def test_the_detail_page_action_says_why(agent_client, stranded):
 
 
 # --- an adapter without a message for one operation ----------------------------------------------
-class RaiseOnlyAdapter(adapters.PartnerAdapter):
-    protocol = Protocol.TEP
+RAISE_ONLY_PACKAGE = """
+from integrations.packages import ProtocolPackage
+
+PACKAGE = ProtocolPackage(
+    protocol="{protocol}", label="Raise only", adapter="{pkg}.adapter.RaiseOnly"
+)
+"""
+RAISE_ONLY_ADAPTER = """
+from faults.choices import PartnerOperation
+from integrations.adapters import PartnerAdapter
+
+
+class RaiseOnly(PartnerAdapter):
     operations = frozenset({PartnerOperation.RAISE})
+"""
 
 
 def test_an_operation_the_adapter_has_no_message_for_is_refused_by_name(
-    monkeypatch, unsupported, sla_policy
+    settings, tmp_path, monkeypatch, unsupported, sla_policy
 ):
-    monkeypatch.setitem(adapters._registry, unsupported.protocol, RaiseOnlyAdapter())
+    package = RAISE_ONLY_PACKAGE.replace("{protocol}", unsupported.protocol)
+    enable(
+        settings,
+        write_package(
+            tmp_path, monkeypatch, package_py=package, modules={"adapter": RAISE_ONLY_ADAPTER}
+        ),
+    )
     fault = FaultFactory(supplier=unsupported, buyer_identifier=unsupported.buyer_identifiers.get())
 
     assert partner_call_refusal(supplier=unsupported, operation=PartnerOperation.RAISE) is None
@@ -203,13 +220,19 @@ def test_an_operation_the_adapter_has_no_message_for_is_refused_by_name(
     assert "has no message for 'Send comment'" in refused.value.message
 
 
+@pytest.fixture
+def port_unconnected():
+    """The port as `faults` has it before the integrations app connects it."""
+    connected = ports.connect_partner_calls(ports.RECORD_ONLY)
+    yield
+    ports.connect_partner_calls(connected)
+
+
 def test_without_the_integration_layer_a_call_is_recorded_on_the_fault(
-    settings, agent_api, unsupported, sla_policy
+    port_unconnected, agent_api, unsupported, sla_policy
 ):
     # The port's own pair: nothing is sent anywhere, and nothing is refused for want of an
     # adapter; the fault's audit trail says which call was asked for.
-    settings.FAULT_PARTNER_CALL_HANDLER = "faults.ports.record_intended_call"
-    settings.FAULT_PARTNER_CALL_CHECK = "faults.ports.any_call_carried"
     draft = FaultFactory(supplier=unsupported, buyer_identifier=unsupported.buyer_identifiers.get())
 
     response = agent_api.post(f"{FAULTS_API}{draft.buyer_fault_reference}/submit/", format="json")
@@ -222,7 +245,8 @@ def test_without_the_integration_layer_a_call_is_recorded_on_the_fault(
 
 
 def test_the_port_imports_nothing_of_the_integration_layer():
-    # `faults` reaches its partners only through this port, by setting: not even a type import.
+    # `faults` reaches its partners only through this port, connected by the integrations app:
+    # not even a type import.
     tree = ast.parse(Path(ports.__file__).read_text())
     imported = [
         node.module if isinstance(node, ast.ImportFrom) else alias.name

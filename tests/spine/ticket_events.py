@@ -8,15 +8,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from integrations.choices import Protocol
 from integrations.edge import Identified, PartnerEndpoint, Subject, Unreadable
 from integrations.partner_cache import PartnerEdge
 
-EVENTS_URL = "/integrations/tmf621/{slug}/events/"
+EVENTS_URL = "/integrations/ticket-events/{slug}/events/"
 
 
 class TicketEventEndpoint(PartnerEndpoint):
-    protocol = Protocol.TMF621
+    protocol = "ticket-events"
     content_types = frozenset({"application/json"})
     unknown_fault_error = "No such ticket."
 

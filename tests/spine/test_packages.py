@@ -1,0 +1,342 @@
+"""Issue 11, "one registration per protocol package": a package declares its adapter, appointment
+gateway, inbound URLs, polls and simulator in its `package.py`, and listing it in
+INTEGRATION_PACKAGES is all it takes to enable it; a package not listed is absent everywhere.
+
+The packages here are throwaway ones written into the test's tmp_path (tests/spine/
+throwaway_packages.py); the contract tests' fake package is tests/fake_protocol/."""
+
+import ast
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
+
+from appointments.gateways import GatewayError, gateway_for
+from config.celery import app as celery_app
+from faults.choices import PartnerOperation
+from faults.ports import partner_call_refusal
+from integrations.adapters import UnsupportedOperation, get_adapter
+from integrations.beat import PackagePollScheduler, beat_schedule
+from integrations.cityfibre.adapter import CityFibreAdapter
+from integrations.cityfibre.appointments import CityFibreAppointmentGateway
+from integrations.models import Partner
+from integrations.packages import (
+    PackageError,
+    Poll,
+    enabled_packages,
+    package_for,
+    poll_schedule,
+    protocol_choices,
+)
+from tests.factories import PartnerFactory
+from tests.spine import throwaway_packages
+from tests.spine.throwaway_packages import enable, write_package
+
+ROOT = Path(__file__).resolve().parents[2]
+PROTOCOL = "throwaway"
+
+PACKAGE_PY = """
+from datetime import timedelta
+
+from integrations.packages import Poll, ProtocolPackage
+
+PACKAGE = ProtocolPackage(
+    protocol="throwaway",
+    label="Throwaway protocol (JSON)",
+    adapter="{pkg}.adapter.ThrowawayAdapter",
+    urls="{pkg}.urls",
+    appointment_gateway="{pkg}.gateway.ThrowawayGateway",
+    polls=(
+        Poll(
+            task="{pkg}.tasks.get_ticket",
+            every=timedelta(minutes=2),
+            min_interval=timedelta(minutes=1),
+        ),
+    ),
+)
+"""
+MODULES = {
+    "adapter": """
+from integrations.adapters import PartnerAdapter
+
+
+class ThrowawayAdapter(PartnerAdapter):
+    operations = frozenset({"raise"})
+""",
+    "gateway": """
+class ThrowawayGateway:
+    def query_availability(self, partner, query):
+        return []
+
+    def reserve(self, partner, query, slot):
+        raise NotImplementedError
+""",
+    "urls": """
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.urls import path
+
+
+@login_not_required
+def ping(request, partner_slug):
+    return HttpResponse(f"throwaway answers {partner_slug}")
+
+
+app_name = "throwaway"
+urlpatterns = [path("<slug:partner_slug>/ping/", ping, name="ping")]
+""",
+}
+
+
+@pytest.fixture
+def throwaway(tmp_path, monkeypatch) -> str:
+    """The throwaway package's module path, written but not enabled."""
+    return write_package(tmp_path, monkeypatch, package_py=PACKAGE_PY, modules=MODULES)
+
+
+@pytest.fixture
+def remount_urls(settings):
+    """Mount the URLs again after the test changed INTEGRATION_PACKAGES, and as they were after
+    it."""
+    original = list(settings.INTEGRATION_PACKAGES)
+    yield throwaway_packages.remount_urls
+    settings.INTEGRATION_PACKAGES = original
+    throwaway_packages.remount_urls()
+
+
+# --- the default ----------------------------------------------------------------------------------
+def test_the_supplier_ticketing_api_is_the_one_package_enabled_by_default(partner, client):
+    assert [package.protocol for package in enabled_packages()] == ["cityfibre"]
+    assert isinstance(get_adapter("cityfibre"), CityFibreAdapter)
+    assert isinstance(gateway_for(partner), CityFibreAppointmentGateway)
+    assert reverse("cityfibre:notify", args=["some-supplier"]) == (
+        "/integrations/cityfibre/some-supplier/notify/"
+    )
+    assert protocol_choices() == [("cityfibre", "Supplier Ticketing API (XML/SOAP, mutual TLS)")]
+    assert poll_schedule() == {}  # it notifies us; reconciliation is the spine's sweep
+
+
+def test_its_simulator_command_lives_in_the_package():
+    from django.core.management import get_commands
+
+    assert package_for("cityfibre").simulator_command == "simulate_cityfibre"
+    assert get_commands()["simulate_cityfibre"] == "integrations.cityfibre"
+
+
+# --- enabling a package ---------------------------------------------------------------------------
+def test_enabling_a_package_registers_its_adapter_gateway_urls_polls_and_protocol(
+    settings, throwaway, remount_urls, client, db
+):
+    partner = PartnerFactory(slug="listed", protocol=PROTOCOL)
+    assert client.get("/integrations/throwaway/listed/ping/").status_code == 404
+
+    enable(settings, throwaway)
+    remount_urls()
+
+    adapter = get_adapter(PROTOCOL)
+    assert type(adapter).__module__ == f"{throwaway}.adapter"
+    assert partner_call_refusal(supplier=partner, operation=PartnerOperation.RAISE) is None
+    assert "has no message for 'Send comment'" in partner_call_refusal(
+        supplier=partner, operation=PartnerOperation.COMMENT
+    )
+    assert type(gateway_for(partner)).__name__ == "ThrowawayGateway"
+    answer = client.get("/integrations/throwaway/listed/ping/")
+    assert (answer.status_code, answer.text) == (200, "throwaway answers listed")
+    assert reverse("throwaway:ping", args=["listed"]) == "/integrations/throwaway/listed/ping/"
+    assert (PROTOCOL, "Throwaway protocol (JSON)") in protocol_choices()
+    entry = beat_schedule()[f"package-poll:throwaway:{throwaway}.tasks.get_ticket"]
+    assert entry == {"task": f"{throwaway}.tasks.get_ticket", "schedule": timedelta(minutes=2)}
+    PartnerFactory.build(slug="new-one", protocol=PROTOCOL).full_clean()  # can be active
+
+
+def test_a_package_not_listed_is_absent(settings, throwaway, client, db):
+    partner = PartnerFactory(slug="unlisted", protocol=PROTOCOL)
+
+    assert package_for(PROTOCOL) is None
+    assert client.get("/integrations/throwaway/unlisted/ping/").status_code == 404
+    with pytest.raises(UnsupportedOperation):
+        get_adapter(PROTOCOL)
+    with pytest.raises(GatewayError, match="does not offer appointments"):
+        gateway_for(partner)
+    assert "cannot send faults in yet" in partner_call_refusal(
+        supplier=partner, operation=PartnerOperation.RAISE
+    )
+    assert PROTOCOL not in dict(protocol_choices())
+    assert not any(PROTOCOL in name for name in beat_schedule())
+
+
+# --- a partner of a protocol without an enabled package -------------------------------------------
+def test_it_cannot_be_saved_active_but_can_be_kept_inactive(db):
+    partner = PartnerFactory.build(slug="future", protocol="tmf621")
+
+    with pytest.raises(ValidationError) as refused:
+        partner.full_clean()
+    (message,) = refused.value.message_dict["protocol"]
+    assert "No enabled protocol package handles 'tmf621'" in message
+    assert "save it as inactive" in message
+    partner.is_active = False
+    partner.full_clean()  # kept, e.g. while its package is being deployed
+
+
+def _admin_form_data(response) -> dict[str, object]:
+    """What the browser posts back unchanged from the partner's admin change page."""
+    form = response.context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+    return data
+
+
+def test_the_admin_says_why_it_cannot_be_active(admin_client, partner):
+    Partner.objects.filter(pk=partner.pk).update(protocol="tmf621")
+    url = reverse("admin:integrations_partner_change", args=[partner.pk])
+    page = admin_client.get(url)
+    assert ("tmf621", "tmf621 (no enabled package)") in page.context["adminform"].form.fields[
+        "protocol"
+    ].choices
+    data = _admin_form_data(page)
+    assert data["is_active"] is True
+
+    refused = admin_client.post(url, data)
+
+    assert refused.status_code == 200
+    assert "No enabled protocol package handles" in refused.text
+    assert Partner.objects.get(pk=partner.pk).is_active
+    data["is_active"] = ""
+    assert admin_client.post(url, data).status_code == 302
+    assert not Partner.objects.get(pk=partner.pk).is_active
+
+
+def test_the_admin_offers_only_enabled_protocols(admin_client):
+    page = admin_client.get(reverse("admin:integrations_partner_add"))
+
+    offered = [value for value, _ in page.context["adminform"].form.fields["protocol"].choices]
+    assert offered == ["", "cityfibre"]
+
+
+# --- polls ----------------------------------------------------------------------------------------
+def test_a_poll_more_often_than_its_partner_allows_is_refused():
+    with pytest.raises(PackageError, match="more often than its partner allows"):
+        Poll(task="tep.get_ticket", every=timedelta(seconds=30), min_interval=timedelta(minutes=1))
+
+
+def test_a_setting_changes_a_polls_interval_but_never_below_the_partners_limit(settings, throwaway):
+    enable(settings, throwaway)
+    name = f"package-poll:throwaway:{throwaway}.tasks.get_ticket"
+    task = f"{throwaway}.tasks.get_ticket"
+
+    settings.INTEGRATION_POLL_SECONDS = {task: 600}
+    assert poll_schedule()[name]["schedule"] == timedelta(minutes=10)
+    settings.INTEGRATION_POLL_SECONDS = {task: 5}
+    assert poll_schedule()[name]["schedule"] == timedelta(minutes=1)
+
+
+@pytest.mark.django_db(transaction=True)  # beat closes old connections, as in its own process
+def test_beat_stores_a_packages_polls_and_drops_them_once_it_is_disabled(settings, throwaway):
+    name = f"package-poll:throwaway:{throwaway}.tasks.get_ticket"
+    enable(settings, throwaway)
+
+    PackagePollScheduler(app=celery_app)
+
+    poll = PeriodicTask.objects.get(name=name)
+    assert (poll.task, poll.interval.every, poll.interval.period) == (
+        f"{throwaway}.tasks.get_ticket",
+        120,
+        "seconds",
+    )
+    sweeps = set(PeriodicTask.objects.exclude(name=name).values_list("name", flat=True))
+    assert set(settings.CELERY_BEAT_SCHEDULE) <= sweeps
+
+    settings.INTEGRATION_PACKAGES = ["integrations.cityfibre"]
+    PackagePollScheduler(app=celery_app)
+
+    assert not PeriodicTask.objects.filter(name=name).exists()
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) == sweeps
+
+
+# --- declarations are checked at start-up ---------------------------------------------------------
+def test_a_wrong_path_in_a_declaration_fails_the_system_check(settings, tmp_path, monkeypatch):
+    broken = write_package(
+        tmp_path,
+        monkeypatch,
+        package_py=PACKAGE_PY.replace("adapter.ThrowawayAdapter", "adapter.Missing"),
+        modules=MODULES,
+    )
+    enable(settings, broken)
+
+    with pytest.raises(SystemCheckError, match=r"throwaway: adapter '.*adapter\.Missing'"):
+        call_command("check")
+
+
+def test_two_packages_of_one_protocol_are_refused(settings, throwaway, tmp_path, monkeypatch):
+    twin = write_package(tmp_path, monkeypatch, package_py=PACKAGE_PY, modules=MODULES)
+    enable(settings, throwaway)
+    enable(settings, twin)
+
+    with pytest.raises(PackageError, match="Two enabled packages declare the protocol"):
+        enabled_packages()
+
+
+# --- nothing outside the package names it ---------------------------------------------------------
+# Code outside integrations/cityfibre/ that still names it, and why. The dev tools (demo data, the
+# benchmarks) are moving to one development-tools home in issue 11; they drive the supplier
+# Ticketing API's demo and so name it, like a test does.
+NAMES_CITYFIBRE = {
+    "config/settings.py": "the setting that enables it (its default)",
+}
+# Demo data and benchmarks (devtools/) name it too: they are development tools, outside the
+# product, and the product never imports them (tests/project/test_devtools_boundary.py).
+SOURCE_DIRS = ("config", "faults", "appointments", "integrations")
+
+
+def _names_of_the_package(path: Path) -> list[str]:
+    """Imports of integrations.cityfibre, and string constants (not docstrings or comments) that
+    name its module, its URL or its protocol."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("integrations.cityfibre")]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("integrations.cityfibre") or (
+                node.module == "integrations" and any(a.name == "cityfibre" for a in node.names)
+            ):
+                found.append(node.module)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and (
+                node.value == "cityfibre"
+                or "integrations.cityfibre" in node.value
+                or "integrations/cityfibre" in node.value
+            )
+        ):
+            found.append(repr(node.value))
+    return found
+
+
+def test_nothing_outside_the_package_names_it_but_the_setting_and_the_dev_tools():
+    naming = {}
+    for folder in SOURCE_DIRS:
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith("integrations/cityfibre/") or "/migrations/" in relative:
+                continue  # the package itself; migrations are frozen history
+            if names := _names_of_the_package(path):
+                naming[relative] = names
+
+    unexpected = {path: names for path, names in naming.items() if path not in NAMES_CITYFIBRE}
+    assert unexpected == {}
+    assert naming["config/settings.py"] == ["'integrations.cityfibre'"]
