@@ -115,7 +115,7 @@ class PartnerSession(requests.Session):
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > cap:
             raise ResponseTooLarge(
-                f"the answer declares {declared} bytes, more than the {cap} accepted",
+                f"the answer is larger than the {cap} bytes accepted (it declares {declared})",
                 response=response,
             )
         chunks: list[bytes] = []
