@@ -6,7 +6,8 @@ whose messages are stuck holds up nobody else's."""
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from lxml import etree
 
@@ -325,3 +326,39 @@ def test_the_hubs_line_is_kept_in_order_too(fault, hub, exchange):
 
     bodies = [etree.fromstring(r.body)[0].text for r in server.received]
     assert bodies == ["first", "no fault", "first", "second"]
+
+
+# --- rows written before requests were stored ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_written_before_the_migration_is_retried_as_it_was_sent(partner):
+    before = ("integrations", "0003_outbound_dismissed")
+    after = ("integrations", "0004_outbound_request_stored")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps.get_model("integrations", "OutboundMessage")
+    old.objects.create(
+        partner_id=partner.pk,
+        operation="comment",
+        message_type="amendFaultReport",
+        message_id=new_message_id(),
+        body="<soap:Envelope/>",
+        status=OutboundStatus.DEAD,
+        next_attempt_at=timezone.now(),
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([after])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    message = OutboundMessage.objects.get()
+    assert message.request == OutboundRequest(
+        message_type="amendFaultReport",
+        method="POST",
+        path="amendFaultReport",
+        headers={"SOAPAction": '"amendFaultReport"'},
+        body="<soap:Envelope/>",
+        content_type="text/xml; charset=utf-8",
+    )
