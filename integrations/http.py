@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -45,7 +46,8 @@ class Outcome(StrEnum):
 class OutboundRequest:
     """One HTTP request to a partner, as its adapter builds it. The URL is the partner's base URL
     followed by `path`; `message_type` is the protocol's name for the message (shown to people,
-    not sent)."""
+    not sent). The outbox stores all of it and the admin shows it: credentials do not belong in
+    `headers` (the partner's session carries them)."""
 
     message_type: str
     method: str = "POST"
@@ -153,14 +155,21 @@ def classify(status_code: int) -> Outcome:
 
 
 def partner_url(partner: Partner, path: str) -> str:
+    """The partner's base URL followed by the request's path."""
     base = partner.base_url.rstrip("/")
     return f"{base}/{path.lstrip('/')}" if path else base
+
+
+def request_url(partner: Partner, request: OutboundRequest) -> str:
+    """The full URL the request goes to, query string included (as `send` encodes it)."""
+    url = partner_url(partner, request.path)
+    return f"{url}?{urlencode(dict(request.query), doseq=True)}" if request.query else url
 
 
 def send(partner: Partner, request: OutboundRequest) -> CallResult:
     """Send the request to the partner; every failure is a result (never an exception), with
     the default outcome of its answer."""
-    url = partner_url(partner, request.path)
+    url = request_url(partner, request)
     headers = {"Content-Type": request.content_type} if request.content_type else {}
     headers.update(request.headers)
     try:
@@ -168,7 +177,6 @@ def send(partner: Partner, request: OutboundRequest) -> CallResult:
             response = session.request(
                 request.method,
                 url,
-                params=dict(request.query) or None,
                 data=request.body.encode() if request.body else None,
                 headers=headers,
             )

@@ -184,7 +184,7 @@ def test_send_carries_every_method_with_its_query_and_headers(partner, method):
         method=method,
         path="/tmf-api/troubleTicket/v5/troubleTicket/TT-1",
         query={"fields": "id,status", "tag": ["a", "b"]},
-        headers={"Authorization": "Bearer abc", "Accept": "application/json"},
+        headers={"X-Correlation-Id": "abc", "Accept": "application/json"},
         body="" if method in ("GET", "DELETE") else '{"status": "resolved"}',
         content_type="" if method in ("GET", "DELETE") else "application/json",
     )
@@ -199,7 +199,7 @@ def test_send_carries_every_method_with_its_query_and_headers(partner, method):
     assert received.path == (
         "/base/tmf-api/troubleTicket/v5/troubleTicket/TT-1?fields=id%2Cstatus&tag=a&tag=b"
     )
-    assert received.headers["Authorization"] == "Bearer abc"
+    assert received.headers["X-Correlation-Id"] == "abc"
     assert received.headers["Accept"] == "application/json"
     assert received.body == request.body.encode()
     assert received.headers.get("Content-Type") == (request.content_type or None)
