@@ -347,8 +347,9 @@ def _operation_label(operation: str) -> str:
 
 
 def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:
-    """The partner answered 401 to any call of ours: nothing more is sent to it (outbox
-    deliveries wait, appointment calls are refused) until an admin restores the credentials."""
+    """The partner refused our credentials (a 401, or what its adapter classifies so) on any
+    call of ours: nothing more is sent to it (outbox deliveries wait, appointment calls are
+    refused) until an admin restores the credentials."""
     Partner.objects.filter(pk=partner_id).update(
         credentials_broken_at=at, credentials_broken_reason=reason
     )
