@@ -132,9 +132,15 @@ class PartnerSession(requests.Session):
         return b"".join(chunks)
 
 
-def partner_session(partner: Partner) -> PartnerSession:
-    """A hardened session for calls to this partner (see the module docstring)."""
-    session = PartnerSession(timeout=(partner.connect_timeout, partner.read_timeout))
+def partner_session(
+    partner: Partner, *, max_response_bytes: int = MAX_RESPONSE_BYTES
+) -> PartnerSession:
+    """A hardened session for calls to this partner (see the module docstring). A call that
+    expects a bigger answer than a message (an attachment download) says how big it may be."""
+    session = PartnerSession(
+        timeout=(partner.connect_timeout, partner.read_timeout),
+        max_response_bytes=max_response_bytes,
+    )
     if partner.client_cert_path:
         session.cert = (partner.client_cert_path, partner.client_key_path or None)
     session.verify = partner.ca_bundle_path or True

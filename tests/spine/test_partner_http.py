@@ -163,6 +163,12 @@ def test_an_answer_at_the_cap_is_read_whole(partner):
     assert len(response.content) == MAX_RESPONSE_BYTES
 
 
+def test_a_caller_expecting_a_bigger_answer_says_how_big(partner):
+    server = ScriptedPartner(Reply(200, b"x" * (MAX_RESPONSE_BYTES + 1)))
+    with server, partner_session(partner, max_response_bytes=2 * MAX_RESPONSE_BYTES) as session:
+        assert len(session.get(f"{server.url}/attachment").content) == MAX_RESPONSE_BYTES + 1
+
+
 def test_a_call_without_a_timeout_gets_the_partners(partner):
     server = ScriptedPartner(Reply(200, b"late", delay=1.5))
     with server, partner_session(partner) as session, pytest.raises(requests.Timeout):
