@@ -4,23 +4,26 @@ messages in its `package.py` (`integrations.packages`), and `get_adapter` finds 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from faults.choices import PartnerOperation
+from integrations.http import CallResult, OutboundRequest, Outcome
 from integrations.packages import adapter_for, protocol_label
 
 if TYPE_CHECKING:
     from faults.models import Fault
-    from integrations.http import CallResult
     from integrations.models import InboundMessage, OutboundMessage, Partner
 
-
-@dataclass(frozen=True)
-class OutboundDraft:
-    message_type: str
-    body: str
+__all__ = [
+    "CallResult",
+    "OutboundRequest",
+    "Outcome",
+    "PartnerAdapter",
+    "UnsupportedOperation",
+    "get_adapter",
+    "partner_call_refusal",
+]
 
 
 class UnsupportedOperation(Exception):
@@ -39,13 +42,17 @@ class PartnerAdapter:
         payload: dict[str, Any],
         message_id: str,
         at: datetime,
-    ) -> OutboundDraft:
-        """The exact message for a domain operation; runs inside the domain transaction."""
+    ) -> OutboundRequest:
+        """The exact request for a domain operation to the fault's supplier; runs inside the
+        domain transaction. The outbox stores it and sends it, as built, on every attempt."""
         raise NotImplementedError
 
-    def deliver(self, message: OutboundMessage) -> CallResult:
-        """Send the stored message; the spine classifies and retries."""
-        raise NotImplementedError
+    def classify(self, message: OutboundMessage, result: CallResult) -> Outcome | None:
+        """What the partner's answer means, when the protocol says more than the HTTP status
+        (e.g. a SOAP fault answered with HTTP 500 whose code says "do not retry" is
+        `Outcome.FINAL`); None leaves the spine's default (`result.outcome`). Called for every
+        attempt, failures without an answer included (`result.status_code` is None)."""
+        return None
 
     def on_delivered(self, message: OutboundMessage, result: CallResult) -> None:
         """Act on a successful answer (inside the transaction that records it)."""

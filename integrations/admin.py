@@ -17,6 +17,7 @@ from faults.choices import OPEN_STATUSES
 from faults.models import Fault
 from integrations.auth.secrets import MIN_SECRET_LENGTH, encrypt_secret, hash_secret
 from integrations.choices import InboundAuth
+from integrations.http import request_url
 from integrations.inbox import inbox_retry
 from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
 from integrations.outbox import outbox_retry, partner_credentials_restored
@@ -317,7 +318,7 @@ class OutboundMessageAdmin(MessageRowAdmin):
                 )
             },
         ),
-        ("What was sent", {"fields": ("payload", "body_shown")}),
+        ("What was sent", {"fields": ("payload", "request_shown", "body_shown")}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
     readonly_fields = (
@@ -335,6 +336,7 @@ class OutboundMessageAdmin(MessageRowAdmin):
         "response_code",
         "response_shown",
         "payload",
+        "request_shown",
         "body_shown",
         "created_at",
         "updated_at",
@@ -343,6 +345,16 @@ class OutboundMessageAdmin(MessageRowAdmin):
     @admin.display(description="last error")
     def short_last_error(self, message: OutboundMessage) -> str:
         return Truncator(message.last_error).chars(80)
+
+    @admin.display(description="request")
+    def request_shown(self, message: OutboundMessage) -> str:
+        """The call every attempt makes: method, URL and headers as stored."""
+        request = message.request
+        lines = [f"{request.method} {request_url(message.partner, request)}"]
+        if request.content_type:
+            lines.append(f"Content-Type: {request.content_type}")
+        lines += [f"{name}: {value}" for name, value in request.headers.items()]
+        return _pre("\n".join(lines))
 
     @admin.display(description="body")
     def body_shown(self, message: OutboundMessage) -> str:

@@ -27,7 +27,8 @@ class OutboundStatus(models.TextChoices):
     DEAD = "dead", "Dead (gave up retrying)"
 
 
-# A row in one of these still has to reach the partner; later rows of its fault wait for it.
+# A row in one of these still has to reach the partner; later rows of its (partner, fault)
+# wait for it.
 OUTBOUND_UNFINISHED = (OutboundStatus.PENDING, OutboundStatus.SENDING)
 # A row in one of these will not reach the partner unless an agent acts (retry, or deal with the
 # supplier and dismiss it): a final refusal (4xx) or the last attempt spent.

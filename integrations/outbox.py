@@ -1,5 +1,7 @@
 """The outbox (design §7): a message row written with the domain change that causes it,
-delivered after commit, retried with backoff, delivered per fault in the order written."""
+delivered after commit, retried with backoff, delivered per (partner, fault) in the order
+written. `outbox_enqueue` is the way in for any partner; `outbox_partner_call` is the fault
+port's handler (a call to the fault's supplier)."""
 
 import logging
 import random
@@ -7,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +25,7 @@ from faults.services.audit import fault_event_record
 from integrations.adapters import get_adapter
 from integrations.broker import publish
 from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
-from integrations.http import CallKind, CallResult
+from integrations.http import CallResult, OutboundRequest, Outcome, send
 from integrations.models import OutboundMessage, Partner
 
 logger = logging.getLogger(__name__)
@@ -52,22 +55,60 @@ def new_message_id() -> str:
 def outbox_partner_call(
     *, fault: Fault, operation: PartnerOperation, payload: dict[str, Any], at: datetime
 ) -> OutboundMessage:
-    """The handler behind `faults.ports.request_partner_call`: builds the partner's message now,
-    inside the caller's transaction, so the row exists if and only if the change does."""
+    """The handler behind `faults.ports.request_partner_call`: builds the supplier's message
+    now, inside the caller's transaction, so the row exists if and only if the change does."""
     partner = fault.supplier
     message_id = new_message_id()
-    draft = get_adapter(partner.protocol).build_outbound(
+    request = get_adapter(partner.protocol).build_outbound(
         fault=fault, operation=operation, payload=payload, message_id=message_id, at=at
     )
+    return outbox_enqueue(
+        partner=partner,
+        fault=fault,
+        operation=operation,
+        payload=payload,
+        request=request,
+        at=at,
+        message_id=message_id,
+    )
+
+
+def outbox_enqueue(
+    *,
+    partner: Partner,
+    fault: Fault | None = None,
+    operation: str,
+    payload: dict[str, Any],
+    request: OutboundRequest,
+    at: datetime,
+    message_id: str | None = None,
+) -> OutboundMessage:
+    """Queue a request to any partner, about a fault or not: the one way a message enters the
+    outbox (the fault port's handler above, a domain-event subscriber's delivery to a hub).
+
+    Call it inside the transaction of the change that causes the message: the row commits or
+    rolls back with it, and is sent after commit. The request is stored as built and every
+    attempt sends exactly it. `message_id` is ours for the message (unique; give the one the
+    body carries, from `new_message_id()`, or let one be made). Messages of one (partner, fault)
+    are delivered in the order written; other partners' messages about the same fault do not
+    wait for them. A message to the fault's supplier is also recorded on the fault's timeline."""
+    if not isinstance(request.body, str):
+        raise TypeError("OutboundRequest.body is stored as text: encode binary content first.")
+    message_id = message_id or new_message_id()
     history = _recording_history.get()
     message = OutboundMessage.objects.create(
         partner=partner,
         fault=fault,
         operation=operation,
-        message_type=draft.message_type,
+        message_type=request.message_type,
         message_id=message_id,
         payload=payload,
-        body=draft.body,
+        method=request.method,
+        path=request.path,
+        query=dict(request.query),
+        headers=dict(request.headers),
+        content_type=request.content_type,
+        body=request.body,
         next_attempt_at=at if history else timezone.now(),
         **(
             {
@@ -83,14 +124,15 @@ def outbox_partner_call(
     if history:  # created_at and updated_at are set by the database clock on create
         OutboundMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
         message.created_at = message.updated_at = at
-    fault_event_record(
-        fault=fault,
-        kind=EventKind.PARTNER_CALL,
-        actor=Actor.system("outbox"),
-        at=at,
-        message=f"{draft.message_type} {message_id} queued for {partner}",
-        data={"operation": str(operation), "payload": payload, "outbound_id": message.pk},
-    )
+    if fault is not None and fault.supplier_id == partner.pk:
+        fault_event_record(
+            fault=fault,
+            kind=EventKind.PARTNER_CALL,
+            actor=Actor.system("outbox"),
+            at=at,
+            message=f"{request.message_type} {message_id} queued for {partner}",
+            data={"operation": str(operation), "payload": payload, "outbound_id": message.pk},
+        )
     if not history:
         transaction.on_commit(lambda: enqueue_delivery(message.pk))
     return message
@@ -120,7 +162,10 @@ def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
         return None
     if message.fault_id is not None:
         earlier = OutboundMessage.objects.filter(
-            fault_id=message.fault_id, id__lt=message.pk, status__in=OUTBOUND_UNFINISHED
+            fault_id=message.fault_id,
+            partner_id=message.partner_id,
+            id__lt=message.pk,
+            status__in=OUTBOUND_UNFINISHED,
         )
         if earlier.exists():
             return None  # the earlier one's delivery queues this one after it
@@ -134,19 +179,23 @@ def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
 
 
 def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> str | None:
-    """Send one message if it is due and first in its fault's line; returns its new status."""
+    """Send one message if it is due and first in its (partner, fault) line; returns its new
+    status. The stored request is sent as built; the adapter may classify the answer before
+    the spine's default does."""
     message = _claim(outbound_id, now or timezone.now())
     if message is None:
         return None
-    adapter = get_adapter(message.partner.protocol)
     try:
-        result = adapter.deliver(message)
+        result = send(message.partner, message.request)
+        outcome = get_adapter(message.partner.protocol).classify(message, result)
+        if outcome is not None:
+            result = replace(result, outcome=Outcome(outcome))
     except Exception as exc:
         logger.exception("Sending %s failed", message)
-        result = CallResult(CallKind.RETRY, None, b"", f"{type(exc).__name__}: {exc}")
+        result = CallResult(Outcome.RETRY, None, b"", f"{type(exc).__name__}: {exc}")
     status = _record(message.pk, result)
     if status in (OutboundStatus.DELIVERED, OutboundStatus.REFUSED, OutboundStatus.DEAD):
-        _queue_next_of_fault(message)
+        _queue_next_in_line(message)
     return status
 
 
@@ -163,26 +212,27 @@ def _record(outbound_id: int, result: CallResult) -> str:
     message.response_body = result.body[:MAX_STORED_RESPONSE].decode("utf-8", "replace")
     message.lease_expires_at = None
     message.last_error = result.error
-    if result.kind == CallKind.OK:
+    answer = f"HTTP {result.status_code}" if result.status_code is not None else "no answer"
+    if result.outcome == Outcome.DELIVERED:
         message.status = OutboundStatus.DELIVERED
         message.delivered_at = now
         adapter.on_delivered(message, result)
-    elif result.kind == CallKind.REFUSED:
+    elif result.outcome == Outcome.FINAL:
         message.status = OutboundStatus.REFUSED
-        message.last_error = result.error or f"refused with HTTP {result.status_code}"
+        message.last_error = result.error or f"refused with {answer}"
         adapter.on_refused(message, result)
-    elif result.kind == CallKind.UNAUTHORISED:
+    elif result.outcome == Outcome.CREDENTIALS_REFUSED:
         # Not this message's fault: it waits, with the partner's other messages, for new
         # credentials instead of burning its attempts.
         partner_credentials_refused(
             partner_id=message.partner_id,
-            reason=f"HTTP 401 to {message.message_type} {message.message_id}",
+            reason=f"{answer} to {message.message_type} {message.message_id}",
             at=now,
         )
         message.status = OutboundStatus.PENDING
         message.attempts = max(message.attempts - 1, 0)
         message.next_attempt_at = now
-        message.last_error = "the partner refused our credentials (HTTP 401)"
+        message.last_error = f"the partner refused our credentials ({answer})"
     elif message.attempts >= message.partner.max_attempts:
         message.status = OutboundStatus.DEAD
     else:
@@ -192,12 +242,16 @@ def _record(outbound_id: int, result: CallResult) -> str:
     return message.status
 
 
-def _queue_next_of_fault(message: OutboundMessage) -> None:
+def _queue_next_in_line(message: OutboundMessage) -> None:
+    """The message's line is its (partner, fault): the next one waiting in it goes now."""
     if message.fault_id is None:
         return
     following = (
         OutboundMessage.objects.filter(
-            fault_id=message.fault_id, id__gt=message.pk, status=OutboundStatus.PENDING
+            fault_id=message.fault_id,
+            partner_id=message.partner_id,
+            id__gt=message.pk,
+            status=OutboundStatus.PENDING,
         )
         .order_by("id")
         .values_list("id", flat=True)
@@ -293,8 +347,9 @@ def _operation_label(operation: str) -> str:
 
 
 def partner_credentials_refused(*, partner_id: int, reason: str, at: datetime) -> None:
-    """The partner answered 401 to any call of ours: nothing more is sent to it (outbox
-    deliveries wait, appointment calls are refused) until an admin restores the credentials."""
+    """The partner refused our credentials (a 401, or what its adapter classifies so) on any
+    call of ours: nothing more is sent to it (outbox deliveries wait, appointment calls are
+    refused) until an admin restores the credentials."""
     Partner.objects.filter(pk=partner_id).update(
         credentials_broken_at=at, credentials_broken_reason=reason
     )

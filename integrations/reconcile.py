@@ -24,9 +24,12 @@ RECONCILE_TIMER = "reconcile"
 
 def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 200) -> int:
     now = now or timezone.now()
-    # A request still on its way, or one made within the partner's quiet period, is enough.
+    # A request to the supplier still on its way, or one made within the partner's quiet
+    # period, is enough (the outbox may also hold messages about the fault to other partners).
     requests = OutboundMessage.objects.filter(
-        fault=OuterRef("pk"), operation=PartnerOperation.REQUEST_UPDATE
+        fault=OuterRef("pk"),
+        partner=OuterRef("supplier"),
+        operation=PartnerOperation.REQUEST_UPDATE,
     )
     waiting_request = requests.filter(
         Q(status__in=OUTBOUND_UNFINISHED)

@@ -14,6 +14,8 @@ class Reply:
     body: bytes = b""
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    # False: no Content-Length, the body ends when the connection closes (HTTP/1.0).
+    declare_length: bool = True
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    method: str = "POST"
 
 
 class ScriptedPartner:
@@ -36,16 +39,21 @@ class ScriptedPartner:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with partner._lock:
-                    partner.received.append(Received(self.path, dict(self.headers), body))
+                    partner.received.append(
+                        Received(self.path, dict(self.headers), body, self.command)
+                    )
                     reply = partner.script.popleft() if partner.script else partner.default
                 if reply.delay:
                     time.sleep(reply.delay)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.declare_length:
+                    self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 self.wfile.write(reply.body)
+
+            do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -5,14 +5,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.utils import timezone
-from lxml import etree
 
 from appointments.services import appointment_apply_supplier_event
 from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
 from faults.services.audit import fault_event_record
-from integrations.adapters import OutboundDraft, PartnerAdapter, UnsupportedOperation
+from integrations.adapters import OutboundRequest, PartnerAdapter, UnsupportedOperation
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.mapping import (
     notification_to_appointment_events,
@@ -25,11 +24,9 @@ from integrations.cityfibre.parsers import (
     parse_notification,
 )
 from integrations.cityfibre.reasons import reason_text
-from integrations.http import CallResult, post_to_partner
+from integrations.http import CallResult
 from integrations.models import InboundMessage, OutboundMessage
 from integrations.xml import XmlRejected, parse_xml
-
-CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
 def _answer_error(body: bytes) -> tuple[str, str | None]:
@@ -72,7 +69,7 @@ class CityFibreAdapter(PartnerAdapter):
         payload: dict[str, Any],
         message_id: str,
         at: datetime,
-    ) -> OutboundDraft:
+    ) -> OutboundRequest:
         common = {"fault": fault, "message_id": message_id, "sent_at": at}
         if operation == PartnerOperation.RAISE:
             element = builders.build_add_fault_report(**common, appointment=_appointment(fault))
@@ -99,19 +96,7 @@ class CityFibreAdapter(PartnerAdapter):
             element = builders.build_request_fault_report_update(**common)
         else:
             raise UnsupportedOperation(f"The supplier Ticketing API has no '{operation}'.")
-        return OutboundDraft(
-            message_type=etree.QName(element).localname, body=soap.wrap(element).decode()
-        )
-
-    def deliver(self, message: OutboundMessage) -> CallResult:
-        url = f"{message.partner.base_url.rstrip('/')}/{message.message_type}"
-        return post_to_partner(
-            message.partner,
-            url,
-            message.body.encode(),
-            content_type=CONTENT_TYPE,
-            soap_action=message.message_type,
-        )
+        return soap.request(element)
 
     def on_delivered(self, message: OutboundMessage, result: CallResult) -> None:
         error, status = _answer_error(result.body)

@@ -1,15 +1,16 @@
 """The supplier's appointment gateway (the `appointments.gateways` port): availability and
 reservations, asked synchronously while an agent waits.
 
-Each call is one POST of an ALA message in a SOAP envelope to `<base_url>/<operation>`, through
-`integrations.http.post_to_partner` (the partner's client certificate, CA bundle and timeouts).
-Nothing goes through the outbox: the agent needs the answer now, and a failure is theirs to see.
+Each call is one POST of an ALA message in a SOAP envelope to `<base_url>/<operation>`
+(`soap.request`), sent through the one hardened client, `integrations.http.send` (the partner's
+client certificate, CA bundle, timeouts, no redirects, capped answers). Nothing goes through the
+outbox: the agent needs the answer now, and a failure is theirs to see.
 
-    OK            -> the answer, parsed (a refusal inside a 200 is still a refusal; an answer
-                     that cannot be read is `ala.AlaAnswerUnreadable`)
-    RETRY         -> SupplierUnavailable (timeout, connection error, 5xx, 429)
-    UNAUTHORISED  -> SupplierUnavailable (our credentials are broken: an admin must act)
-    REFUSED (4xx) -> ReservationRefused with the supplier's reason
+    DELIVERED            -> the answer, parsed (a refusal inside a 200 is still a refusal; an
+                            answer that cannot be read is `ala.AlaAnswerUnreadable`)
+    RETRY                -> SupplierUnavailable (timeout, connection error, 5xx, 429)
+    CREDENTIALS_REFUSED  -> SupplierUnavailable (our credentials are broken: an admin must act)
+    FINAL (4xx)          -> ReservationRefused with the supplier's reason
 """
 
 import logging
@@ -30,21 +31,20 @@ from appointments.gateways import (
     SupplierUnavailable,
 )
 from integrations.cityfibre import ala, soap
-from integrations.http import CallKind, CallResult, post_to_partner
+from integrations.http import CallResult, Outcome, send
 from integrations.models import Partner
 from integrations.outbox import partner_credentials_refused
 
-__all__ = ["CONTENT_TYPE", "CityFibreAppointmentGateway"]
+__all__ = ["CityFibreAppointmentGateway"]
 
 logger = logging.getLogger(__name__)
-CONTENT_TYPE = "text/xml; charset=utf-8"
 QUERY = "queryAppointmentAvailability"
 RESERVE = "reserveAppointment"
 T = TypeVar("T")
 
 
 def _unavailable(partner: Partner, result: CallResult) -> SupplierUnavailable:
-    if result.kind == CallKind.UNAUTHORISED:
+    if result.outcome == Outcome.CREDENTIALS_REFUSED:
         return SupplierUnavailable(
             f"{partner} refused our credentials (HTTP 401). An administrator must check the "
             "partner's client certificate; appointments cannot be booked until then."
@@ -118,18 +118,15 @@ class CityFibreAppointmentGateway:
         message_id: str,
         parse: Callable[[etree._Element], T],
     ) -> T:
-        url = f"{partner.base_url.rstrip('/')}/{operation}"
         started = time.monotonic()
-        result = post_to_partner(
-            partner, url, soap.wrap(element), content_type=CONTENT_TYPE, soap_action=operation
-        )
+        result = send(partner, soap.request(element, name=operation))
         outcome = "ok"
         try:
-            if result.kind == CallKind.OK:
+            if result.outcome == Outcome.DELIVERED:
                 return parse(ala.read_answer(result.body))
-            if result.kind == CallKind.REFUSED:
+            if result.outcome == Outcome.FINAL:
                 raise _refused(result)
-            if result.kind == CallKind.UNAUTHORISED:
+            if result.outcome == Outcome.CREDENTIALS_REFUSED:
                 partner_credentials_refused(
                     partner_id=partner.pk, reason=f"HTTP 401 to {operation}", at=timezone.now()
                 )

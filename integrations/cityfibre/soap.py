@@ -16,9 +16,12 @@ import copy
 
 from lxml import etree
 
+from integrations.http import OutboundRequest
 from integrations.xml import XmlRejected
 
-__all__ = ["SOAP_ENV_NS", "SoapFault", "is_envelope", "unwrap", "wrap"]
+__all__ = ["CONTENT_TYPE", "SOAP_ENV_NS", "SoapFault", "is_envelope", "request", "unwrap", "wrap"]
+
+CONTENT_TYPE = "text/xml; charset=utf-8"
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -57,6 +60,20 @@ def wrap(element: etree._Element) -> bytes:
     body = etree.SubElement(envelope, f"{{{SOAP_ENV_NS}}}Body")
     body.append(copy.deepcopy(element))
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+def request(element: etree._Element, *, name: str | None = None) -> OutboundRequest:
+    """The call that sends a message: POST of its envelope to `<base_url>/<name>`, with the name
+    as SOAPAction (the supplier's overview, seed 001); the name is the element's unless given."""
+    name = name or etree.QName(element).localname
+    return OutboundRequest(
+        message_type=name,
+        method="POST",
+        path=name,
+        headers={"SOAPAction": f'"{name}"'},
+        body=wrap(element).decode(),
+        content_type=CONTENT_TYPE,
+    )
 
 
 def _fault_text(fault: etree._Element, *names: str) -> str:

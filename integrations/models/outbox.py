@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from faults.choices import PartnerOperation
 from integrations.choices import OUTBOUND_NEEDS_AGENT, OUTBOUND_UNFINISHED, OutboundStatus
+from integrations.http import OutboundRequest
 
 
 class OutboundMessageQuerySet(models.QuerySet):
@@ -36,7 +37,14 @@ class OutboundMessage(models.Model):
     message_type = models.CharField(max_length=60, help_text="The protocol's message name.")
     message_id = models.CharField(max_length=36, unique=True)
     payload = models.JSONField(default=dict, blank=True, help_text="The domain intent.")
-    body = models.TextField(help_text="What is sent, exactly.")
+    # The request as the adapter built it (`integrations.http.OutboundRequest`): every attempt
+    # sends exactly this, to the partner's base URL followed by `path`.
+    method = models.CharField(max_length=6, default="POST")
+    path = models.CharField(max_length=500, blank=True, help_text="After the partner's base URL.")
+    query = models.JSONField(default=dict, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True, help_text="What is sent, exactly.")
     status = models.CharField(
         max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
     )
@@ -70,7 +78,9 @@ class OutboundMessage(models.Model):
                 condition=Q(status__in=OUTBOUND_UNFINISHED),
                 name="outbound_due",
             ),
-            models.Index(fields=["fault", "id"], name="outbound_fault_order"),
+            # Delivery order is kept per (partner, fault): `outbox._claim` looks for an earlier
+            # unfinished row of the same partner and fault, `_queue_next_in_line` for the next.
+            models.Index(fields=["fault", "partner", "id"], name="outbound_fault_partner_order"),
             models.Index(fields=["partner", "status"], name="outbound_partner_status"),
             # The agent's queue: dead or refused and not yet dealt with, newest first.
             models.Index(
@@ -82,6 +92,19 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.message_id} ({self.status})"
+
+    @property
+    def request(self) -> OutboundRequest:
+        """The stored request, as the adapter built it."""
+        return OutboundRequest(
+            message_type=self.message_type,
+            method=self.method,
+            path=self.path,
+            query=self.query,
+            headers=self.headers,
+            body=self.body,
+            content_type=self.content_type,
+        )
 
     @property
     def refused(self) -> bool:

@@ -156,6 +156,10 @@ def test_outbound_change_page_shows_the_body_read_only(admin_client, dead_messag
     assert response.context["adminform"].form.fields == {}
     assert "&lt;addFaultReport&gt;" in response.text
     assert "<addFaultReport>" not in response.text
+    assert "POST http://127.0.0.1:9/addFaultReport\nContent-Type: text/xml; charset=utf-8\n" in (
+        response.text
+    )
+    assert "SOAPAction: &quot;addFaultReport&quot;" in response.text
     assert response.context["has_change_permission"] is False
     assert 'name="_save"' not in response.text
 

@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from faults.choices import PartnerOperation
 from integrations.choices import OutboundStatus
+from integrations.http import OutboundRequest
 from integrations.models import OutboundMessage, Partner
+from integrations.outbox import outbox_enqueue
 from integrations.reconcile import faults_request_reconciliation
-from tests.factories import FaultFactory
+from tests.factories import FaultFactory, PartnerFactory
 from tests.helpers import bring_to
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +97,19 @@ def test_a_resolved_fault_waiting_for_our_answer_is_not_asked_about(make):
 def test_faults_without_a_supplier_reference_or_finished_are_left_alone(make, status):
     make(status, hours_ago=30)
     assert faults_request_reconciliation() == 0
+
+
+def test_a_message_about_the_fault_to_another_partner_is_not_a_request_to_the_supplier(make):
+    silent = make("in-progress", hours_ago=7)
+    hub = PartnerFactory(slug="hub", protocol="tep")
+    outbox_enqueue(
+        partner=hub,
+        fault=silent,
+        operation=PartnerOperation.REQUEST_UPDATE,
+        payload={},
+        request=OutboundRequest(message_type="GetTicket", body="<GetTicket/>"),
+        at=timezone.now(),
+    )
+
+    assert faults_request_reconciliation() == 1
+    assert len(update_requests(silent)) == 1
