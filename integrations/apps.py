@@ -13,5 +13,8 @@ class IntegrationsConfig(AppConfig):
         from integrations.choices import Protocol
         from integrations.cityfibre import adapter  # noqa: F401
         from integrations.cityfibre.appointments import CityFibreAppointmentGateway
+        from integrations.contributions import register_contributions
 
         register_gateway(Protocol.CITYFIBRE, CityFibreAppointmentGateway())
+        # The spine's parts of the fault pages (timeline, queue, wallboard).
+        register_contributions()
