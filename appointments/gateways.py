@@ -7,10 +7,9 @@ synchronous: an agent is waiting for the slots.
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from integrations.models import Partner
+from faults.suppliers import Supplier
 
 
 @dataclass(frozen=True)
@@ -56,9 +55,9 @@ class ReservationRefused(GatewayError):
 
 
 class AppointmentGateway(Protocol):
-    def query_availability(self, partner: "Partner", query: SlotQuery) -> list[Slot]: ...
+    def query_availability(self, partner: Supplier, query: SlotQuery) -> list[Slot]: ...
 
-    def reserve(self, partner: "Partner", query: SlotQuery, slot: Slot) -> Reservation: ...
+    def reserve(self, partner: Supplier, query: SlotQuery, slot: Slot) -> Reservation: ...
 
 
 _gateways: dict[str, AppointmentGateway] = {}
@@ -68,7 +67,7 @@ def register_gateway(protocol: str, gateway: AppointmentGateway) -> None:
     _gateways[protocol] = gateway
 
 
-def gateway_for(partner: "Partner") -> AppointmentGateway:
+def gateway_for(partner: Supplier) -> AppointmentGateway:
     try:
         return _gateways[partner.protocol]
     except KeyError:

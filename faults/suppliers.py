@@ -30,7 +30,8 @@ class BuyerIdentifier(Protocol):
 
 
 class Supplier(Protocol):
-    """What the fault services read of a supplier."""
+    """What the fault services read of a supplier. It is the integration layer's partner, and
+    `appointments` types it with this too (it reads more of it: its protocol, its state)."""
 
     pk: Any
     is_active: bool
