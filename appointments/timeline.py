@@ -34,4 +34,6 @@ def read_appointment_history(*, fault: Fault) -> TimelinePart:
     return TimelinePart(entries=entries)
 
 
-TIMELINE_SOURCE = TimelineSource(key="appointments", read=read_appointment_history)
+# Above the messages exchanged with the supplier (ranks 20 and 30) at the same instant: what a
+# message caused is listed above the message.
+TIMELINE_SOURCE = TimelineSource(key="appointments", read=read_appointment_history, rank=10)

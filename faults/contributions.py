@@ -35,10 +35,14 @@ class TimelinePart:
 
 @dataclass(frozen=True)
 class TimelineSource:
-    """Rows of another app shown on a fault's timeline. `read(fault=...)` runs one query."""
+    """Rows of another app shown on a fault's timeline. `read(fault=...)` runs one query.
+
+    `rank` breaks ties: of entries at the same instant, those of a lower rank are listed above
+    (the fault's own rows rank 0, so what a message caused is listed above the message)."""
 
     key: str
     read: Callable[..., TimelinePart]
+    rank: int = 0
 
 
 # --- the agent's queue (faults.worklists, faults.ui.worklists.queue) ----------------------------

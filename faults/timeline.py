@@ -141,7 +141,8 @@ def operation_label(operation: str) -> str:
 
 def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     """Every entry of the fault's timeline, newest first: one query per source."""
-    parts = [source.read(fault=fault) for source in contributions(TimelineSource)]
+    sources = sorted(contributions(TimelineSource), key=lambda source: source.rank)
+    parts = [source.read(fault=fault) for source in sources]
     our_messages: dict[str, str] = {}
     for part in parts:
         our_messages.update(part.message_names)
@@ -163,5 +164,7 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     ]
     for part in parts:
         entries += part.entries(actors)
+    # Newest first; a tie keeps the order above (the sort is stable): the fault's own rows,
+    # then the sources by rank.
     entries.sort(key=lambda entry: (entry.at, entry.order), reverse=True)
     return entries

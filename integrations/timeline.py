@@ -76,7 +76,8 @@ def read_inbound(*, fault: Fault) -> TimelinePart:
     return TimelinePart(entries=entries)
 
 
+# After the appointment history (rank 10): a supplier's message below what it caused.
 TIMELINE_SOURCES = (
-    TimelineSource(key="outbound", read=read_outbound),
-    TimelineSource(key="inbound", read=read_inbound),
+    TimelineSource(key="outbound", read=read_outbound, rank=20),
+    TimelineSource(key="inbound", read=read_inbound, rank=30),
 )
