@@ -38,11 +38,14 @@ class TimelineSource:
     """Rows of another app shown on a fault's timeline. `read(fault=...)` runs one query.
 
     `rank` breaks ties: of entries at the same instant, those of a lower rank are listed above
-    (the fault's own rows rank 0, so what a message caused is listed above the message)."""
+    (the fault's own rows rank 0, so what a message caused is listed above the message).
+    `shows`: the kinds of audit row (faults.choices.EventKind) its entries stand for, which the
+    timeline then leaves out rather than say the same thing twice."""
 
     key: str
     read: Callable[..., TimelinePart]
     rank: int = 0
+    shows: tuple[str, ...] = ()
 
 
 # --- the agent's queue (faults.worklists, faults.ui.worklists.queue) ----------------------------

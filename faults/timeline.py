@@ -16,11 +16,11 @@ from faults.field_labels import field_labels
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
 
 # Audit rows that duplicate a row shown from its own table: the comment, the attachment, and
-# the call to the supplier, which is its outbound message ("Sent to supplier", with how its
-# delivery went) rather than a second line naming the message type and id.
-SHOWN_FROM_THEIR_OWN_TABLE = frozenset(
-    {EventKind.COMMENT, EventKind.ATTACHMENT, EventKind.PARTNER_CALL}
-)
+# whatever a source says it shows from its rows (`TimelineSource.shows`: the call to the
+# supplier is its outbound message, "Sent to supplier" with how its delivery went, rather than
+# a second line naming the message type and id).
+SHOWN_FROM_THEIR_OWN_TABLE = frozenset({EventKind.COMMENT, EventKind.ATTACHMENT})
+
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -147,9 +147,10 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     for part in parts:
         our_messages.update(part.message_names)
     actors = TimelineActors(supplier=str(fault.supplier), our_messages=our_messages)
+    shown_elsewhere = SHOWN_FROM_THEIR_OWN_TABLE.union(*(source.shows for source in sources))
     events = (
         FaultEvent.objects.filter(fault_id=fault.pk)
-        .exclude(kind__in=SHOWN_FROM_THEIR_OWN_TABLE)
+        .exclude(kind__in=shown_elsewhere)
         .select_related("actor_user")
     )
     entries = [_event_entry(event, actors) for event in events]

@@ -1,6 +1,7 @@
 """The messages exchanged with the supplier, on a fault's timeline (a contribution to
 `faults.timeline`): what happened to each message, never its body."""
 
+from faults.choices import EventKind
 from faults.contributions import TimelinePart, TimelineSource
 from faults.models import Fault
 from faults.timeline import TimelineActors, TimelineEntry, operation_label
@@ -78,6 +79,7 @@ def read_inbound(*, fault: Fault) -> TimelinePart:
 
 # After the appointment history (rank 10): a supplier's message below what it caused.
 TIMELINE_SOURCES = (
-    TimelineSource(key="outbound", read=read_outbound, rank=20),
+    # A call to the supplier is shown as its message, with how its delivery went.
+    TimelineSource(key="outbound", read=read_outbound, rank=20, shows=(EventKind.PARTNER_CALL,)),
     TimelineSource(key="inbound", read=read_inbound, rank=30),
 )
