@@ -5,3 +5,9 @@ class AppointmentsConfig(AppConfig):
     """Appointment slots, reservations and booking (design §6)."""
 
     name = "appointments"
+
+    def ready(self) -> None:
+        # Its parts of the fault pages: timeline, dashboard, raise form, fault page.
+        from appointments.contributions import register_contributions
+
+        register_contributions()

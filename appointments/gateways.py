@@ -6,14 +6,12 @@
 synchronous: an agent is waiting for the slots.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from integrations.packages import appointment_gateway_for
-
-if TYPE_CHECKING:
-    from integrations.models import Partner
+from faults.suppliers import Supplier
 
 
 @dataclass(frozen=True)
@@ -59,13 +57,33 @@ class ReservationRefused(GatewayError):
 
 
 class AppointmentGateway(Protocol):
-    def query_availability(self, partner: "Partner", query: SlotQuery) -> list[Slot]: ...
+    def query_availability(self, partner: Supplier, query: SlotQuery) -> list[Slot]: ...
 
-    def reserve(self, partner: "Partner", query: SlotQuery, slot: Slot) -> Reservation: ...
+    def reserve(self, partner: Supplier, query: SlotQuery, slot: Slot) -> Reservation: ...
 
 
-def gateway_for(partner: "Partner") -> AppointmentGateway:
-    gateway = appointment_gateway_for(partner.protocol)
+# How a partner's protocol finds its gateway: the integrations app connects its package registry
+# when it is ready (`appointments` imports no integration module); until then no partner offers
+# appointments.
+GatewayLookup = Callable[[str], "AppointmentGateway | None"]
+
+
+def _no_gateways(protocol: str) -> "AppointmentGateway | None":
+    return None
+
+
+_lookup: GatewayLookup = _no_gateways
+
+
+def connect_gateway_lookup(lookup: GatewayLookup) -> GatewayLookup:
+    """Find gateways with `lookup` from now on; returns the previous one (for tests)."""
+    global _lookup
+    previous, _lookup = _lookup, lookup
+    return previous
+
+
+def gateway_for(partner: Supplier) -> AppointmentGateway:
+    gateway = _lookup(partner.protocol)
     if gateway is None:
         raise GatewayError(f"{partner} does not offer appointments.")
     return gateway

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from appointments.errors import AppointmentNotFound
 from appointments.models import Appointment, AppointmentEvent
 from faults.models import Fault
-from integrations.models import Partner
+from faults.suppliers import Supplier
 
 
 def appointment_queryset() -> QuerySet[Appointment]:
@@ -41,7 +41,7 @@ def appointment_query_defaults(*, fault: Fault) -> dict[str, str]:
 
 def missed_appointment_counts(
     *,
-    partner: Partner | None = None,
+    partner: Supplier | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> dict[str, int]:

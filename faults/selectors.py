@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from faults.errors import FaultNotFound
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
-from integrations.models import BuyerIdentifier
+from faults.suppliers import BuyerIdentifier, buyer_identifier_model
 
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
 
@@ -82,4 +82,4 @@ def fault_text_search(queryset: QuerySet[Fault], text: str) -> QuerySet[Fault]:
 
 
 def buyer_identifier_get(*, partner_id: int, code: str) -> BuyerIdentifier | None:
-    return BuyerIdentifier.objects.filter(partner_id=partner_id, code=code).first()
+    return buyer_identifier_model().objects.filter(partner_id=partner_id, code=code).first()

@@ -1,30 +1,25 @@
 """A fault's one timeline, newest first: audit events, the supplier-shared updates, comments,
-attachments, appointment history and the messages exchanged with the supplier.
+attachments, and what the apps above contribute (`faults.contributions.TimelineSource`: the
+appointment history, the messages exchanged with the supplier).
 
-Read-only. Each source is read with one query (seven in all, whatever the number of rows), and
-message bodies are never loaded: the page shows what happened to a message, not its XML.
+Read-only. Each source is read with one query (seven in all with appointments and integrations,
+whatever the number of rows); the contributed sources never load message bodies either.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appointments.models import AppointmentEvent
 from faults.choices import ActorKind, EventKind, PartnerOperation, Party
+from faults.contributions import TimelineSource, contributions
 from faults.field_labels import field_labels
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
-from integrations.choices import INBOUND_STATUS_COLOURS, OUTBOUND_STATUS_COLOURS
-from integrations.models import InboundMessage, OutboundMessage
 
 # Audit rows that duplicate a row shown from its own table: the comment, the attachment, and
-# the call to the supplier, which is its outbound message ("Sent to supplier", with how its
-# delivery went) rather than a second line naming the message type and id.
-SHOWN_FROM_THEIR_OWN_TABLE = frozenset(
-    {EventKind.COMMENT, EventKind.ATTACHMENT, EventKind.PARTNER_CALL}
-)
-
-# A partner message's delivery state (outbound and inbound values differ), with its badge colour.
-DELIVERY_COLOURS = {**OUTBOUND_STATUS_COLOURS, **INBOUND_STATUS_COLOURS}
+# whatever a source says it shows from its rows (`TimelineSource.shows`: the call to the
+# supplier is its outbound message, "Sent to supplier" with how its delivery went, rather than
+# a second line naming the message type and id).
+SHOWN_FROM_THEIR_OWN_TABLE = frozenset({EventKind.COMMENT, EventKind.ATTACHMENT})
 
 
 @dataclass(frozen=True)
@@ -42,18 +37,15 @@ class TimelineEntry:
     to_status: str = ""
     delivery: str = ""
     delivery_label: str = ""
+    delivery_colour: str = "grey"  # the delivery state's badge colour
     attempts: int | None = None
     last_error: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     order: int = 0  # ties on `at` keep the order rows were written in
 
-    @property
-    def delivery_colour(self) -> str:
-        return DELIVERY_COLOURS.get(self.delivery, "grey")
-
 
 @dataclass(frozen=True)
-class _Actors:
+class TimelineActors:
     """Who the audit rows' actors are, in words: a partner's row names the supplier, and the
     message as a detail (the supplier's own message id, or our message it answered: a refused
     raise is the supplier's answer to our addFaultReport, recorded under that message's id)."""
@@ -75,7 +67,7 @@ class _Actors:
         return f"{label} {ref}".strip(), ""
 
 
-def _event_entry(event: FaultEvent, actors: _Actors) -> TimelineEntry:
+def _event_entry(event: FaultEvent, actors: TimelineActors) -> TimelineEntry:
     text = event.message
     if event.kind == EventKind.AMENDED and not text:
         changed = sorted((event.data or {}).get("changes", {}))
@@ -142,70 +134,23 @@ def _attachment_entry(attachment: FaultAttachment) -> TimelineEntry:
     )
 
 
-def _appointment_entry(event: AppointmentEvent, actors: _Actors) -> TimelineEntry:
-    appointment = event.appointment
-    who, who_detail = actors.name(event.actor_kind, event.actor_ref)
-    return TimelineEntry(
-        kind="appointment",
-        label=f"Appointment {event.get_kind_display().lower()}",
-        at=event.at,
-        who=who,
-        who_detail=who_detail,
-        text=event.message,
-        details={"reservation_key": appointment.reservation_key, "slot": appointment.slot_display},
-        order=event.pk,
-    )
-
-
-def _operation_label(operation: str) -> str:
+def operation_label(operation: str) -> str:
+    """A partner operation in words (the value itself when it is not one of ours)."""
     return PartnerOperation(operation).label if operation in PartnerOperation.values else operation
 
 
-def _outbound_entry(message: OutboundMessage, supplier: str) -> TimelineEntry:
-    return TimelineEntry(
-        kind="outbound",
-        label="Sent to supplier",
-        at=message.created_at,
-        who=f"Us → {supplier}",
-        text=f"{_operation_label(message.operation)} ({message.message_type})",
-        delivery=message.status,
-        delivery_label=message.get_status_display(),
-        attempts=message.attempts,
-        last_error=message.last_error,
-        details={"response_code": message.response_code, "delivered_at": message.delivered_at},
-        order=message.pk,
-    )
-
-
-def _inbound_entry(message: InboundMessage, supplier: str) -> TimelineEntry:
-    return TimelineEntry(
-        kind="inbound",
-        label="Received from supplier",
-        at=message.sent_at or message.received_at,
-        who=supplier,
-        text=message.message_type,
-        delivery=message.status,
-        delivery_label=message.get_status_display(),
-        attempts=message.attempts,
-        last_error=message.last_error,
-        details={"duplicates": message.duplicates_received},
-        order=message.pk,
-    )
-
-
 def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
-    """Every entry of the fault's timeline, newest first, in seven queries."""
-    supplier = str(fault.supplier)
-    outbound = list(
-        OutboundMessage.objects.filter(fault_id=fault.pk).defer("body", "payload", "response_body")
-    )
-    actors = _Actors(
-        supplier=supplier,
-        our_messages={m.message_id: _operation_label(m.operation) for m in outbound},
-    )
+    """Every entry of the fault's timeline, newest first: one query per source."""
+    sources = sorted(contributions(TimelineSource), key=lambda source: source.rank)
+    parts = [source.read(fault=fault) for source in sources]
+    our_messages: dict[str, str] = {}
+    for part in parts:
+        our_messages.update(part.message_names)
+    actors = TimelineActors(supplier=str(fault.supplier), our_messages=our_messages)
+    shown_elsewhere = SHOWN_FROM_THEIR_OWN_TABLE.union(*(source.shows for source in sources))
     events = (
         FaultEvent.objects.filter(fault_id=fault.pk)
-        .exclude(kind__in=SHOWN_FROM_THEIR_OWN_TABLE)
+        .exclude(kind__in=shown_elsewhere)
         .select_related("actor_user")
     )
     entries = [_event_entry(event, actors) for event in events]
@@ -218,16 +163,9 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
         _attachment_entry(a)
         for a in FaultAttachment.objects.filter(fault_id=fault.pk).select_related("added_by")
     ]
-    entries += [
-        _appointment_entry(e, actors)
-        for e in AppointmentEvent.objects.filter(appointment__fault_id=fault.pk).select_related(
-            "appointment"
-        )
-    ]
-    entries += [_outbound_entry(m, supplier) for m in outbound]
-    entries += [
-        _inbound_entry(m, supplier)
-        for m in InboundMessage.objects.filter(fault_id=fault.pk).defer("body", "deviations")
-    ]
+    for part in parts:
+        entries += part.entries(actors)
+    # Newest first; a tie keeps the order above (the sort is stable): the fault's own rows,
+    # then the sources by rank.
     entries.sort(key=lambda entry: (entry.at, entry.order), reverse=True)
     return entries

@@ -1,7 +1,8 @@
 """Read queries for the wallboard: the NOC's figures for a screen across the room.
 
 Each figure is one query over an index; the list of SLA alerts is bounded (a screen shows a
-fixed number of rows) and says how many it leaves out.
+fixed number of rows) and says how many it leaves out. The apps above add figures of their own
+(`faults.contributions.WallboardFigure`, e.g. the undelivered messages to suppliers).
 """
 
 from dataclasses import dataclass
@@ -11,13 +12,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from faults.choices import OPEN_STATUSES, TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.contributions import WallboardFigure, contributions, placed
 from faults.models import Fault
-from faults.worklists import (
-    SLA_ALERT_STATES,
-    sla_alerts_first,
-    start_of_day,
-    undelivered_outbound_messages,
-)
+from faults.worklists import SLA_ALERT_STATES, sla_alerts_first, start_of_day
 
 
 @dataclass(frozen=True)
@@ -28,18 +25,44 @@ class StatusCount:
 
 
 @dataclass(frozen=True)
+class FigureCard:
+    key: str
+    label: str
+    value: int
+    tone: str = ""  # "bad" or "warning": the card stands out when the value is not 0
+    after: str = ""  # a contributed card: the key of the card it follows
+
+
+@dataclass(frozen=True)
 class WallboardFigures:
     open_by_status: list[StatusCount]
     at_risk: int
     breached: int
     resolved_awaiting_answer: int
-    undelivered_messages: int  # to suppliers, needing an agent: the queue's list, counted
     raised_today: int
     alerts: list[Fault]
+    contributed: list[FigureCard]  # the apps' own figures, each placed after its `after`
 
     @property
     def open_total(self) -> int:
         return sum(item.count for item in self.open_by_status)
+
+    @property
+    def cards(self) -> list[FigureCard]:
+        """The figures across the top of the screen, in their order."""
+        own = [
+            FigureCard("breached", "SLA breached", self.breached, "bad"),
+            FigureCard("at-risk", "SLA at risk", self.at_risk, "warning"),
+            FigureCard(
+                "resolved",
+                "Resolved, awaiting our answer",
+                self.resolved_awaiting_answer,
+                "warning",
+            ),
+            FigureCard("raised-today", "Raised today", self.raised_today),
+            FigureCard("open", "Open faults", self.open_total),
+        ]
+        return placed(own, self.contributed, key=lambda card: card.key)
 
     @property
     def alerts_not_shown(self) -> int:
@@ -48,7 +71,8 @@ class WallboardFigures:
 
 
 def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 8) -> WallboardFigures:
-    """The wallboard's figures in five queries, each over an index."""
+    """The wallboard's figures in four queries, and one per contributed figure, each over an
+    index."""
     now = now or timezone.now()
     by_status = dict(
         Fault.objects.filter(status__in=OPEN_STATUSES)
@@ -76,7 +100,11 @@ def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 8) -> W
         at_risk=by_sla.get(SlaState.AT_RISK, 0),
         breached=by_sla.get(SlaState.BREACHED, 0),
         resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
-        undelivered_messages=undelivered_outbound_messages().count(),
         raised_today=raised_today,
         alerts=sla_alerts_first(alert_limit),
+        contributed=[_card(figure) for figure in contributions(WallboardFigure)],
     )
+
+
+def _card(figure: WallboardFigure) -> FigureCard:
+    return FigureCard(figure.key, figure.label, figure.count(), figure.tone, after=figure.after)

@@ -14,10 +14,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.contributions import QueueSectionSource, contributions, placed
 from faults.models import Fault
 from faults.selectors import fault_list_queryset, fault_text_search
-from faults.undelivered import UndeliveredMessage, describe_undelivered
-from integrations.models import OutboundMessage
 
 REJECTED_WITHIN = timedelta(days=7)
 SLA_ALERT_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
@@ -230,28 +229,12 @@ def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
     )
 
 
-def undelivered_outbound_messages() -> QuerySet[OutboundMessage]:
-    """Messages to a supplier that will not get there unless an agent acts, not yet dismissed,
-    newest first: the outbox's one rule (`needing_agent`), which integration health counts and
-    retry and dismiss act on. A refused raise is not one: it rejected its fault, which the
-    rejected section shows with the same reason."""
-    return (
-        OutboundMessage.objects.needing_agent()
-        .select_related("partner", "fault")
-        .defer("body", "response_body")
-        .order_by("-updated_at", "-id")
-    )
-
-
-def undelivered_first(limit: int) -> list[UndeliveredMessage]:
-    return [describe_undelivered(m) for m in undelivered_outbound_messages()[:limit]]
-
-
 def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> list[QueueSection]:
-    """What needs an agent now, most urgent kinds first; each section bounded."""
+    """What needs an agent now, most urgent kinds first; each section bounded. The apps above
+    add theirs (`QueueSectionSource`), e.g. the messages a supplier refused or never received."""
     now = now or timezone.now()
     limit = queue_section_limit()
-    return [
+    own = [
         _section(
             "rejected", "Rejected in the last 7 days", rejected_recently(now=now), limit=limit
         ),
@@ -260,14 +243,15 @@ def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> li
         ),
         _section("on-hold", "On hold, waiting for our information", on_hold(), limit=limit),
         _section(
-            "dead",
-            "Messages the supplier refused or never received",
-            undelivered_outbound_messages(),
-            limit=limit,
-            rows_of=undelivered_first,
-        ),
-        _section(
             "sla", "SLA at risk or breached", sla_alerts(), limit=limit, rows_of=sla_alerts_first
         ),
         _section("drafts", "My drafts", drafts_of(user), limit=limit),
     ]
+    added = contributions(QueueSectionSource)
+    order = [s.key for s in placed(own, added, key=lambda item: item.key)]
+    sections = {s.key: s for s in own}
+    for source in added:
+        sections[source.key] = _section(
+            source.key, source.title, source.rows(), limit=limit, rows_of=source.first_rows
+        )
+    return [sections[key] for key in order]

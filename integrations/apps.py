@@ -9,11 +9,16 @@ class IntegrationsConfig(AppConfig):
         # The fault lifecycle's calls to suppliers go to the outbox, checked against the enabled
         # protocol packages; each package's adapter, gateway, URLs and polls are found through
         # `integrations.packages` when needed, and its event subscribers are subscribed now.
+        from appointments.gateways import connect_gateway_lookup
         from faults.ports import PartnerCalls, connect_partner_calls
         from integrations import checks  # noqa: F401  (registers the system checks)
         from integrations.adapters import partner_call_refusal
+        from integrations.contributions import register_contributions
         from integrations.outbox import outbox_partner_call
-        from integrations.packages import connect_enabled_packages
+        from integrations.packages import appointment_gateway_for, connect_enabled_packages
 
         connect_partner_calls(PartnerCalls(handler=outbox_partner_call, check=partner_call_refusal))
+        connect_gateway_lookup(appointment_gateway_for)
         connect_enabled_packages()
+        # The spine's parts of the fault pages (timeline, queue, wallboard).
+        register_contributions()

@@ -5,7 +5,8 @@ table for the counts by status (all time and the last 24 hours, with the latest 
 for the partners, one for the newest outbound messages that need an agent and one counting
 those per partner. What needs an agent is the agent's queue's own selector
 (`undelivered_outbound_messages`, over the outbox's rule `needing_agent`), which the wallboard
-counts too, and each message is put in the queue's words (`describe_undelivered`).
+counts too, and each message is put in the queue's words (`describe_undelivered`): all three in
+`integrations.undelivered`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from faults.undelivered import UndeliveredMessage, describe_undelivered
-from faults.worklists import undelivered_outbound_messages
 from integrations.choices import InboundStatus, OutboundStatus
 from integrations.models import InboundMessage, OutboundMessage, Partner
+from integrations.undelivered import (
+    UndeliveredMessage,
+    describe_undelivered,
+    undelivered_outbound_messages,
+)
 
 RECENT = timedelta(hours=24)
 DEAD_SHOWN = 200

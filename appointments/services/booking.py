@@ -29,12 +29,12 @@ from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.appointment import fault_appointment_set
 from faults.services.transitions import fault_lock
-from integrations.models import Partner
+from faults.suppliers import Supplier
 
 A = AppointmentState
 
 
-def appointment_slots_query(*, partner: Partner, query: SlotQuery) -> list[Slot]:
+def appointment_slots_query(*, partner: Supplier, query: SlotQuery) -> list[Slot]:
     """The supplier's slots for a site and product from a day on (queryAppointmentAvailability).
     Nothing is stored: the agent picks one and reserves it."""
     gateway = check_partner(partner)
@@ -44,7 +44,7 @@ def appointment_slots_query(*, partner: Partner, query: SlotQuery) -> list[Slot]
 
 def appointment_reserve(
     *,
-    partner: Partner,
+    partner: Supplier,
     actor: Actor,
     query: SlotQuery,
     slot: Slot,
@@ -68,7 +68,7 @@ def appointment_reserve(
 @transaction.atomic
 def _store_reservation(
     *,
-    partner: Partner,
+    partner: Supplier,
     actor: Actor,
     query: SlotQuery,
     reservation: Reservation,
@@ -103,7 +103,7 @@ def appointment_attach(*, appointment_id: int, fault_id: int, actor: Actor) -> A
     return appointment
 
 
-def check_attachable(*, fault: Fault, partner: Partner) -> None:
+def check_attachable(*, fault: Fault, partner: Supplier) -> None:
     """The supplier's rule: only a Service Outage (TLOS) fault carries a reservation, and it
     carries it from the raise. A raised fault is re-appointed instead."""
     if fault.status != FaultStatus.DRAFT:
@@ -210,7 +210,7 @@ def supersede_active(
 
 def new_appointment(
     *,
-    partner: Partner,
+    partner: Supplier,
     query: SlotQuery,
     reservation: Reservation,
     fault: Fault | None = None,

@@ -34,8 +34,8 @@ from appointments.models import (
     PRODUCT_NAME_MAX,
     RESERVATION_KEY_MAX,
 )
+from faults.suppliers import Supplier
 from faults.validators import has_non_xml_character
-from integrations.models import Partner
 
 logger = logging.getLogger(__name__)
 HHMM = re.compile(HHMM_PATTERN)
@@ -47,7 +47,7 @@ def is_hhmm(value: object) -> bool:
     return isinstance(value, str) and bool(HHMM.match(value))
 
 
-def check_partner(partner: Partner) -> AppointmentGateway:
+def check_partner(partner: Supplier) -> AppointmentGateway:
     """The partner's appointment gateway, or a clear refusal."""
     if not partner.is_active:
         raise AppointmentError(

@@ -2,38 +2,41 @@
 appointment attached, then the submit, in one transaction, so a refusal at any step keeps
 nothing. Each step is the service the API calls for it; nothing here re-checks a rule.
 
-The raise form uses these (the API takes the same steps as separate calls)."""
+The raise form takes the same steps through its contributed step (`appointments.contributions`)
+and `faults.services.fault_raise_with_steps`; the API takes them as separate calls."""
 
 from typing import Any
 
-from django.db import transaction
-
 from appointments.services.booking import appointment_attach
 from faults.models import Fault
-from faults.services import Actor, fault_amend, fault_raise, fault_submit
+from faults.services import (
+    Actor,
+    fault_draft_update_with_steps,
+    fault_raise_with_steps,
+)
+from faults.services.raising import RaiseStep
 
 
-def _attach_and_submit(
-    fault: Fault, *, actor: Actor, appointment_id: int | None, submit: bool
-) -> Fault:
-    if appointment_id is not None:
+def attach_step(*, appointment_id: int | None, actor: Actor) -> list[RaiseStep]:
+    """The raise step that attaches the reserved appointment (none without one)."""
+    if appointment_id is None:
+        return []
+
+    def attach(fault: Fault) -> None:
         appointment_attach(appointment_id=appointment_id, fault_id=fault.pk, actor=actor)
-    if submit:
-        fault = fault_submit(fault_id=fault.pk, actor=actor)
-    return fault
+
+    return [attach]
 
 
-@transaction.atomic
 def fault_raise_with_appointment(
     *, actor: Actor, details: dict[str, Any], appointment_id: int | None, submit: bool
 ) -> Fault:
     """Create the draft from `details` (fault_raise's arguments), attach the reservation, and
     submit when asked."""
-    fault = fault_raise(actor=actor, submit=False, **details)
-    return _attach_and_submit(fault, actor=actor, appointment_id=appointment_id, submit=submit)
+    steps = attach_step(appointment_id=appointment_id, actor=actor)
+    return fault_raise_with_steps(actor=actor, details=details, steps=steps, submit=submit)
 
 
-@transaction.atomic
 def fault_draft_update_with_appointment(
     *,
     actor: Actor,
@@ -44,5 +47,7 @@ def fault_draft_update_with_appointment(
 ) -> Fault:
     """Amend a draft with what changed, attach a newly reserved appointment, and submit when
     asked."""
-    fault = fault_amend(fault_id=fault_id, actor=actor, changes=changes)
-    return _attach_and_submit(fault, actor=actor, appointment_id=appointment_id, submit=submit)
+    steps = attach_step(appointment_id=appointment_id, actor=actor)
+    return fault_draft_update_with_steps(
+        actor=actor, fault_id=fault_id, changes=changes, steps=steps, submit=submit
+    )

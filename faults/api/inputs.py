@@ -10,8 +10,8 @@ from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import buyer_identifier_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
+from faults.suppliers import supplier_model
 from faults.validators import REFERENCE_MESSAGE, REFERENCE_RULE, is_valid_reference
-from integrations.models import Partner
 
 DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
 # Sent by HTML forms (the browsable API); never a field of ours.
@@ -72,7 +72,7 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
     partner = ReferenceField(
         source="supplier",
         slug_field="slug",
-        queryset=Partner.objects.all(),
+        queryset=supplier_model().objects.all(),
         help_text="The supplier's slug.",
         error_messages={
             "does_not_exist": "No partner with slug '{value}'.",
@@ -108,7 +108,7 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         code = attrs.pop("buyer_identifier", None)
         if code:
-            supplier: Partner = attrs["supplier"]
+            supplier = attrs["supplier"]
             identifier = buyer_identifier_get(partner_id=supplier.pk, code=code)
             if identifier is None:
                 raise serializers.ValidationError(

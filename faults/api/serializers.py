@@ -14,7 +14,7 @@ from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, Faul
 from faults.services import fault_allowed_transitions
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.transitions import AGENT_TRANSITIONS
-from integrations.models import BuyerIdentifier, Partner
+from faults.suppliers import buyer_identifier_model, supplier_model
 
 # The API names of the transition actions (the sub-routes), by transition name.
 ACTION_NAMES = {name: name.replace("_", "-") for name in AGENT_TRANSITIONS}
@@ -58,13 +58,13 @@ class ApiModelSerializer(serializers.ModelSerializer):
 
 class PartnerSummarySerializer(ApiModelSerializer):
     class Meta:
-        model = Partner
+        model = supplier_model()
         fields = ["slug", "name"]
 
 
 class BuyerIdentifierSummarySerializer(ApiModelSerializer):
     class Meta:
-        model = BuyerIdentifier
+        model = buyer_identifier_model()
         fields = ["code"]
 
 

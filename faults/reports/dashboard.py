@@ -2,8 +2,9 @@
 
 Each figure is one grouped query (`values().annotate()`) over an indexed column: the "open
 now" figures over the partial index of non-terminal faults, the period figures over the
-milestone times (resolved_at, rejected_at, submitted_at, sla_due_at) and the appointments'
-(missed, side, date) index. The number of queries is fixed; it never depends on how many
+milestone times (resolved_at, rejected_at, submitted_at, sla_due_at), and one grouped query per
+group of columns the apps above contribute (`faults.contributions.DashboardCounts`, e.g. the
+missed appointments by side). The number of queries is fixed; it never depends on how many
 faults there are.
 
 Time to repair is over the faults resolved in the period (status resolved or closed, by
@@ -19,22 +20,19 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from appointments.choices import MissedSide
-from appointments.models import Appointment
 from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
+from faults.contributions import DashboardCounts, contributions
 from faults.models import Fault
 from faults.reports.aggregates import GroupKey, group_percentiles
 from faults.reports.durations import hold_seconds, repair_seconds, repair_without_hold_seconds
 from faults.reports.filters import DashboardFilters
 from faults.reports.trends import WeekTrend, weekly_trends
-from integrations.models import Partner
+from faults.suppliers import supplier_model
 
 # Faults with the supplier and not finished (a draft has not been raised yet).
 RESOLVED_STATUSES = (FaultStatus.RESOLVED, FaultStatus.CLOSED)
 MEDIAN, P90 = 0.5, 0.9
 GROUP = ("supplier_id", "priority")
-MISSED_SIDES = ("seller", "end-user", "other")
-_SIDE_OF = {MissedSide.SELLER: "seller", MissedSide.END_USER: "end-user"}
 
 
 @dataclass
@@ -61,7 +59,9 @@ class DashboardRow:
     hold_seconds: float = 0  # the part of it spent on hold
     repair: RepairStats = field(default_factory=RepairStats)
     repair_with_hold: RepairStats = field(default_factory=RepairStats)
-    missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_SIDES, 0))
+    # Per contributed group of columns (its key), the count per column key.
+    counted: dict[str, dict[str, int]] = field(default_factory=dict)
+    counted_columns: list[int] = field(default_factory=list)  # every group's, in column order
     rejected: int = 0
 
     @property
@@ -73,9 +73,10 @@ class DashboardRow:
         """Open faults in OPEN_STATUSES order (for the table and the CSV)."""
         return [self.open_by_status.get(s, 0) for s in OPEN_STATUSES]
 
-    @property
-    def missed_counts(self) -> list[int]:
-        return [self.missed[s] for s in MISSED_SIDES]
+    def counts_of(self, group: DashboardCounts) -> list[int]:
+        """The row's counts in a contributed group's columns, in their order."""
+        found = self.counted.get(group.key, {})
+        return [found.get(column, 0) for column, _ in group.columns]
 
     @property
     def on_hold_share(self) -> float | None:
@@ -94,7 +95,13 @@ class Dashboard:
     rows: list[DashboardRow]
     total: DashboardRow
     trends: list[WeekTrend]
+    counted: list[DashboardCounts] = field(default_factory=list)  # the contributed columns
     open_statuses: tuple[str, ...] = OPEN_STATUSES
+
+    @property
+    def counted_titles(self) -> str:
+        """The contributed groups' titles, to head the table they share with rejected raises."""
+        return ", ".join(group.title for group in self.counted)
 
 
 def _faults(filters: DashboardFilters) -> QuerySet[Fault]:
@@ -109,29 +116,6 @@ def _faults(filters: DashboardFilters) -> QuerySet[Fault]:
 def resolved_in_period(filters: DashboardFilters) -> QuerySet[Fault]:
     return _faults(filters).filter(
         resolved_at__gte=filters.start, resolved_at__lt=filters.end, status__in=RESOLVED_STATUSES
-    )
-
-
-def _missed(filters: DashboardFilters) -> Iterable[dict]:
-    """Missed appointments of the period (by appointment day) per supplier, priority and side.
-    Only appointments attached to a fault carry a priority; others are not counted here."""
-    rows = Appointment.objects.filter(
-        missed=True,
-        # Every side, spelled out, so the (missed, missed_side, date) index is read by date
-        # range for each side instead of across all missed appointments ever.
-        missed_side__in=MissedSide.values,
-        fault__isnull=False,
-        appointment_date__gte=filters.date_from,
-        appointment_date__lte=filters.date_to,
-    )
-    if filters.supplier is not None:
-        rows = rows.filter(partner=filters.supplier)
-    if filters.priority is not None:
-        rows = rows.filter(fault__priority=filters.priority)
-    return (
-        rows.order_by()
-        .values("partner_id", "fault__priority", "missed_side")
-        .annotate(n=Count("id"))
     )
 
 
@@ -198,10 +182,11 @@ def _add_rejected(rows: _Rows, faults: QuerySet[Fault], filters: DashboardFilter
         rows.at(g["supplier_id"], g["priority"]).rejected = g["n"]
 
 
-def _add_missed(rows: _Rows, filters: DashboardFilters) -> None:
-    for g in _missed(filters):
-        side = _SIDE_OF.get(g["missed_side"], "other")
-        rows.at(g["partner_id"], g["fault__priority"]).missed[side] += g["n"]
+def _add_counted(rows: _Rows, filters: DashboardFilters, groups: list[DashboardCounts]) -> None:
+    for group in groups:
+        for supplier_id, priority, column, n in group.counts(filters):
+            counted = rows.at(supplier_id, priority).counted.setdefault(group.key, {})
+            counted[column] = counted.get(column, 0) + n
 
 
 def _sum_counts(total: DashboardRow, rows: Iterable[DashboardRow]) -> None:
@@ -211,8 +196,10 @@ def _sum_counts(total: DashboardRow, rows: Iterable[DashboardRow]) -> None:
         total.at_risk += row.at_risk
         total.breached += row.breached
         total.rejected += row.rejected
-        for side, n in row.missed.items():
-            total.missed[side] += n
+        for key, counted in row.counted.items():
+            into = total.counted.setdefault(key, {})
+            for column, n in counted.items():
+                into[column] = into.get(column, 0) + n
 
 
 def sla_dashboard(filters: DashboardFilters) -> Dashboard:
@@ -221,14 +208,21 @@ def sla_dashboard(filters: DashboardFilters) -> Dashboard:
     resolved = resolved_in_period(filters)
     rows = _Rows()
     total = DashboardRow(supplier_id=None, priority=None, supplier_name="All")
+    counted = contributions(DashboardCounts)
     _add_open(rows, faults)
     _add_repair(rows, total, resolved)
     _add_rejected(rows, faults, filters)
-    _add_missed(rows, filters)
+    _add_counted(rows, filters, counted)
     _sum_counts(total, rows.values())
-    names = dict(Partner.objects.filter(pk__in={k[0] for k in rows}).values_list("id", "name"))
+    for row in [*rows.values(), total]:
+        row.counted = {
+            group.key: dict(zip(group.keys, row.counts_of(group), strict=True)) for group in counted
+        }
+        row.counted_columns = [n for group in counted for n in row.counts_of(group)]
+    suppliers = supplier_model().objects.filter(pk__in={k[0] for k in rows})
+    names = dict(suppliers.values_list("id", "name"))
     for (supplier_id, _), row in rows.items():
         row.supplier_name = names.get(supplier_id, str(supplier_id))
     ordered = sorted(rows.values(), key=lambda r: (r.supplier_name.lower(), r.priority or 0))
     trends = weekly_trends(faults, filters, resolved=resolved)
-    return Dashboard(filters=filters, rows=ordered, total=total, trends=trends)
+    return Dashboard(filters=filters, rows=ordered, total=total, trends=trends, counted=counted)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from faults.choices import OPEN_STATUSES
 from faults.csv_cells import CsvLines, safe_cell
-from faults.reports.dashboard import MISSED_SIDES, Dashboard, DashboardRow
+from faults.reports.dashboard import Dashboard, DashboardRow
 from faults.reports.trends import week_commencing
 
 
@@ -18,7 +18,7 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-HEADER = [
+OWN_HEADER = [
     "supplier",
     "priority",
     *(f"open_{status}" for status in OPEN_STATUSES),
@@ -33,13 +33,20 @@ HEADER = [
     "repair_with_hold_median_seconds",
     "repair_with_hold_p90_seconds",
     "on_hold_share_percent",
-    *(f"missed_appointments_{side}" for side in MISSED_SIDES),
     "rejected_raises",
 ]
-# The columns keep their places (a spreadsheet or script reading this export counts on them);
-# new ones go at the end: "week" as the page names it, with the year (a CSV is read away from
-# the period it came from).
+# The columns keep their places (a spreadsheet or script reading this export counts on them):
+# the contributed counts (e.g. missed appointments by side) come before the rejected raises,
+# as in the page's table. New ones go at the end: "week" as the page names it, with the year
+# (a CSV is read away from the period it came from).
 TREND_HEADER = ["iso_week", "week_start", "raised", "resolved", "breached", "week"]
+
+
+def header(dashboard: Dashboard) -> list[str]:
+    contributed = [
+        f"{group.csv_prefix}{column}" for group in dashboard.counted for column, _ in group.columns
+    ]
+    return [*OWN_HEADER[:-1], *contributed, OWN_HEADER[-1]]
 
 
 def _row(row: DashboardRow) -> list[str | int]:
@@ -58,7 +65,7 @@ def _row(row: DashboardRow) -> list[str | int]:
         _number(row.repair_with_hold.median),
         _number(row.repair_with_hold.p90),
         _percent(row.on_hold_percent),
-        *row.missed_counts,
+        *row.counted_columns,
         row.rejected,
     ]
 
@@ -72,7 +79,7 @@ def dashboard_csv_lines(dashboard: Dashboard) -> Iterator[str]:
     priority = filters.priority or "all"
     period = ["from", filters.date_from.isoformat(), "to", filters.date_to.isoformat()]
     yield writer.line([*period, "supplier", supplier, "priority", priority])
-    yield writer.line(HEADER)
+    yield writer.line(header(dashboard))
     for row in dashboard.rows:
         yield writer.line(_row(row))
     yield writer.line(_row(dashboard.total))

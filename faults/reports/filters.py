@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from faults.suppliers import Supplier, supplier_model
 from faults.ui.widgets import DateInput
-from integrations.models import Partner
 
 DEFAULT_DAYS = 28
 PRESET_DAYS = (7, 28, 90)
@@ -28,7 +28,7 @@ class DashboardFilters:
 
     date_from: date
     date_to: date
-    supplier: Partner | None = None
+    supplier: Supplier | None = None
     priority: int | None = None
 
     @property
@@ -68,7 +68,7 @@ class DashboardFilterForm(forms.Form):
     )
     supplier = forms.ModelChoiceField(
         label="Supplier",
-        queryset=Partner.objects.order_by("name"),
+        queryset=supplier_model().objects.order_by("name"),
         required=False,
         empty_label="All suppliers",
     )

@@ -1,7 +1,7 @@
 """Agent actions that create a fault, send it, change it or withdraw it."""
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from faults.services.validation import (
     fault_full_clean,
 )
 from faults.sla import fault_sla_recompute
-from integrations.models import BuyerIdentifier, Partner
+from faults.suppliers import BuyerIdentifier, Supplier
 
 # Fields an agent may change once the supplier has the fault (the amendFaultReport message).
 AMENDABLE_FIELDS = frozenset(
@@ -60,7 +60,7 @@ def new_buyer_fault_reference(*, now: datetime | None = None) -> str:
 
 
 def _resolve_buyer_identifier(
-    supplier: Partner, buyer_identifier: BuyerIdentifier | None
+    supplier: Supplier, buyer_identifier: BuyerIdentifier | None
 ) -> BuyerIdentifier:
     if buyer_identifier is None:
         buyer_identifier = supplier.default_buyer_identifier
@@ -81,7 +81,7 @@ def _resolve_buyer_identifier(
     return buyer_identifier
 
 
-def _check_parent(parent: Fault, supplier: Partner) -> None:
+def _check_parent(parent: Fault, supplier: Supplier) -> None:
     """Mass incidents: child faults hang under an open parent with the same supplier, one level
     deep."""
     problems = []
@@ -99,7 +99,7 @@ def _check_parent(parent: Fault, supplier: Partner) -> None:
 def fault_create_draft(
     *,
     actor: Actor,
-    supplier: Partner,
+    supplier: Supplier,
     service_id: str,
     fault_type: str,
     priority: int = 3,
@@ -249,3 +249,42 @@ def fault_request_update(*, fault_id: int, actor: Actor, at: datetime | None = N
         )
     request_partner_call(fault=fault, operation=PartnerOperation.REQUEST_UPDATE, payload={}, at=at)
     return fault
+
+
+# A step another app adds to raising a fault (e.g. attach the reserved appointment): it runs on
+# the saved fault, before the submit, in the same transaction.
+RaiseStep = Callable[[Fault], None]
+
+
+def _steps_and_submit(
+    fault: Fault, *, actor: Actor, steps: Iterable[RaiseStep], submit: bool
+) -> Fault:
+    for step in steps:
+        step(fault)
+    if submit:
+        fault = fault_submit(fault_id=fault.pk, actor=actor)
+    return fault
+
+
+@transaction.atomic
+def fault_raise_with_steps(
+    *, actor: Actor, details: dict[str, Any], steps: Iterable[RaiseStep] = (), submit: bool
+) -> Fault:
+    """Create the draft from `details` (fault_raise's arguments), run the steps on it, and
+    submit when asked: one transaction, so a refusal at any step keeps nothing."""
+    fault = fault_raise(actor=actor, submit=False, **details)
+    return _steps_and_submit(fault, actor=actor, steps=steps, submit=submit)
+
+
+@transaction.atomic
+def fault_draft_update_with_steps(
+    *,
+    actor: Actor,
+    fault_id: int,
+    changes: dict[str, Any],
+    steps: Iterable[RaiseStep] = (),
+    submit: bool,
+) -> Fault:
+    """Amend a draft with what changed, run the steps on it, and submit when asked."""
+    fault = fault_amend(fault_id=fault_id, actor=actor, changes=changes)
+    return _steps_and_submit(fault, actor=actor, steps=steps, submit=submit)

@@ -144,22 +144,22 @@ def assert_the_hand_worked_figures(dashboard, partner, other_partner) -> None:
     p1 = row(dashboard, partner, 1)
     assert p1.open_by_status == {"in-progress": 2, "on-hold": 1, "pending": 1}
     assert (p1.open_total, p1.at_risk, p1.breached) == (4, 1, 1)
-    assert p1.missed == {"seller": 1, "end-user": 0, "other": 0}
+    assert p1.counted["missed"] == {"seller": 1, "end-user": 0, "other": 0}
 
     p3 = row(dashboard, other_partner, 3)
     assert p3.open_by_status == {"accepted": 1}
     assert p3.rejected == 1
-    assert p3.missed == {"seller": 0, "end-user": 1, "other": 0}
+    assert p3.counted["missed"] == {"seller": 0, "end-user": 1, "other": 0}
 
     p4 = row(dashboard, partner, 4)
-    assert p4.missed == {"seller": 1, "end-user": 0, "other": 1}
+    assert p4.counted["missed"] == {"seller": 1, "end-user": 0, "other": 1}
 
     total = dashboard.total
     # open: P1 4, P2 2 resolved (awaiting our answer), P3 1, P4 3
     assert (total.open_total, total.at_risk, total.breached, total.rejected) == (10, 1, 1, 1)
     assert total.resolved == 4
     assert total.repair.median == pytest.approx(9000)
-    assert total.missed == {"seller": 2, "end-user": 1, "other": 1}
+    assert total.counted["missed"] == {"seller": 2, "end-user": 1, "other": 1}
 
 
 def test_the_figures_per_supplier_and_priority(figures, partner, other_partner):

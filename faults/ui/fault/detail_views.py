@@ -11,8 +11,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from appointments.selectors import appointment_query_defaults, fault_appointments
-from appointments.ui.forms import ReappointForm
 from faults.choices import (
     AMENDABLE_STATUSES,
     SLA_ACTIVE_STATES,
@@ -20,6 +18,7 @@ from faults.choices import (
     FaultStatus,
     SlaCalendar,
 )
+from faults.contributions import FaultAction, FaultFacts, contributions
 from faults.errors import FaultNotFound
 from faults.models import Fault
 from faults.roles import can_act_on_faults
@@ -76,15 +75,16 @@ class Offered:
     request_update: bool = False
     accept_resolution: bool = False
     reject_resolution: bool = False
-    reappoint: bool = False
     cancel: bool = False
     raise_child: bool = False
+    # The actions the apps above add (e.g. re-appoint), offered for this fault.
+    contributed: tuple[FaultAction, ...] = ()
     # When nothing is offered, why, in words: an empty column says nothing.
     none_because: str = ""
 
     @property
     def any(self) -> bool:
-        return any(value is True for value in vars(self).values())
+        return bool(self.contributed) or any(value is True for value in vars(self).values())
 
     @property
     def reader_only(self) -> bool:
@@ -119,9 +119,9 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         request_update=raised and bool(fault.maintainer_fault_reference),
         accept_resolution="accept_resolution" in allowed,
         reject_resolution="reject_resolution" in allowed,
-        reappoint=fault.status in AMENDABLE_STATUSES and fault.is_tlos,
         cancel="cancel" in allowed,
         raise_child=unfinished and fault.parent_id is None,
+        contributed=tuple(a for a in contributions(FaultAction) if a.offered(fault)),
     )
     return offered if offered.any else replace(offered, none_because=_finished(fault))
 
@@ -143,10 +143,15 @@ def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:
 
 def header_context(fault: Fault) -> dict[str, Any]:
     policy = fault.sla_policy
+    facts = contributions(FaultFacts)
+    contributed: dict[str, Any] = {}
+    for part in facts:
+        contributed.update(part.context(fault))
     return {
+        **contributed,
+        "contributed_facts": facts,
         "fault": fault,
         "children": list(fault.children.all()),
-        "appointment": fault_appointments(fault=fault).first() if fault.is_tlos else None,
         "sla_active": fault.sla_state in SLA_ACTIVE_STATES,
         # What the SLA figures count, and the fault's time in clock time beside them.
         "sla_counts": calendar_words(policy) if policy is not None else "",
@@ -161,9 +166,9 @@ def header_context(fault: Fault) -> dict[str, Any]:
 def actions_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> dict[str, Any]:
     offered = offered_actions(fault, request.user)
     context: dict[str, Any] = {"fault": fault, "offered": offered}
-    if offered.reappoint and "reappoint" not in bound:
-        defaults = {**appointment_query_defaults(fault=fault), "from_date": timezone.localdate()}
-        bound["reappoint"] = ReappointForm(initial=defaults)
+    for action in offered.contributed:
+        if action.key not in bound:
+            bound[action.key] = action.blank_form(fault)
     if offered.any:
         context["forms"] = action_forms(fault, **bound)
     return context

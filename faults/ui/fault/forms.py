@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 
-from appointments.models import Appointment
 from faults.attachment_types import accepted_types_grouped, accepted_types_in_words
 from faults.choices import FaultType
+from faults.contributions import RaiseFormStep, contributions
 from faults.errors import FaultError, FaultNotFound
 from faults.field_labels import field_label
 from faults.models import Fault
@@ -20,9 +20,9 @@ from faults.selectors import fault_get
 from faults.services.attachment_checks import human_size
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.validation import SUBMIT_RULES, SubmitRule
+from faults.suppliers import buyer_identifier_model, supplier_model
 from faults.ui.widgets import DateTimeLocalInput
 from faults.validators import REFERENCE_MAX_LENGTH, validate_reference
-from integrations.models import BuyerIdentifier, Partner
 
 SUBMIT = "submit"  # the raise form's intent (its primary button) that sends the fault
 PRIORITY_CHOICES = [(1, "1 (highest)"), (2, "2"), (3, "3"), (4, "4"), (5, "5 (lowest)")]
@@ -247,15 +247,18 @@ class _DetailsForm(ServiceErrorsMixin, forms.ModelForm):
 
 class FaultRaiseForm(_DetailsForm):
     """Raise a fault (or edit a draft): what the API's FaultCreateSerializer takes, and the
-    reserved appointment to attach to a Service Outage fault."""
+    fields of the steps other apps add (`RaiseFormStep`: the reserved appointment to attach to
+    a Service Outage fault)."""
 
     supplier = forms.ModelChoiceField(
-        queryset=Partner.objects.filter(is_active=True).order_by("name"),
+        queryset=supplier_model().objects.filter(is_active=True).order_by("name"),
         label="Supplier",
         empty_label=None,
     )
     buyer_identifier = forms.ModelChoiceField(
-        queryset=BuyerIdentifier.objects.filter(is_active=True).select_related("partner"),
+        queryset=buyer_identifier_model()
+        .objects.filter(is_active=True)
+        .select_related("partner"),
         label="Buyer identifier",
         required=False,
         empty_label="The supplier's default",
@@ -272,17 +275,15 @@ class FaultRaiseForm(_DetailsForm):
     fault_type = forms.ChoiceField(
         choices=[("", "Choose the fault type"), *FaultType.choices], label="Fault type"
     )
-    appointment = forms.ModelChoiceField(
-        queryset=Appointment.objects.select_related("partner"),
-        required=False,
-        widget=forms.HiddenInput,
-    )
 
     field_order = ["supplier", "buyer_identifier", "parent", *DETAIL_FIELDS]
 
     def __init__(self, *args: Any, draft: Fault | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.draft = draft
+        self.steps: list[RaiseFormStep] = contributions(RaiseFormStep)
+        for step in self.steps:
+            self.fields.update(step.fields())
         if draft is not None:
             # The supplier, buyer identifier and parent are fixed once the draft exists.
             for name in ("supplier", "buyer_identifier", "parent"):

@@ -1,6 +1,7 @@
 """Raise a fault, or edit a draft: one form, two buttons ("Save draft", "Submit to supplier"),
 and a validate endpoint that htmx calls as the agent types."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -9,15 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from appointments.services import (
-    fault_draft_update_with_appointment,
-    fault_raise_with_appointment,
-)
-from faults.choices import FaultStatus, is_tlos_type
+from faults.choices import FaultStatus
+from faults.contributions import RaiseFormStep
 from faults.errors import FaultError, FaultNotFound
 from faults.models import Fault
 from faults.selectors import fault_get, fault_list_queryset
-from faults.services import Actor
+from faults.services import Actor, fault_draft_update_with_steps, fault_raise_with_steps
+from faults.services.raising import RaiseStep
 from faults.ui.access import agent_required
 from faults.ui.fault.detail_views import fault_or_404, render_detail
 from faults.ui.fault.forms import SUBMIT, FaultRaiseForm
@@ -50,30 +49,34 @@ def _parent_initial(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _saving(step: RaiseFormStep, form: FaultRaiseForm, actor: Actor) -> RaiseStep:
+    def save(fault: Fault) -> None:
+        step.save(fault=fault, data=form.cleaned_data, actor=actor)
+
+    return save
+
+
 def _save(request: HttpRequest, form: FaultRaiseForm, *, dry_run: bool = False) -> Fault:
-    """Run the services behind the form; FaultError when they refuse.
+    """Run the services behind the form, with the contributed steps (e.g. attach the reserved
+    appointment) between the save and the submit; FaultError when they refuse.
 
     With `dry_run` the same steps run and are rolled back: the form is checked as the agent
     types by the services' own rules, and nothing is written or sent (the outbox publishes only
     after a commit)."""
     actor = Actor.for_user(request.user)
-    appointment = form.cleaned_data.get("appointment")
-    appointment_id = appointment.pk if appointment is not None else None
+    steps = [_saving(step, form, actor) for step in form.steps]
     submit = dry_run or request.POST.get("intent") == SUBMIT
     with transaction.atomic():
         if form.draft is None:
-            fault = fault_raise_with_appointment(
-                actor=actor,
-                details=form.raise_data(),
-                appointment_id=appointment_id,
-                submit=submit,
+            fault = fault_raise_with_steps(
+                actor=actor, details=form.raise_data(), steps=steps, submit=submit
             )
         else:
-            fault = fault_draft_update_with_appointment(
+            fault = fault_draft_update_with_steps(
                 actor=actor,
                 fault_id=form.draft.pk,
                 changes=form.changes(),
-                appointment_id=appointment_id,
+                steps=steps,
                 submit=submit,
             )
         if dry_run:
@@ -84,17 +87,33 @@ def _save(request: HttpRequest, form: FaultRaiseForm, *, dry_run: bool = False) 
 def _form_page(
     request: HttpRequest, form: FaultRaiseForm, *, draft: Fault | None, status: int = 200
 ) -> HttpResponse:
-    context = {
-        "form": form,
-        "draft": draft,
-        "tlos_selected": _tlos_selected(form),
-        "reserved": getattr(form, "cleaned_data", {}).get("appointment"),
-    }
+    context = {"form": form, "draft": draft, **_steps_context(form)}
     return render(request, TEMPLATE, context, status=status)
 
 
-def _tlos_selected(form: FaultRaiseForm) -> bool:
-    return is_tlos_type(form["fault_type"].value())
+@dataclass(frozen=True)
+class ShownStep:
+    """A contributed step's panel as the page shows it: in its element, filled when the step
+    applies to what the form holds; `swap` when the live check must swap it in or out."""
+
+    template: str
+    element_id: str
+    shown: bool
+    swap: bool = False
+
+
+def _steps_context(form: FaultRaiseForm, data: Any = None) -> dict[str, Any]:
+    """The steps' panels (`raise_steps`) and what their templates need. With the posted `data`
+    of a live check, a panel is swapped only when it should appear or disappear."""
+    context: dict[str, Any] = {}
+    shown = []
+    for step in form.steps:
+        applies = step.applies(form)
+        context.update(step.context(form))
+        swap = data is not None and applies != (data.get(step.shown_marker) == "shown")
+        shown.append(ShownStep(step.template, step.element_id, applies, swap))
+    context["raise_steps"] = shown
+    return context
 
 
 def _handle(request: HttpRequest, *, draft: Fault | None) -> HttpResponse:
@@ -146,14 +165,13 @@ def _validate(request: HttpRequest, *, draft: Fault | None) -> HttpResponse:
         except FaultError as error:
             form.add_service_errors(error)
     needed = set_aside_what_is_missing(form)
-    tlos = _tlos_selected(form)
     context = {
         "form": form,
         "still_needed": needed,
         "draft": draft,
-        "tlos_selected": tlos,
-        # Swap the appointment panel in or out only when the fault type crosses TLOS.
-        "swap_panel": tlos != (request.POST.get("appointment_panel") == "shown"),
+        # Swap a step's panel in or out only when it starts or stops applying (the appointment
+        # panel when the fault type crosses Service Outage).
+        **_steps_context(form, request.POST),
     }
     return render(request, ERRORS_TEMPLATE, context)
 

@@ -8,9 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from faults.choices import FaultStatus, FaultType, SlaState
 from faults.models import Fault
+from faults.suppliers import supplier_model
 from faults.ui.widgets import DateInput
 from faults.worklists import Family, FaultListCriteria
-from integrations.models import Partner
 
 PRIORITY_CHOICES = [("", "Any")] + [(str(n), str(n)) for n in range(1, 6)]
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
@@ -41,7 +41,7 @@ class FaultFilterForm(forms.Form):
     supplier = forms.ModelChoiceField(
         label="Supplier",
         required=False,
-        queryset=Partner.objects.order_by("name"),
+        queryset=supplier_model().objects.order_by("name"),
         to_field_name="slug",
         empty_label="Any",
     )

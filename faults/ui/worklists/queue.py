@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faults.choices import FaultStatus, SlaState
+from faults.contributions import QueueSectionSource, contributions
 from faults.ui.access import agent_required
 from faults.ui.worklists.rendering import render_page_or_fragment
 from faults.worklists import QueueSection, queue_sections
@@ -16,12 +17,13 @@ from faults.worklists import QueueSection, queue_sections
 @dataclass(frozen=True)
 class ShownSection:
     """A queue section with how the page shows it: the table's template and where 'N more'
-    leads (the fault list with the matching filter, or the integration health page)."""
+    leads (the fault list with the matching filter, or a contribution's own page)."""
 
     section: QueueSection
     table_template: str
     more_url: str
     when_empty: str  # what an empty section means, said as good news
+    see_all: tuple[str, str] = ()  # (lead-in, link text) to more_url when every row is shown
 
 
 # An empty section says what is true then, not just "nothing".
@@ -29,7 +31,6 @@ WHEN_EMPTY = {
     "rejected": "No supplier has rejected a fault in the last 7 days.",
     "resolved": "No resolved fault is waiting for our answer.",
     "on-hold": "No supplier is waiting for information from us.",
-    "dead": "No message needs an agent: each reached the supplier or is still being sent.",
     "sla": "No open fault is close to its SLA target or past it.",
     "drafts": "You have no drafts: a fault saved with “Save draft” waits here until submitted.",
 }
@@ -44,18 +45,30 @@ def _more_urls() -> dict[str, str]:
         "rejected": _fault_list(status=FaultStatus.REJECTED),
         "resolved": _fault_list(status=FaultStatus.RESOLVED),
         "on-hold": _fault_list(status=FaultStatus.ON_HOLD),
-        "dead": reverse("integration-health"),
         "sla": _fault_list(sla_state=[SlaState.AT_RISK, SlaState.BREACHED], sort="sla"),
         "drafts": _fault_list(status=FaultStatus.DRAFT, mine="on"),
     }
+
+
+def _shown(section: QueueSection, source: QueueSectionSource) -> ShownSection:
+    return ShownSection(
+        section=section,
+        table_template=source.table_template,
+        more_url=source.more_url(),
+        when_empty=source.when_empty,
+        see_all=source.see_all,
+    )
 
 
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     more_urls = _more_urls()
+    added = {source.key: source for source in contributions(QueueSectionSource)}
     sections = [
-        ShownSection(
+        _shown(section, added[section.key])
+        if section.key in added
+        else ShownSection(
             section=section,
             table_template=f"faults/worklists/queue/_{section.key}.html",
             more_url=more_urls[section.key],

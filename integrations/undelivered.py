@@ -6,14 +6,20 @@ Two ways a message ends there: the supplier refused it (a final 4xx: sending the
 again gets the same answer until the cause is fixed), or it was never answered after the last
 attempt (dead: the supplier was unreachable). A refused raise is not one of them: it rejects the
 fault, which the queue shows among the rejected faults with the same reason.
+
+The agent's queue shows them in a section of their own, the wallboard counts them and
+integration health lists them per partner (`integrations.contributions`, `integrations.health`).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.db.models import QuerySet
+
 from faults.choices import PartnerOperation
 from faults.models import Fault
+from integrations.models import OutboundMessage
 
 
 class StoredMessage(Protocol):
@@ -125,3 +131,20 @@ def describe_undelivered(message: StoredMessage) -> UndeliveredMessage:
         consequence=_consequence(message),
         next_steps=next_steps,
     )
+
+
+def undelivered_outbound_messages() -> QuerySet[OutboundMessage]:
+    """Messages to a supplier that will not get there unless an agent acts, not yet dismissed,
+    newest first: the outbox's one rule (`needing_agent`), which integration health counts and
+    retry and dismiss act on. A refused raise is not one: it rejected its fault, which the
+    rejected section shows with the same reason."""
+    return (
+        OutboundMessage.objects.needing_agent()
+        .select_related("partner", "fault")
+        .defer("body", "response_body")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def undelivered_first(limit: int) -> list[UndeliveredMessage]:
+    return [describe_undelivered(m) for m in undelivered_outbound_messages()[:limit]]
