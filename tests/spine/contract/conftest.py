@@ -1,0 +1,26 @@
+"""The contract every protocol package passes: each test here runs once per driver
+(tests/spine/drivers/), for the fake JSON package and for the supplier Ticketing API."""
+
+import pytest
+
+from integrations.certs import DemoPki, ensure_demo_pki
+from tests.spine.drivers import DRIVERS, ProtocolDriver
+
+
+@pytest.fixture
+def pki(tmp_path) -> DemoPki:
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def other_pki(tmp_path) -> DemoPki:
+    """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
+    return ensure_demo_pki(tmp_path / "other-pki")
+
+
+@pytest.fixture(params=DRIVERS, ids=lambda driver: driver.protocol)
+def protocol_driver(request, db, settings, pki) -> ProtocolDriver:
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    driver = request.param(pki=pki)
+    driver.enable(settings)
+    return driver
