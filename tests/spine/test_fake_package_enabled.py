@@ -113,5 +113,10 @@ def test_not_listed_it_is_nowhere(admin_client, client):
         get_adapter("fake")
     with pytest.raises(NoReverseMatch):
         reverse("fake:notify", kwargs={"partner_slug": "nobody"})
-    assert client.post("/integrations/fake/nobody/notify/", data=b"{}").status_code == 404
+    assert (
+        client.post(
+            "/integrations/fake/nobody/notify/", data=b"{}", content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert 'value="fake"' not in _protocol_options(admin_client)

@@ -1,6 +1,8 @@
 """The contract every protocol package passes: each test here runs once per driver
 (tests/spine/drivers/), for the fake JSON package and for the supplier Ticketing API."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from integrations.certs import DemoPki, ensure_demo_pki
@@ -19,8 +21,9 @@ def other_pki(tmp_path) -> DemoPki:
 
 
 @pytest.fixture(params=DRIVERS, ids=lambda driver: driver.protocol)
-def protocol_driver(request, db, settings, pki) -> ProtocolDriver:
+def protocol_driver(request, db, settings, pki) -> Iterator[ProtocolDriver]:
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
     driver = request.param(pki=pki)
     driver.enable(settings)
-    return driver
+    yield driver
+    driver.disable(settings)

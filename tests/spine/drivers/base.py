@@ -41,6 +41,9 @@ class ProtocolDriver:
         """Make the package's adapter and URLs live for this test (`settings`: pytest-django's
         fixture, restored after the test)."""
 
+    def disable(self, settings: Any) -> None:
+        """Undo `enable` where restoring the settings is not enough (runs before they are)."""
+
     # --- partners and faults ------------------------------------------------------------------
     def make_partner(self, *, slug: str | None = None, **fields: Any) -> Partner:
         """An active partner of this protocol that pins the demo PKI's supplier client

@@ -5,7 +5,6 @@ from datetime import datetime
 from lxml import etree
 
 from faults.models import Fault
-from integrations.choices import Protocol
 from integrations.cityfibre import soap
 from integrations.cityfibre.endpoint import NOTIFY
 from integrations.cityfibre.parsers import parse_generic_response
@@ -20,7 +19,7 @@ ANSWER_HEAD = """<receivedFaultReport><apiVersion>1.0</apiVersion>
 
 
 class CityFibreDriver(ProtocolDriver):
-    protocol = Protocol.CITYFIBRE
+    protocol = "cityfibre"
     content_type = "text/xml"
     notification_type = NOTIFY
     unreadable_body = b"<notifyFaultReportUpdate><broken>"

@@ -1,14 +1,24 @@
 """The contract driver for the fake JSON protocol (tests/fake_protocol/)."""
 
+import importlib
 import json
 from datetime import UTC, datetime
 from typing import Any
+
+from django.conf import settings as django_settings
+from django.urls import clear_url_caches
 
 from faults.models import Fault
 from integrations.models import OutboundMessage
 from tests import scripted_partner
 from tests.fake_protocol import PROTOCOL, wire
 from tests.spine.drivers.base import Answer, ProtocolDriver
+
+
+def _remount_urls() -> None:
+    """config/urls.py mounts the enabled packages' URLs when it is imported."""
+    importlib.reload(importlib.import_module(django_settings.ROOT_URLCONF))
+    clear_url_caches()
 
 
 class FakeDriver(ProtocolDriver):
@@ -18,12 +28,24 @@ class FakeDriver(ProtocolDriver):
     unreadable_body = b'{"messageId": '
 
     def enable(self, settings: Any) -> None:
-        # Before the registry: the interim module registers the adapter on import and is the
-        # urlconf with /integrations/fake/. After it: settings.INTEGRATION_PACKAGES +=
-        # ["tests.fake_protocol"] instead (and delete tests/fake_protocol/interim.py).
-        import tests.fake_protocol.interim  # noqa: F401
+        try:
+            from integrations import packages  # noqa: F401  (the registry, i11-registry)
+        except ImportError:
+            # Before the registry: the interim module registers the adapter on import and is
+            # the urlconf with /integrations/fake/. Delete this branch with
+            # tests/fake_protocol/interim.py at the merge.
+            import tests.fake_protocol.interim  # noqa: F401
 
-        settings.ROOT_URLCONF = "tests.fake_protocol.interim"
+            settings.ROOT_URLCONF = "tests.fake_protocol.interim"
+            return
+        self._listed = list(settings.INTEGRATION_PACKAGES)
+        settings.INTEGRATION_PACKAGES = [*self._listed, "tests.fake_protocol"]
+        _remount_urls()
+
+    def disable(self, settings: Any) -> None:
+        if hasattr(self, "_listed"):
+            settings.INTEGRATION_PACKAGES = self._listed
+            _remount_urls()
 
     def notify_url(self, slug: str) -> str:
         return f"/integrations/{PROTOCOL}/{slug}/notify/"
