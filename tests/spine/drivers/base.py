@@ -116,11 +116,13 @@ class ProtocolDriver:
         forwarded_for: str | None = "127.0.0.1",
         remote_addr: str = "127.0.0.1",
         proxy_secret: object = CONFIGURED,
+        content_type: str | None = None,
         **extra: str,
     ):
         """POST to the partner's endpoint as the proxy's mutual-TLS site passes it on. `cert`: an
         `Identity`, a raw header, or None for none; `forwarded_for=None` sends no
-        X-Forwarded-For; `proxy_secret=None` sends no secret."""
+        X-Forwarded-For; `proxy_secret=None` sends no secret; `content_type` defaults to the
+        protocol's."""
         headers: dict[str, str] = {"REMOTE_ADDR": remote_addr}
         if cert is PINNED:
             cert = self.pki.supplier_client
@@ -136,7 +138,10 @@ class ProtocolDriver:
             headers[PROXY_SECRET_HEADER] = proxy_secret
         headers.update(extra)
         return client.post(
-            self.notify_url(slug), data=body, content_type=self.content_type, **headers
+            self.notify_url(slug),
+            data=body,
+            content_type=content_type or self.content_type,
+            **headers,
         )
 
     content_type: ClassVar[str]
