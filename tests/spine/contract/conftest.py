@@ -27,3 +27,12 @@ def protocol_driver(request, db, settings, pki) -> Iterator[ProtocolDriver]:
     driver.enable(settings)
     yield driver
     driver.disable(settings)
+
+
+@pytest.fixture
+def tasks_run_when_published(monkeypatch) -> None:
+    """A task published (after commit) runs at once, in this process: what a worker would do
+    with it, without one."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

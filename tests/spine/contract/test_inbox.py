@@ -106,6 +106,27 @@ def test_applying_moves_the_faults_status_through_the_domain(
     assert event.at == at_minute(5)
 
 
+def test_applied_once_the_storing_commits_after_the_answer(
+    protocol_driver,
+    client,
+    partner,
+    pending,
+    django_capture_on_commit_callbacks,
+    tasks_run_when_published,
+):
+    body = protocol_driver.notification(pending, message_id="N-1", sent_at=at_minute(5))
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        response = protocol_driver.post(client, partner.slug, body)
+    assert response.status_code == 200
+    assert Fault.objects.get(pk=pending.pk).status == FaultStatus.PENDING
+
+    for callback in on_commit:  # the commit
+        callback()
+
+    assert InboundMessage.objects.get().status == InboundStatus.APPLIED
+    assert Fault.objects.get(pk=pending.pk).status == FaultStatus.ACCEPTED
+
+
 def test_a_duplicate_is_counted_acknowledged_again_and_never_applied_twice(
     protocol_driver, client, partner, pending
 ):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import lxml.html
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from faults.choices import FaultStatus, PartnerOperation
@@ -82,6 +83,15 @@ def test_the_row_is_written_with_the_change_and_names_the_fault(protocol_driver,
     assert protocol_driver.subject_of(message) == fault.buyer_fault_reference
 
 
+def test_no_row_when_the_change_is_rolled_back(fault):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        raised(fault)
+        raise RuntimeError("the rest of the change failed")
+
+    assert OutboundMessage.objects.count() == 0
+    assert Fault.objects.get(pk=fault.pk).status == FaultStatus.DRAFT
+
+
 def test_no_row_when_the_change_is_refused(fault):
     Fault.objects.filter(pk=fault.pk).update(triage_findings="")
     with pytest.raises(FaultValidationError):
@@ -101,6 +111,22 @@ def test_delivered_in_the_protocols_wire_format_and_the_fault_stays_pending(
     assert message.delivered_at is not None
     fault.refresh_from_db()
     assert fault.status == FaultStatus.PENDING
+
+
+def test_sent_once_the_change_commits_never_before(
+    protocol_driver, fault, server, django_capture_on_commit_callbacks, tasks_run_when_published
+):
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        message = raised(fault)
+    assert server.received == []  # nothing leaves while the change may still roll back
+
+    for callback in on_commit:  # the commit
+        callback()
+
+    message.refresh_from_db()
+    assert message.status == OutboundStatus.DELIVERED
+    (request,) = server.received
+    protocol_driver.assert_wire(request, message)
 
 
 def test_a_message_is_never_delivered_twice(fault, server):
