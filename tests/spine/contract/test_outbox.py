@@ -24,7 +24,7 @@ from integrations.outbox import (
     partner_credentials_restored,
 )
 from tests.factories import SlaPolicyFactory
-from tests.scripted_partner import Reply, ScriptedPartner
+from tests.scripted_partner import Reply
 
 AGENT = Actor.system("test")
 REASON = "Service ID not valid"
@@ -51,8 +51,7 @@ def fault(protocol_driver, partner):
 @pytest.fixture
 def server(protocol_driver, partner):
     """The partner, on loopback, accepting everything unless told otherwise."""
-    with ScriptedPartner(protocol_driver.reply(201)) as server:
-        Partner.objects.filter(pk=partner.pk).update(base_url=server.url)
+    with protocol_driver.partner_server(partner) as server:
         yield server
 
 

@@ -2,6 +2,8 @@
 (partners authenticate at the edge with a pinned client certificate behind the mutual-TLS site of
 the proxy, INTERFACES.md §3)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -16,6 +18,7 @@ from integrations.models import BuyerIdentifier, OutboundMessage, Partner
 from integrations.security import PROXY_SECRET_HEADER
 from tests import scripted_partner
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.scripted_partner import ScriptedPartner
 
 BUYER_IDENTIFIER = "SPDEV1"
 PINNED = object()  # `post(cert=…)`: the certificate pinned on the partner
@@ -155,6 +158,14 @@ class ProtocolDriver:
         """The partner's answer with this HTTP status, as the protocol writes it (`reason`: why
         it refuses, for a 4xx)."""
         raise NotImplementedError
+
+    @contextmanager
+    def partner_server(self, partner: Partner, *, status: int = 201) -> Iterator[ScriptedPartner]:
+        """The partner, on loopback, answering every call with `reply(status)` until told
+        otherwise (`server.default`, `server.then(...)`); the partner's base URL points at it."""
+        with ScriptedPartner(self.reply(status)) as server:
+            Partner.objects.filter(pk=partner.pk).update(base_url=server.url)
+            yield server
 
     def subject_of(self, message: OutboundMessage) -> str:
         """The buyer fault reference the stored message names, read from its body."""
