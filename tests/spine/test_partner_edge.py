@@ -1,7 +1,7 @@
-"""Issue 10 #6: the shared partner edge (`integrations.edge.PartnerEndpoint`). A protocol's
-endpoint supplies only `receive` and its error renderer; the edge authenticates, limits, and
-answers an outage of what the app depends on — here a Redis cache or broker that does not answer,
-really tried on a closed port — in that protocol's own shape with 503 and Retry-After."""
+"""Issue 10 #6: the shared partner edge (`integrations.edge.PartnerEndpoint`) answers an outage
+of what the app depends on — here a Redis cache or broker that does not answer, really tried on a
+closed port — in the protocol's own shape with 503 and Retry-After. Its refusals (403, 404, 413)
+are the contract in tests/spine/contract/test_partner_edge.py, run for every protocol package."""
 
 import json
 
@@ -76,22 +76,6 @@ def test_a_new_protocols_endpoint_receives_through_the_shared_edge(post):
 
     assert response.status_code == 201
     assert response.json() == {"received": "TroubleTicketStatusChangeEvent"}
-
-
-def test_refusals_are_in_the_protocols_shape(post):
-    response = post(**{PROXY_SECRET_HEADER: "a-guess"})
-
-    assert response.status_code == 403
-    assert response.json()["code"] == "403"
-
-
-def test_an_unknown_partner_is_refused_in_the_protocols_shape(post, client):
-    response = client.post(
-        URL.replace(SLUG, "no-such-partner"), data="{}", content_type="application/json"
-    )
-
-    assert response.status_code == 404
-    assert response.json() == {"code": "404", "reason": "No such partner."}
 
 
 @pytest.mark.parametrize("what", ["cache", "broker"])

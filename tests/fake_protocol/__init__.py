@@ -1,0 +1,11 @@
+"""A small protocol package for the spine's contract tests: JSON over HTTP, one file per job
+(`wire` the messages, `adapter` the outbound side and the applying, `endpoint` the inbound side,
+`urls` its routes, `package` its registration). It is what a new protocol package looks like
+beside `integrations/cityfibre/`, small enough to read in one sitting; nothing in the product
+imports it.
+
+Protocol value "fake". Until the package registry lands, `interim` registers the adapter and
+mounts the URLs for the tests; afterwards listing "tests.fake_protocol" in
+`settings.INTEGRATION_PACKAGES` does both."""
+
+PROTOCOL = "fake"

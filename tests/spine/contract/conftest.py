@@ -1,0 +1,38 @@
+"""The contract every protocol package passes: each test here runs once per driver
+(tests/spine/drivers/), for the fake JSON package and for the supplier Ticketing API."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from integrations.certs import DemoPki, ensure_demo_pki
+from tests.spine.drivers import DRIVERS, ProtocolDriver
+
+
+@pytest.fixture
+def pki(tmp_path) -> DemoPki:
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def other_pki(tmp_path) -> DemoPki:
+    """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
+    return ensure_demo_pki(tmp_path / "other-pki")
+
+
+@pytest.fixture(params=DRIVERS, ids=lambda driver: driver.protocol)
+def protocol_driver(request, db, settings, pki) -> Iterator[ProtocolDriver]:
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    driver = request.param(pki=pki)
+    driver.enable(settings)
+    yield driver
+    driver.disable(settings)
+
+
+@pytest.fixture
+def tasks_run_when_published(monkeypatch) -> None:
+    """A task published (after commit) runs at once, in this process: what a worker would do
+    with it, without one."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

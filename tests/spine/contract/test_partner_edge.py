@@ -1,0 +1,189 @@
+"""The partner-security contract of the shared inbound edge (`integrations.edge`): whoever is
+not the partner's pinned certificate, from its networks, through the proxy's mutual-TLS site, is
+refused with 403; a body over the partner's limit with 413; an unknown partner with 404; every
+refusal in the protocol's own shape (its status repeated in the body), nothing stored, the fault
+as it was. The edge's outage answers are in tests/spine/test_partner_edge.py."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from faults.models import Fault, FaultEvent, FaultUpdate
+from integrations.models import InboundMessage, Partner
+from tests.factories import PartnerFactory, SlaPolicyFactory
+from tests.helpers import bring_to
+
+SUBMITTED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def partner(protocol_driver):
+    partner = protocol_driver.make_partner()
+    SlaPolicyFactory(partner=partner)
+    return partner
+
+
+@pytest.fixture
+def fault(protocol_driver, partner):
+    return bring_to(protocol_driver.make_fault(partner), "pending", start=SUBMITTED)
+
+
+@pytest.fixture
+def body(protocol_driver, fault) -> bytes:
+    return protocol_driver.notification(fault, message_id="N-1")
+
+
+@pytest.fixture
+def refused(protocol_driver, fault):
+    """`refused(response, status)`: refused in the protocol's shape with that status, nothing
+    stored, the fault as it was before the request."""
+    fresh = Fault.objects.get(pk=fault.pk)
+    before = (
+        fresh.status,
+        fresh.updated_at,
+        FaultEvent.objects.filter(fault=fault).count(),
+        FaultUpdate.objects.filter(fault=fault).count(),
+    )
+
+    def check(response, status: int) -> None:
+        assert response.status_code == status, response.content
+        answer = protocol_driver.read_answer(response)
+        assert answer.code == status
+        assert answer.error
+        assert InboundMessage.objects.count() == 0
+        after = Fault.objects.get(pk=fault.pk)
+        assert (
+            after.status,
+            after.updated_at,
+            FaultEvent.objects.filter(fault=fault).count(),
+            FaultUpdate.objects.filter(fault=fault).count(),
+        ) == before
+
+    return check
+
+
+def test_the_pinned_certificate_from_an_allowed_address_is_taken(
+    protocol_driver, client, partner, body
+):
+    response = protocol_driver.post(client, partner.slug, body)
+
+    assert response.status_code == 200
+    assert protocol_driver.read_answer(response).code == 200
+    assert InboundMessage.objects.count() == 1
+
+
+# --- who is calling ---------------------------------------------------------------------------
+def test_a_valid_certificate_that_is_not_pinned_is_refused(
+    protocol_driver, client, partner, body, other_pki, refused
+):
+    response = protocol_driver.post(client, partner.slug, body, cert=other_pki.supplier_client)
+
+    refused(response, 403)
+    assert "not pinned" in protocol_driver.read_answer(response).error
+
+
+def test_another_certificate_of_the_same_ca_is_refused(
+    protocol_driver, client, partner, body, pki, refused
+):
+    # Pinning is per certificate, not per issuer: our own client certificate is not theirs.
+    refused(protocol_driver.post(client, partner.slug, body, cert=pki.buyer_client), 403)
+
+
+@pytest.mark.parametrize("cert", [None, "garbage"], ids=["none", "garbage"])
+def test_no_readable_certificate_is_refused(protocol_driver, client, partner, body, refused, cert):
+    refused(protocol_driver.post(client, partner.slug, body, cert=cert), 403)
+
+
+@pytest.mark.parametrize(
+    "forwarded_for",
+    [
+        pytest.param("192.0.2.7", id="other-network"),
+        # A caller cannot smuggle an allowed address in front of the one the proxy appended.
+        pytest.param("127.0.0.1, 192.0.2.7", id="spoofed-prefix"),
+        pytest.param("not-an-address", id="garbage"),
+    ],
+)
+def test_a_source_address_outside_the_partners_networks_is_refused(
+    protocol_driver, client, partner, body, refused, forwarded_for
+):
+    response = protocol_driver.post(client, partner.slug, body, forwarded_for=forwarded_for)
+
+    refused(response, 403)
+
+
+def test_a_request_that_did_not_come_through_the_proxy_is_refused(
+    protocol_driver, client, partner, body, refused
+):
+    # Only the test client's idea of the peer address: no traffic goes to 10.x.
+    response = protocol_driver.post(client, partner.slug, body, remote_addr="10.20.30.40")
+
+    refused(response, 403)
+
+
+@pytest.mark.parametrize("secret", [None, "a-guess"], ids=["none", "wrong"])
+def test_the_proxy_without_the_mutual_tls_sites_secret_is_refused(
+    protocol_driver, client, partner, body, refused, secret
+):
+    refused(protocol_driver.post(client, partner.slug, body, proxy_secret=secret), 403)
+
+
+# --- how much -----------------------------------------------------------------------------------
+def test_a_body_over_the_partners_limit_is_refused_before_it_is_read(
+    protocol_driver, client, partner, body, refused
+):
+    Partner.objects.filter(pk=partner.pk).update(max_inbound_bytes=len(body) - 1)
+
+    response = protocol_driver.post(client, partner.slug, body)
+
+    refused(response, 413)
+    assert protocol_driver.read_answer(response).error == f"Body over {len(body) - 1} bytes."
+    Partner.objects.filter(pk=partner.pk).update(max_inbound_bytes=len(body))
+    assert protocol_driver.post(client, partner.slug, body).status_code == 200
+
+
+def test_a_body_over_the_default_limit_is_refused(protocol_driver, client, partner, body, refused):
+    refused(protocol_driver.post(client, partner.slug, body + b" " * (256 * 1024)), 413)
+
+
+@pytest.mark.parametrize("declared", ["-1", "abc", "²"])
+def test_a_content_length_that_is_no_number_is_refused(
+    protocol_driver, client, partner, body, refused, declared
+):
+    refused(protocol_driver.post(client, partner.slug, body, CONTENT_LENGTH=declared), 413)
+
+
+# --- which partner --------------------------------------------------------------------------------
+def test_an_unknown_partner_is_not_found_in_the_protocols_shape(
+    protocol_driver, client, body, refused
+):
+    response = protocol_driver.post(client, "no-such-partner", body)
+
+    refused(response, 404)
+    assert protocol_driver.read_answer(response).error == "No such partner."
+
+
+def test_an_inactive_partner_is_not_found(protocol_driver, client, partner, body, refused):
+    Partner.objects.filter(pk=partner.pk).update(is_active=False)
+
+    refused(protocol_driver.post(client, partner.slug, body), 404)
+
+
+def test_a_partner_of_another_protocol_is_not_found(protocol_driver, client, pki, body, refused):
+    PartnerFactory(
+        slug="tmf-partner",
+        protocol="tmf621",
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+    )
+
+    refused(protocol_driver.post(client, "tmf-partner", body), 404)
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_only_post_is_allowed(protocol_driver, client, partner, method):
+    url = protocol_driver.notify_url(partner.slug)
+
+    response = getattr(client, method)(url, REMOTE_ADDR="127.0.0.1")
+
+    assert response.status_code == 405
+    assert InboundMessage.objects.count() == 0
