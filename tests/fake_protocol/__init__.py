@@ -4,8 +4,7 @@
 beside `integrations/cityfibre/`, small enough to read in one sitting; nothing in the product
 imports it.
 
-Protocol value "fake". Until the package registry lands, `interim` registers the adapter and
-mounts the URLs for the tests; afterwards listing "tests.fake_protocol" in
-`settings.INTEGRATION_PACKAGES` does both."""
+Protocol value "fake". Enabled, like any package, by listing "tests.fake_protocol" in
+`settings.INTEGRATION_PACKAGES` (the contract tests' driver does, tests/spine/drivers/fake.py)."""
 
 PROTOCOL = "fake"

@@ -1,6 +1,6 @@
 """The fake protocol's adapter: every domain operation is one JSON document POSTed to
-`<base_url>/<messageType>`; a refused raise rejects its fault with the partner's reason; a
-notification moves the fault's status through the faults services."""
+`<base_url>/<messageType>` (an `OutboundRequest`); a refused raise rejects its fault with the
+partner's reason; a notification moves the fault's status through the faults services."""
 
 from datetime import datetime
 from typing import Any
@@ -9,8 +9,8 @@ from faults.choices import PartnerOperation
 from faults.models import Fault
 from faults.services import Actor, fault_apply_supplier_status
 from faults.services.merge import UpdateEntry
-from integrations.adapters import OutboundDraft, PartnerAdapter
-from integrations.http import CallResult, post_to_partner
+from integrations.adapters import PartnerAdapter
+from integrations.http import CallResult, OutboundRequest
 from integrations.models import InboundMessage, OutboundMessage
 from tests.fake_protocol import PROTOCOL, wire
 
@@ -36,7 +36,7 @@ class FakeAdapter(PartnerAdapter):
         payload: dict[str, Any],
         message_id: str,
         at: datetime,
-    ) -> OutboundDraft:
+    ) -> OutboundRequest:
         body = wire.outbound_body(
             message_id=message_id,
             operation=operation,
@@ -46,12 +46,13 @@ class FakeAdapter(PartnerAdapter):
             payload=payload,
             fault_fields=_fault_fields(fault) if operation == PartnerOperation.RAISE else None,
         )
-        return OutboundDraft(message_type=wire.message_type(operation), body=body)
-
-    def deliver(self, message: OutboundMessage) -> CallResult:
-        url = f"{message.partner.base_url.rstrip('/')}/{message.message_type}"
-        return post_to_partner(
-            message.partner, url, message.body.encode(), content_type=wire.CONTENT_TYPE
+        message_type = wire.message_type(operation)
+        return OutboundRequest(
+            message_type=message_type,
+            method="POST",
+            path=message_type,
+            body=body,
+            content_type=wire.CONTENT_TYPE,
         )
 
     def on_refused(self, message: OutboundMessage, result: CallResult) -> None:

@@ -1,13 +1,12 @@
-"""Receiving the fake protocol's notification: the shared edge has authenticated the caller and
-limited the body; this parses it, stores it in the inbox and answers in JSON. Nothing here
+"""Receiving the fake protocol's notification: the shared edge (`integrations.edge`)
+authenticates, checks the content type and the size, and stores; this supplies only the format:
+parse the JSON, identify its subject (always our reference), and answer in JSON. Nothing here
 applies the message."""
 
 from django.http import HttpRequest, HttpResponse
 
-from integrations.edge import PartnerEndpoint, partner_inbound
-from integrations.inbox import Received, UnknownFault, WrongBuyerIdentifier, inbox_store
+from integrations.edge import Identified, PartnerEndpoint, Subject, Unreadable, partner_inbound
 from integrations.partner_cache import PartnerEdge
-from integrations.security import Caller
 from tests.fake_protocol import PROTOCOL, wire
 
 
@@ -21,39 +20,41 @@ class FakeNotifyEndpoint(PartnerEndpoint):
     {"code", "messageId", "error"} with the HTTP status as its code."""
 
     protocol = PROTOCOL
+    content_types = frozenset({wire.CONTENT_TYPE})
+    unknown_buyer_error = "unknown buyer identifier"
+    wrong_buyer_error = "no fault with that reference under that buyer identifier"
+    unknown_fault_error = "no fault with that reference"
 
-    def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:
+    def parse(self, body: bytes) -> wire.Notification:
         try:
-            notification = wire.parse_notification(body)
+            return wire.parse_notification(body)
         except wire.Unreadable as exc:
-            return json_answer(code=400, error=str(exc))
-        message_id = notification.message_id
-        if notification.buyer_identifier not in edge.buyer_codes:
-            return json_answer(code=400, message_id=message_id, error="unknown buyer identifier")
-        received = Received(
-            partner=edge.partner,
+            raise Unreadable(str(exc)) from exc
+
+    def identify(self, notification: wire.Notification) -> Identified:
+        return Identified(
             message_type=wire.NOTIFY,
-            message_id=message_id,
-            body=body,
-            buyer_fault_reference=notification.buyer_fault_reference,
-            buyer_identifier=notification.buyer_identifier,
+            message_id=notification.message_id,
+            subject=Subject(
+                buyer_identifier=notification.buyer_identifier,
+                buyer_fault_reference=notification.buyer_fault_reference,
+            ),
             sent_at=notification.sent_at,
-            remote_addr=caller.address,
-            client_cert_fingerprint=caller.cert_fingerprint,
         )
-        try:
-            inbox_store(received)
-        except WrongBuyerIdentifier:
-            error = "no fault with that reference under that buyer identifier"
-            return json_answer(code=400, message_id=message_id, error=error)
-        except UnknownFault:
-            error = "no fault with that reference"
-            return json_answer(code=400, message_id=message_id, error=error)
-        return json_answer(code=200, message_id=message_id)
+
+    def answer(
+        self,
+        edge: PartnerEdge,
+        notification: wire.Notification | None,
+        *,
+        status: int,
+        error: str | None = None,
+    ) -> HttpResponse:
+        message_id = notification.message_id if notification is not None else ""
+        return json_answer(code=status, message_id=message_id, error=error or "")
 
     @classmethod
     def render_error(cls, request: HttpRequest, *, status: int, message: str) -> HttpResponse:
         inbound = partner_inbound(request, protocol=cls.protocol)
-        return json_answer(
-            code=status, message_id=wire.echo_message_id(inbound.body), error=message
-        )
+        message_id = wire.echo_message_id(inbound.body)
+        return json_answer(code=status, message_id=message_id, error=message)

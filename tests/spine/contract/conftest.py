@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from integrations.certs import DemoPki, ensure_demo_pki
+from devtools.pki import DemoPki, ensure_demo_pki
 from tests.spine.drivers import DRIVERS, ProtocolDriver
 
 

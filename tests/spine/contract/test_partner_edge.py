@@ -187,3 +187,13 @@ def test_only_post_is_allowed(protocol_driver, client, partner, method):
 
     assert response.status_code == 405
     assert InboundMessage.objects.count() == 0
+
+
+# --- in what ----------------------------------------------------------------------------------
+def test_a_content_type_the_protocol_does_not_take_is_refused(
+    protocol_driver, client, partner, body, refused
+):
+    response = protocol_driver.post(client, partner.slug, body, content_type="text/plain")
+
+    refused(response, 415)
+    assert "text/plain" in protocol_driver.read_answer(response).error

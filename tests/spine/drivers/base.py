@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 from django.conf import settings as django_settings
 from django.test import Client
 
+from devtools.pki import DemoPki, Identity
 from faults.models import Fault
-from integrations.certs import DemoPki, Identity
 from integrations.inbox import Received
 from integrations.models import BuyerIdentifier, OutboundMessage, Partner
 from integrations.security import PROXY_SECRET_HEADER

@@ -28,24 +28,13 @@ class FakeDriver(ProtocolDriver):
     unreadable_body = b'{"messageId": '
 
     def enable(self, settings: Any) -> None:
-        try:
-            from integrations import packages  # noqa: F401  (the registry, i11-registry)
-        except ImportError:
-            # Before the registry: the interim module registers the adapter on import and is
-            # the urlconf with /integrations/fake/. Delete this branch with
-            # tests/fake_protocol/interim.py at the merge.
-            import tests.fake_protocol.interim  # noqa: F401
-
-            settings.ROOT_URLCONF = "tests.fake_protocol.interim"
-            return
         self._listed = list(settings.INTEGRATION_PACKAGES)
         settings.INTEGRATION_PACKAGES = [*self._listed, "tests.fake_protocol"]
         _remount_urls()
 
     def disable(self, settings: Any) -> None:
-        if hasattr(self, "_listed"):
-            settings.INTEGRATION_PACKAGES = self._listed
-            _remount_urls()
+        settings.INTEGRATION_PACKAGES = self._listed
+        _remount_urls()
 
     def notify_url(self, slug: str) -> str:
         return f"/integrations/{PROTOCOL}/{slug}/notify/"
