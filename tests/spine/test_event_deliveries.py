@@ -8,6 +8,7 @@ alone, the way a hub package will be."""
 import json
 from collections.abc import Iterator
 
+import lxml.html
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -252,3 +253,18 @@ def test_the_demos_history_is_not_sent_to_subscribers(fault, hub):
 
     fault_comment_add(fault_id=fault.pk, actor=AGENT, text="Now")
     assert len(to(hub)) == 1
+
+
+# --- what an agent sees ------------------------------------------------------------------------
+def test_the_faults_timeline_shows_the_calls_to_its_supplier_not_the_hubs_messages(
+    fault, hub, agent_user, client
+):
+    three_changes(fault)
+    assert len(to(hub)) == 3
+
+    client.force_login(agent_user)
+    page = lxml.html.fromstring(client.get(f"/faults/{fault.buyer_fault_reference}/").content)
+    sent = [" ".join(li.text_content().split()) for li in page.xpath("//li[@data-kind='outbound']")]
+    assert len(sent) == 3
+    assert all("Us → Fake supplier" in entry for entry in sent), sent
+    assert not any(wire.EVENT in entry for entry in sent), sent
