@@ -8,7 +8,8 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         # The fault lifecycle's calls to suppliers go to the outbox, checked against the enabled
         # protocol packages; each package's adapter, gateway, URLs and polls are found through
-        # `integrations.packages` when needed, and its event subscribers are subscribed now.
+        # `integrations.packages` when needed, and the spine's one event subscriber, which hands
+        # each event to the enabled packages' subscribers, is subscribed now.
         from appointments.gateways import connect_gateway_lookup
         from faults.ports import PartnerCalls, connect_partner_calls
         from integrations import checks  # noqa: F401  (registers the system checks)

@@ -10,9 +10,9 @@ it: the spine finds its adapter here (`integrations.adapters.get_adapter`), `app
 gateway (`appointments.gateways.gateway_for`), `config/urls.py` mounts its URLs at
 `/integrations/<protocol>/`, beat runs its polls (`poll_schedule`, merged with the spine's fixed
 sweeps in `config/celery.py`), the partner form offers its protocol (`protocol_choices`), and its
-`event_subscribers` are subscribed to the fault domain's events when the integrations app is
-ready. An enabled package is also an installed Django app (settings), so its management commands
-(the simulator), migrations and admin are found like any app's.
+`event_subscribers` receive the fault domain's events while it is enabled (`deliver_event`). An
+enabled package is also an installed Django app (settings), so its management commands (the
+simulator), migrations and admin are found like any app's.
 
 Declarations hold dotted paths, not objects: reading them imports nothing of the package but its
 `package.py`, and a wrong path fails `manage.py check` (`integrations.checks`), not the first
@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management import get_commands
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from faults.events import FaultEvent
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +88,8 @@ class ProtocolPackage:
     appointment_gateway: str | None = None  # dotted path of the gateway class
     polls: tuple[Poll, ...] = ()
     simulator_command: str | None = None  # manage.py command that runs its simulator
-    event_subscribers: tuple[str, ...] = ()  # dotted callables, subscribed to faults.events
+    # Dotted callables, each called with every faults.events event while the package is enabled.
+    event_subscribers: tuple[str, ...] = ()
 
 
 def enabled_packages() -> tuple[ProtocolPackage, ...]:
@@ -142,22 +146,32 @@ def poll_schedule(overrides: dict[str, float] | None = None) -> dict[str, dict[s
     }
 
 
-def _subscribe_events(package: ProtocolPackage) -> None:
-    """Subscribe the package's event subscribers to the fault domain's events. `faults.events`
-    is imported here, lazily, so a package without subscribers needs nothing of it."""
-    if not package.event_subscribers:
-        return
-    from faults import events
+def deliver_event(event: FaultEvent) -> None:
+    """The spine's one subscriber to the fault domain's events: hands the event to the event
+    subscribers of every package enabled at that moment, in INTEGRATION_PACKAGES order and each
+    package's declared order. Looking the packages up per event, rather than subscribing each
+    package's callables once at start, is what makes the setting the only switch: a package
+    removed from it gets no further event, one added gets the next, without reconnecting
+    anything (tests change the setting while the process runs)."""
+    for package in enabled_packages():
+        for path in package.event_subscribers:
+            _event_subscriber(path)(event)
 
-    for path in package.event_subscribers:
-        events.subscribe(import_string(path))
+
+@cache
+def _event_subscriber(path: str) -> Any:
+    return import_string(path)
 
 
 def connect_enabled_packages() -> None:
-    """What the integrations app does when it is ready: check each package's declaration
-    loads, and subscribe its event subscribers. Adapters and gateways are looked up on use."""
-    for package in enabled_packages():
-        _subscribe_events(package)
+    """What the integrations app does when it is ready: check the enabled packages' declarations
+    load (a wrong INTEGRATION_PACKAGES entry stops the start), and subscribe `deliver_event` to
+    the fault domain's events (`faults.events`, imported here so that importing this module does
+    not). Adapters, gateways and event subscribers are looked up on use."""
+    from faults import events
+
+    enabled_packages()
+    events.subscribe(deliver_event)
 
 
 def declaration_errors() -> list[str]:

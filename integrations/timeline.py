@@ -47,9 +47,13 @@ def _inbound_entry(message: InboundMessage, supplier: str) -> TimelineEntry:
 
 
 def read_outbound(*, fault: Fault) -> TimelinePart:
-    """Our messages to the supplier; their ids name the supplier's answers on the timeline."""
+    """Our messages to the supplier; their ids name the supplier's answers on the timeline.
+    Messages about the fault to other partners (a package's event deliveries to its
+    subscribers) are not calls to the supplier and are not shown here."""
     outbound = list(
-        OutboundMessage.objects.filter(fault_id=fault.pk).defer("body", "payload", "response_body")
+        OutboundMessage.objects.filter(fault_id=fault.pk, partner_id=fault.supplier_id).defer(
+            "body", "payload", "response_body"
+        )
     )
 
     def entries(actors: TimelineActors) -> list[TimelineEntry]:

@@ -9,4 +9,5 @@ PACKAGE = ProtocolPackage(
     label="Fake JSON protocol (contract tests)",
     adapter="tests.fake_protocol.adapter.FakeAdapter",
     urls="tests.fake_protocol.urls",
+    event_subscribers=("tests.fake_protocol.subscriber.notify_subscribers",),
 )

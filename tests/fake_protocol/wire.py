@@ -6,7 +6,10 @@
 * the partner's answer to it: {"status": …, "reason": …} (both optional);
 * inbound, `POST /integrations/fake/<slug>/notify/`: {"messageId", "buyerIdentifier",
   "buyerFaultReference", "sentAt", "status", "maintainerFaultReference", "update"};
-* our answer to that, errors included: {"code": <the HTTP status>, "messageId", "error"}.
+* our answer to that, errors included: {"code": <the HTTP status>, "messageId", "error"};
+* a domain event, to a partner that subscribes to them, `POST <base_url>/events`: {"messageId",
+  "messageType": "fault.event", "eventType" (the event's class, e.g. "StatusChanged"), "sentAt",
+  "buyerFaultReference", "event": {the event's own fields, e.g. "from_status", "to_status"}}.
 
 Nothing here touches the database."""
 
@@ -20,6 +23,8 @@ from django.utils.dateparse import parse_datetime
 
 CONTENT_TYPE = "application/json"
 NOTIFY = "fault.notify"
+EVENT = "fault.event"
+EVENTS_PATH = "events"
 REQUIRED = ("messageId", "buyerIdentifier", "buyerFaultReference", "status")
 
 
@@ -61,6 +66,25 @@ def outbound_body(
         "operation": operation,
         "payload": payload,
         **({"fault": fault_fields} if fault_fields else {}),
+    }
+    return json.dumps(document, cls=DjangoJSONEncoder, sort_keys=True)
+
+
+def event_body(
+    *,
+    message_id: str,
+    event_type: str,
+    sent_at: datetime,
+    buyer_fault_reference: str,
+    fields: dict[str, Any],
+) -> str:
+    document = {
+        "messageId": message_id,
+        "messageType": EVENT,
+        "eventType": event_type,
+        "sentAt": sent_at,
+        "buyerFaultReference": buyer_fault_reference,
+        "event": fields,
     }
     return json.dumps(document, cls=DjangoJSONEncoder, sort_keys=True)
 

@@ -19,7 +19,10 @@ from django_celery_beat.models import PeriodicTask
 from appointments.gateways import GatewayError, gateway_for
 from config.celery import app as celery_app
 from faults.choices import PartnerOperation
+from faults.events import CommentAdded
+from faults.models import FaultComment
 from faults.ports import partner_call_refusal
+from faults.services import Actor, fault_comment_add
 from integrations.adapters import UnsupportedOperation, get_adapter
 from integrations.beat import PackagePollScheduler, beat_schedule
 from integrations.cityfibre.adapter import CityFibreAdapter
@@ -28,12 +31,14 @@ from integrations.models import Partner
 from integrations.packages import (
     PackageError,
     Poll,
+    connect_enabled_packages,
+    deliver_event,
     enabled_packages,
     package_for,
     poll_schedule,
     protocol_choices,
 )
-from tests.factories import PartnerFactory
+from tests.factories import FaultFactory, PartnerFactory
 from tests.spine import throwaway_packages
 from tests.spine.throwaway_packages import enable, write_package
 
@@ -258,6 +263,97 @@ def test_beat_stores_a_packages_polls_and_drops_them_once_it_is_disabled(setting
 
     assert not PeriodicTask.objects.filter(name=name).exists()
     assert set(PeriodicTask.objects.values_list("name", flat=True)) == sweeps
+
+
+# --- event subscribers follow the setting ------------------------------------------------------
+SUBSCRIBER_PACKAGE_PY = """
+from integrations.packages import ProtocolPackage
+
+PACKAGE = ProtocolPackage(
+    protocol="{pkg}"[-12:],
+    label="Listens to fault events",
+    adapter="integrations.adapters.PartnerAdapter",
+    event_subscribers=("{pkg}.listener.first", "{pkg}.listener.second"),
+)
+"""
+LISTENER = """
+from tests.spine.throwaway_packages import EVENTS_SEEN
+
+
+def first(event):
+    EVENTS_SEEN.append(("{pkg}.first", event))
+
+
+def second(event):
+    EVENTS_SEEN.append(("{pkg}.second", event))
+"""
+
+
+@pytest.fixture
+def events_seen():
+    throwaway_packages.EVENTS_SEEN.clear()
+    yield throwaway_packages.EVENTS_SEEN
+    throwaway_packages.EVENTS_SEEN.clear()
+
+
+def test_the_spine_subscribes_one_dispatcher_to_the_fault_events_once():
+    from faults import events
+
+    connect_enabled_packages()  # again, as a second ready() would
+
+    assert events._subscribers.count(deliver_event) == 1
+
+
+def test_enabled_packages_event_subscribers_get_each_event_in_the_settings_order(
+    settings, tmp_path, monkeypatch, events_seen, db
+):
+    one, two = (
+        write_package(
+            tmp_path, monkeypatch, package_py=SUBSCRIBER_PACKAGE_PY, modules={"listener": LISTENER}
+        )
+        for _ in range(2)
+    )
+    enable(settings, two)
+    enable(settings, one)
+    fault = FaultFactory()
+
+    fault_comment_add(fault_id=fault.pk, actor=Actor.system("test"), text="Line is dead")
+
+    (comment,) = {event for _, event in events_seen}
+    assert isinstance(comment, CommentAdded) and comment.fault_id == fault.pk
+    assert [name for name, _ in events_seen] == [
+        f"{two}.first",
+        f"{two}.second",
+        f"{one}.first",
+        f"{one}.second",
+    ]
+
+
+def test_a_package_taken_out_of_the_setting_gets_no_further_event_and_back_in_gets_the_next(
+    settings, tmp_path, monkeypatch, events_seen, db
+):
+    listed = list(settings.INTEGRATION_PACKAGES)
+    listener = write_package(
+        tmp_path, monkeypatch, package_py=SUBSCRIBER_PACKAGE_PY, modules={"listener": LISTENER}
+    )
+    fault = FaultFactory()
+
+    def comment(text: str) -> None:
+        fault_comment_add(fault_id=fault.pk, actor=Actor.system("test"), text=text)
+
+    enable(settings, listener)
+    comment("while enabled")
+    settings.INTEGRATION_PACKAGES = listed
+    comment("while disabled")
+    enable(settings, listener)
+    comment("enabled again")
+
+    texts = [
+        FaultComment.objects.get(pk=event.comment_id).text
+        for name, event in events_seen
+        if name.endswith(".first")
+    ]
+    assert texts == ["while enabled", "enabled again"]
 
 
 # --- declarations are checked at start-up ---------------------------------------------------------

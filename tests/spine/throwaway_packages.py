@@ -9,6 +9,10 @@ from pathlib import Path
 
 from django.urls import clear_url_caches
 
+# What throwaway packages' event subscribers saw, across packages, in the order they saw it (a
+# subscriber module appends `("{pkg}", event)`; the test clears it).
+EVENTS_SEEN: list[tuple[str, object]] = []
+
 
 def write_package(
     tmp_path: Path, monkeypatch, *, package_py: str, modules: dict[str, str] | None = None
