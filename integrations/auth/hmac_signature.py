@@ -82,10 +82,10 @@ class HmacSignature(AuthStrategy):
         raw = request.META.get(TIMESTAMP_HEADER, "").strip()
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
             raise unauthorised(f"{TIMESTAMP_HEADER_NAME} (Unix seconds) is required.")
-        signed_at = datetime.fromtimestamp(int(raw), tz=UTC)
-        if abs(timezone.now() - signed_at) > _window():
+        # Compared as numbers first: a timestamp far from now may be no date at all (year 33658).
+        if abs(timezone.now().timestamp() - int(raw)) > _window().total_seconds():
             raise unauthorised("The signature's timestamp is stale (outside the replay window).")
-        return signed_at
+        return datetime.fromtimestamp(int(raw), tz=UTC)
 
     def _presented(self, request: HttpRequest) -> str:
         presented = request.META.get(SIGNATURE_HEADER, "").strip().lower()

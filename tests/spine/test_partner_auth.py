@@ -270,6 +270,19 @@ def test_a_timestamp_outside_the_replay_window_is_refused(client, hmac_partner, 
     assert not SeenSignature.objects.exists()
 
 
+@pytest.mark.parametrize("timestamp", ["999999999999", "0"], ids=["past year 9999", "epoch"])
+def test_a_timestamp_that_is_no_date_we_could_sign_at_is_refused_not_an_error(
+    client, hmac_partner, timestamp
+):
+    body = event()
+    headers = {"X-Signature-Timestamp": timestamp, "X-Signature": "ab" * 32}
+
+    response = post(client, body, **headers)
+
+    assert_refused(response, 401)
+    assert "stale" in response.json()["reason"]
+
+
 def test_a_timestamp_within_the_window_is_accepted(client, hmac_partner):
     body = event()
 
