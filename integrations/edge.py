@@ -113,6 +113,9 @@ def receive_message(
         identified = endpoint.identify(message)
     except Unreadable as exc:
         return endpoint.answer(edge, None, status=400, error=exc.reason)
+    unstorable = _unstorable(identified)
+    if unstorable:
+        return endpoint.answer(edge, message, status=400, error=unstorable)
     subject = identified.subject
     if subject.buyer_identifier not in edge.buyer_codes:
         return endpoint.answer(edge, message, status=400, error=endpoint.unknown_buyer_error)
@@ -136,6 +139,23 @@ def receive_message(
     except UnknownFault:
         return endpoint.answer(edge, message, status=400, error=endpoint.unknown_fault_error)
     return endpoint.answer(edge, message, status=200)
+
+
+def _unstorable(identified: Identified) -> str:
+    """Why the message's identity cannot be stored or looked up, or "". A NUL character is
+    valid JSON (`\\u0000`) but no PostgreSQL text: refused here rather than a 500 there."""
+    subject = identified.subject
+    names = {
+        "message id": identified.message_id,
+        "message type": identified.message_type,
+        "buyer identifier": subject.buyer_identifier,
+        "buyer fault reference": subject.buyer_fault_reference,
+        "partner fault reference": subject.partner_fault_reference,
+    }
+    for name, value in names.items():
+        if isinstance(value, str) and "\x00" in value:
+            return f"The {name} contains a NUL character."
+    return ""
 
 
 @dataclass

@@ -268,3 +268,22 @@ def test_an_unreadable_body_is_refused_in_the_protocols_shape(client, partner):
     assert response.status_code == 400
     assert response.json()["reason"].startswith("Not JSON")
     assert not InboundMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "named"),
+    [
+        ("id", "message id"),
+        ("eventType", "message type"),
+        ("partnerRef", "partner fault reference"),
+    ],
+)
+def test_a_nul_character_in_what_identifies_a_message_is_refused_not_an_error(
+    client, partner, field, named
+):
+    """Valid JSON, but no PostgreSQL text: refused in the protocol's shape on every database."""
+    response = post(client, {**ticket_event("EV-NUL"), field: "EV\x00NUL"})
+
+    assert response.status_code == 400
+    assert response.json()["reason"] == f"The {named} contains a NUL character."
+    assert not InboundMessage.objects.exists()
