@@ -245,6 +245,9 @@ class PartnerEndpoint(APIView):
             try:
                 strategy.verify_body(partner, django_request, body)
             except AccessRefused as exc:
+                # Not the partner's body after all: its renderer must not read it, nor echo
+                # what it says (a message id) to whoever sent it.
+                inbound.body = None
                 return self._refused(django_request, exc)
             return self.receive(inbound.edge, body, caller)
 
