@@ -8,20 +8,25 @@ import base64
 import hmac
 import io
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from devtools.pki import ensure_demo_pki
-from integrations.auth.hmac_signature import signed_headers
+from integrations.auth import strategy_for
+from integrations.auth.hmac_signature import REMEMBERED_BEYOND, signed_headers
 from integrations.auth.secrets import decrypt_secret, encrypt_secret, hash_secret
 from integrations.choices import InboundAuth
 from integrations.models import InboundMessage, Partner, SeenSignature
-from integrations.security import PROXY_SECRET_HEADER_NAME
+from integrations.security import PROXY_SECRET_HEADER_NAME, AccessRefused
 from tests.factories import BuyerIdentifierFactory, PartnerFactory
 from tests.spine.ticket_events import EVENTS_URL
 
@@ -299,6 +304,68 @@ def test_a_replayed_signature_is_refused_and_stored_once(client, hmac_partner):
     assert replayed.status_code == 401
     assert "replay" in replayed.json()["reason"]
     assert InboundMessage.objects.get().duplicates_received == 0
+
+
+def test_a_signature_is_remembered_past_the_last_moment_it_could_be_accepted(client, hmac_partner):
+    at = timezone.now().replace(microsecond=0) - timedelta(seconds=299)
+    body = event()
+
+    assert_stored(post(client, body, **signed(body, at=at)))
+
+    assert SeenSignature.objects.get().expires_at == at + timedelta(seconds=300) + REMEMBERED_BEYOND
+
+
+class Outage(Exception):
+    pass
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_commits", [True, False], ids=["first commits", "first fails"])
+def test_two_workers_given_the_same_signature_accept_it_once(hmac_partner, first_commits):
+    """Two web workers, the same signed request: the second checks while the first is still
+    storing its message. It waits for the first's transaction; once that commits it is a
+    replay, and if that failed (an outage) the signature was never seen and it is taken."""
+    strategy = strategy_for(hmac_partner)
+    body = event()
+    request = RequestFactory().post(
+        URL, data=body, content_type="application/json", headers=signed(body)
+    )
+    recorded, outcomes = threading.Event(), {}
+
+    def verify(worker: str, *, then=lambda: None) -> None:
+        try:
+            with transaction.atomic():
+                strategy.verify_body(hmac_partner, request, body)
+                then()
+            outcomes[worker] = "accepted"
+        except AccessRefused as exc:
+            outcomes[worker] = str(exc)
+        except Outage:
+            outcomes[worker] = "failed"
+        finally:
+            recorded.set()
+            connection.close()
+
+    def still_storing() -> None:
+        recorded.set()
+        time.sleep(0.5)  # the second worker checks now
+        if not first_commits:
+            raise Outage
+
+    first = threading.Thread(target=verify, args=("first",), kwargs={"then": still_storing})
+    second = threading.Thread(target=lambda: recorded.wait(10) and verify("second"))
+    for worker in (first, second):
+        worker.start()
+    for worker in (first, second):
+        worker.join(20)
+
+    if first_commits:
+        assert outcomes["first"] == "accepted"
+        assert "replay" in outcomes["second"]
+    else:
+        assert outcomes == {"first": "failed", "second": "accepted"}
+    assert SeenSignature.objects.filter(partner=hmac_partner).count() == 1
 
 
 def test_a_retry_signed_afresh_is_a_duplicate_not_a_replay(client, hmac_partner):
