@@ -28,6 +28,7 @@ from integrations.choices import InboundAuth
 from integrations.models import InboundMessage, Partner, SeenSignature
 from integrations.security import PROXY_SECRET_HEADER_NAME, AccessRefused
 from tests.factories import BuyerIdentifierFactory, PartnerFactory
+from tests.helpers import admin_form_data
 from tests.spine.ticket_events import EVENTS_URL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.edge_urls")]
@@ -481,30 +482,12 @@ def test_the_secret_is_compared_by_hmac_compare_digest(client, secret_partner, m
 
 
 # --- the admin: set a new secret, never read it back ------------------------------------------
-def _form_data(response) -> dict[str, object]:
-    """What the browser would post back unchanged from the admin's change page."""
-    form = response.context["adminform"].form
-    data = {
-        name: "" if value is None else value
-        for name, value in ((name, form[name].value()) for name in form.fields)
-    }
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-        for row in inline.formset.forms:
-            for name in row.fields:
-                value = row[name].value()
-                if value not in (None, False):
-                    data[f"{row.prefix}-{name}"] = value
-    return data
-
-
 def change_url(partner: Partner) -> str:
     return reverse("admin:integrations_partner_change", args=[partner.pk])
 
 
 def set_in_admin(admin_client, partner: Partner, **changes: str):
-    data = _form_data(admin_client.get(change_url(partner)))
+    data = admin_form_data(admin_client.get(change_url(partner)))
     data.update(changes)
     return admin_client.post(change_url(partner), data)
 
@@ -564,7 +547,7 @@ def test_a_secret_set_in_the_admin_works_and_is_never_shown_again(
 
 def test_a_partner_with_a_secret_can_be_added(admin_client, client):
     add = reverse("admin:integrations_partner_add")
-    data = _form_data(admin_client.get(add))
+    data = admin_form_data(admin_client.get(add))
     data.update(
         name="Ticket partner",
         slug=SLUG,
