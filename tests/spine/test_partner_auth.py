@@ -167,10 +167,21 @@ def test_basic_credentials_are_accepted_without_a_client_certificate(client, bas
         basic("someone-else", SECRET),
         basic("ticket-partner", ""),
         "Basic not-base64!",
+        "Basic \u00e9t\u00e9",  # a header is latin-1: no base64 at all
+        "Basic " + base64.b64encode(b"ticket-partner:\xff").decode(),  # not UTF-8
         f"Bearer {SECRET}",
         "",
     ],
-    ids=["wrong password", "wrong user", "no password", "unreadable", "other scheme", "none"],
+    ids=[
+        "wrong password",
+        "wrong user",
+        "no password",
+        "unreadable",
+        "not ascii",
+        "not utf-8",
+        "other scheme",
+        "none",
+    ],
 )
 def test_wrong_or_missing_basic_credentials_are_refused(client, basic_partner, authorization):
     response = post(client, event(), Authorization=authorization)
