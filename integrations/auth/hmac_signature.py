@@ -99,7 +99,13 @@ class HmacSignature(AuthStrategy):
 
     def _record(self, partner: Partner, presented: str, *, expires_at: datetime) -> None:
         """Remember the signature until it would be stale anyway; refuse it if already seen."""
-        SeenSignature.objects.filter(expires_at__lte=timezone.now()).delete()
+        # The expired rows go with whoever comes next, but not those another request is deleting
+        # in its own open transaction: waiting for it would line every signed request up behind
+        # the one before (and two deleting in different orders could deadlock).
+        expired = SeenSignature.objects.filter(expires_at__lte=timezone.now())
+        SeenSignature.objects.filter(
+            pk__in=expired.select_for_update(skip_locked=True).values("pk")
+        ).delete()
         try:
             with transaction.atomic():
                 SeenSignature.objects.create(

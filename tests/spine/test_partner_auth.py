@@ -380,6 +380,58 @@ def test_two_workers_given_the_same_signature_accept_it_once(hmac_partner, first
     assert SeenSignature.objects.filter(partner=hmac_partner).count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_cleaning_up_expired_signatures_holds_up_no_other(hmac_partner):
+    """The first signed request after some signatures expired deletes them in its transaction;
+    a second request meanwhile skips those rows instead of waiting for that transaction."""
+    SeenSignature.objects.create(
+        partner=hmac_partner, signature="0" * 64, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    strategy = strategy_for(hmac_partner)
+    cleaning, done, took = threading.Event(), threading.Event(), {}
+
+    def request(event_id: str):
+        body = event(event_id)
+        made = RequestFactory().post(
+            URL, data=body, content_type="application/json", headers=signed(body)
+        )
+        return made, body
+
+    def first() -> None:
+        made, body = request("EV-1")
+        try:
+            with transaction.atomic():
+                strategy.verify_body(hmac_partner, made, body)
+                cleaning.set()
+                done.wait(5)  # still storing its message while the second comes
+        finally:
+            cleaning.set()
+            connection.close()
+
+    def second() -> None:
+        cleaning.wait(5)
+        made, body = request("EV-2")
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                strategy.verify_body(hmac_partner, made, body)
+            took["seconds"] = time.monotonic() - started
+        finally:
+            done.set()
+            connection.close()
+
+    workers = [threading.Thread(target=first), threading.Thread(target=second)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(20)
+
+    assert took["seconds"] < 2  # it did not wait for the first's transaction (5 s)
+    assert not SeenSignature.objects.filter(signature="0" * 64).exists()
+    assert SeenSignature.objects.count() == 2
+
+
 def test_a_retry_signed_afresh_is_a_duplicate_not_a_replay(client, hmac_partner):
     body = event()
     assert_stored(post(client, body, **signed(body, at=timezone.now() - timedelta(seconds=5))))
