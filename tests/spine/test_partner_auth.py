@@ -1,8 +1,9 @@
 """Issue 11: each partner's authentication strategy at the inbound edge (`integrations.auth`),
 through a test-only endpoint that stores in the inbox like a real one
 (tests/spine/ticket_events.py): accepted, refused (wrong secret, stale timestamp, replayed
-signature, unpinned certificate), compared by `hmac.compare_digest`, and set in the admin
-without ever being shown again."""
+signature; an unpinned certificate is the partner-security contract's,
+tests/spine/contract/test_partner_edge.py), compared by `hmac.compare_digest`, and set in the
+admin without ever being shown again."""
 
 import base64
 import hmac
@@ -121,25 +122,8 @@ def test_a_pinned_certificate_through_the_mutual_tls_site_is_accepted(client, se
     assert InboundMessage.objects.get().client_cert_fingerprint == pki.supplier_client.fingerprint
 
 
-def test_an_unpinned_certificate_is_refused(client, settings, pki):
-    make_partner(
-        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
-    )
-
-    response = with_certificate(client, settings, pki.buyer_client)
-
-    assert_refused(response, 403)
-    assert "not pinned" in response.json()["reason"]
-
-
-def test_a_pinned_certificate_without_the_mutual_tls_sites_secret_is_refused(client, pki):
-    make_partner(
-        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
-    )
-
-    response = post(client, event(), **{"X-SSL-Client-Cert": pki.supplier_client.proxy_header})
-
-    assert_refused(response, 403)
+# Refused (an unpinned certificate, no mutual-TLS site, a garbage header, the wrong network): the
+# partner-security contract, run for every protocol package, tests/spine/contract/.
 
 
 # --- HTTP Basic -------------------------------------------------------------------------------
