@@ -5,47 +5,25 @@ refusal in the protocol's own shape (its status repeated in the body), nothing s
 as it was. The edge's outage answers are in tests/spine/test_partner_edge.py."""
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
 
-from faults.models import Fault, FaultEvent, FaultUpdate
 from integrations.models import InboundMessage, Partner
 from integrations.security import _report_missing_secret
-from tests.factories import PartnerFactory, SlaPolicyFactory
-from tests.helpers import bring_to
-
-SUBMITTED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+from tests.factories import PartnerFactory
+from tests.spine.contract import fault_state
 
 
 @pytest.fixture
-def partner(protocol_driver):
-    partner = protocol_driver.make_partner()
-    SlaPolicyFactory(partner=partner)
-    return partner
+def body(protocol_driver, pending) -> bytes:
+    return protocol_driver.notification(pending, message_id="N-1")
 
 
 @pytest.fixture
-def fault(protocol_driver, partner):
-    return bring_to(protocol_driver.make_fault(partner), "pending", start=SUBMITTED)
-
-
-@pytest.fixture
-def body(protocol_driver, fault) -> bytes:
-    return protocol_driver.notification(fault, message_id="N-1")
-
-
-@pytest.fixture
-def refused(protocol_driver, fault):
+def refused(protocol_driver, pending):
     """`refused(response, status)`: refused in the protocol's shape with that status, nothing
     stored, the fault as it was before the request."""
-    fresh = Fault.objects.get(pk=fault.pk)
-    before = (
-        fresh.status,
-        fresh.updated_at,
-        FaultEvent.objects.filter(fault=fault).count(),
-        FaultUpdate.objects.filter(fault=fault).count(),
-    )
+    before = fault_state(pending)
 
     def check(response, status: int) -> None:
         assert response.status_code == status, response.content
@@ -53,13 +31,7 @@ def refused(protocol_driver, fault):
         assert answer.code == status
         assert answer.error
         assert InboundMessage.objects.count() == 0
-        after = Fault.objects.get(pk=fault.pk)
-        assert (
-            after.status,
-            after.updated_at,
-            FaultEvent.objects.filter(fault=fault).count(),
-            FaultUpdate.objects.filter(fault=fault).count(),
-        ) == before
+        assert fault_state(pending) == before
 
     return check
 
