@@ -11,9 +11,11 @@ protocol's own shape:
    through to the parser: some HTTP clients send raw bytes without one;
 4. the size limit, from the declared length before reading and from what is read (else 413);
 5. for a strategy whose proof covers the body (HMAC), the signature over it and the replay
-   window, in one transaction with storing the message;
-6. the protocol's message: parsed, its subject identified, the buyer identifier checked against
-   the partner's active ones, stored in the inbox (`integrations.inbox`), answered.
+   window, in one transaction with storing the message; a body refused here is forgotten, so
+   the error answer echoes nothing of it;
+6. the protocol's message: parsed, its subject identified (an identity no database text can
+   hold, a NUL character, is refused with 400), the buyer identifier checked against the
+   partner's active ones, stored in the inbox (`integrations.inbox`), answered.
 
 A protocol's endpoint subclasses `PartnerEndpoint` and supplies only its format:
 
