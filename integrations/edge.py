@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import AllowAny
@@ -257,6 +258,8 @@ class PartnerEndpoint(APIView):
         response = self.render_error(request, status=refusal.status, message=str(refusal))
         if refusal.challenge:
             response["WWW-Authenticate"] = refusal.challenge
+        if refusal.status == 503:  # ours to fix (an unreadable key): the partner sends it again
+            response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER_SECONDS)
         return response
 
     def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:

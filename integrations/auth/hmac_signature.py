@@ -27,6 +27,7 @@ from integrations.auth.base import AuthStrategy, register, unauthorised
 from integrations.auth.secrets import SecretUnreadable, decrypt_secret, secrets_match
 from integrations.choices import InboundAuth
 from integrations.models import Partner, SeenSignature
+from integrations.security import AccessRefused
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER_NAME = "X-Signature"
@@ -71,9 +72,12 @@ class HmacSignature(AuthStrategy):
         try:
             key = decrypt_secret(partner.inbound_signing_key)
         except SecretUnreadable as exc:
-            # Ours to fix, not the partner's: said where an operator looks.
-            logger.error("%s's signing key cannot be decrypted: %s", partner, exc)
-            raise unauthorised(f"{partner}'s signing key is unusable: set it again.") from exc
+            # Ours to fix, not the partner's: said where an operator looks. The partner is told
+            # to retry (503), not that its credentials are wrong (a 401 may stop its sending).
+            logger.error("%s's signing key cannot be decrypted: %s Set it again.", partner, exc)
+            raise AccessRefused(
+                "Signatures cannot be verified just now: retry later.", status=503
+            ) from exc
         timestamp = request.META[TIMESTAMP_HEADER].strip()
         if not secrets_match(signature(key, timestamp, body), presented):
             raise unauthorised("The signature does not match the body.")

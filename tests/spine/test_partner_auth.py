@@ -9,6 +9,7 @@ import base64
 import hmac
 import io
 import json
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -475,14 +476,23 @@ def test_a_rotation_that_cannot_read_a_key_changes_nothing(settings):
     assert Partner.objects.get(pk=partner.pk).inbound_signing_key == partner.inbound_signing_key
 
 
-def test_an_unreadable_signing_key_is_refused_not_an_error(client, settings, hmac_partner):
+def test_an_unreadable_signing_key_is_ours_to_fix_so_the_partner_retries(
+    client, settings, hmac_partner, caplog
+):
+    """Not the partner's wrong credentials (a 401 may stop its sending, as one stops ours): a
+    503 with Retry-After, which tells it nothing of our keys; the operator reads why in the log."""
     settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]
+    settings.OUTAGE_RETRY_AFTER_SECONDS = 42
     body = event()
 
-    response = post(client, body, **signed(body))
+    with caplog.at_level(logging.ERROR, logger="integrations.auth.hmac_signature"):
+        response = post(client, body, **signed(body))
 
-    assert_refused(response, 401)
-    assert "signing key is unusable" in response.json()["reason"]
+    assert_refused(response, 503)
+    assert response["Retry-After"] == "42"
+    assert response.json()["reason"] == "Signatures cannot be verified just now: retry later."
+    assert not SeenSignature.objects.exists()
+    assert any("signing key cannot be decrypted" in r.getMessage() for r in caplog.records)
 
 
 # --- every secret is compared in constant time ------------------------------------------------
