@@ -53,8 +53,9 @@ INSTALLED_APPS = [
 # Each is also an installed app, so its management commands and any migrations are found.
 INTEGRATION_PACKAGES = env.list("INTEGRATION_PACKAGES", default=["integrations.cityfibre"])
 INSTALLED_APPS += [path for path in INTEGRATION_PACKAGES if path not in INSTALLED_APPS]
-# Beat interval of a package's poll, by task name, in seconds ("task=120,other=600"); never below
-# the partner's limit that the package declares (a lower value is raised to it).
+# Beat interval of a package's poll, by task name, in seconds ("task=120;other=600": django-environ
+# separates a dict's entries with ";", and a "," would cut the value short); never below the
+# partner's limit that the package declares (a lower value is raised to it).
 INTEGRATION_POLL_SECONDS = env.dict("INTEGRATION_POLL_SECONDS", cast={"value": float}, default={})
 
 MIDDLEWARE = [

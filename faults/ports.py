@@ -19,13 +19,7 @@ from typing import Any, Protocol
 from faults.choices import EventKind, PartnerOperation
 from faults.errors import FaultValidationError
 from faults.models import Fault
-
-
-class Supplier(Protocol):
-    """A fault's supplier as this port sees it: a row it hands on to the check (the integration
-    layer's partner; `faults` does not import that layer, not even for types)."""
-
-    pk: Any
+from faults.suppliers import Supplier
 
 
 class PartnerCallHandler(Protocol):

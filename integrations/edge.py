@@ -11,9 +11,11 @@ protocol's own shape:
    through to the parser: some HTTP clients send raw bytes without one;
 4. the size limit, from the declared length before reading and from what is read (else 413);
 5. for a strategy whose proof covers the body (HMAC), the signature over it and the replay
-   window, in one transaction with storing the message;
-6. the protocol's message: parsed, its subject identified, the buyer identifier checked against
-   the partner's active ones, stored in the inbox (`integrations.inbox`), answered.
+   window, in one transaction with storing the message; a body refused here is forgotten, so
+   the error answer echoes nothing of it;
+6. the protocol's message: parsed, its subject identified (an identity no database text can
+   hold, a NUL character, is refused with 400), the buyer identifier checked against the
+   partner's active ones, stored in the inbox (`integrations.inbox`), answered.
 
 A protocol's endpoint subclasses `PartnerEndpoint` and supplies only its format:
 
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import AllowAny
@@ -113,6 +116,9 @@ def receive_message(
         identified = endpoint.identify(message)
     except Unreadable as exc:
         return endpoint.answer(edge, None, status=400, error=exc.reason)
+    unstorable = _unstorable(identified)
+    if unstorable:
+        return endpoint.answer(edge, message, status=400, error=unstorable)
     subject = identified.subject
     if subject.buyer_identifier not in edge.buyer_codes:
         return endpoint.answer(edge, message, status=400, error=endpoint.unknown_buyer_error)
@@ -136,6 +142,23 @@ def receive_message(
     except UnknownFault:
         return endpoint.answer(edge, message, status=400, error=endpoint.unknown_fault_error)
     return endpoint.answer(edge, message, status=200)
+
+
+def _unstorable(identified: Identified) -> str:
+    """Why the message's identity cannot be stored or looked up, or "". A NUL character is
+    valid JSON (`\\u0000`) but no PostgreSQL text: refused here rather than a 500 there."""
+    subject = identified.subject
+    names = {
+        "message id": identified.message_id,
+        "message type": identified.message_type,
+        "buyer identifier": subject.buyer_identifier,
+        "buyer fault reference": subject.buyer_fault_reference,
+        "partner fault reference": subject.partner_fault_reference,
+    }
+    for name, value in names.items():
+        if isinstance(value, str) and "\x00" in value:
+            return f"The {name} contains a NUL character."
+    return ""
 
 
 @dataclass
@@ -225,6 +248,9 @@ class PartnerEndpoint(APIView):
             try:
                 strategy.verify_body(partner, django_request, body)
             except AccessRefused as exc:
+                # Not the partner's body after all: its renderer must not read it, nor echo
+                # what it says (a message id) to whoever sent it.
+                inbound.body = None
                 return self._refused(django_request, exc)
             return self.receive(inbound.edge, body, caller)
 
@@ -232,6 +258,8 @@ class PartnerEndpoint(APIView):
         response = self.render_error(request, status=refusal.status, message=str(refusal))
         if refusal.challenge:
             response["WWW-Authenticate"] = refusal.challenge
+        if refusal.status == 503:  # ours to fix (an unreadable key): the partner sends it again
+            response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER_SECONDS)
         return response
 
     def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:

@@ -115,7 +115,8 @@ class PartnerSession(requests.Session):
         soon as it passes the cap."""
         cap = self.max_response_bytes
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
+        # isdigit() alone lets through digits int() cannot read ("²"): ASCII digits only.
+        if declared.isascii() and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLarge(
                 f"the answer is larger than the {cap} bytes accepted (it declares {declared})",
                 response=response,

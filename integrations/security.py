@@ -45,7 +45,8 @@ PROXY_SECRET_HEADER = "HTTP_X_PARTNER_PROXY_SECRET"
 class AccessRefused(Exception):
     """The caller is not who the partner's pins or credentials say it must be: answered with
     `status` (403, or 401 for missing or wrong credentials, with `challenge` as the
-    WWW-Authenticate header when there is one)."""
+    WWW-Authenticate header when there is one; 503, with Retry-After, when what we need to check
+    them is broken on our side)."""
 
     def __init__(self, message: str, *, status: int = 403, challenge: str = "") -> None:
         super().__init__(message)
@@ -74,8 +75,7 @@ def _report_missing_secret() -> None:
     """Once per process: logged on every request, anyone could flood the log by posting to a
     partner path. `manage.py check --deploy` reports it as well (integrations.W001)."""
     logger.error(
-        "PARTNER_PROXY_SECRET is not set: every partner request is refused (said once per "
-        "process)."
+        "PARTNER_PROXY_SECRET is not set: every partner request is refused (said once per process)."
     )
 
 

@@ -56,3 +56,22 @@ def client_for(user=None) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def admin_form_data(response) -> dict[str, object]:
+    """What the browser would post back unchanged from an admin change (or add) page: the form's
+    values, each inline's management form and the values of its rows."""
+    form = response.context["adminform"].form
+    data = {
+        name: "" if value is None else value
+        for name, value in ((name, form[name].value()) for name in form.fields)
+    }
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+        for row in inline.formset.forms:
+            for name in row.fields:
+                value = row[name].value()
+                if value not in (None, False):
+                    data[f"{row.prefix}-{name}"] = value
+    return data

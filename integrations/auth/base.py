@@ -7,7 +7,9 @@ The edge (`integrations.edge.PartnerEndpoint`) asks the partner's strategy twice
 * `verify_body(partner, request, body)` once the body is read, within the size limit, for a
   strategy whose proof covers the body (the HMAC signature); the others accept it as it is.
   With `records_requests`, the edge runs it and the storing of the message in one transaction,
-  so a request refused later, or met by an outage, leaves no trace of having been seen.
+  so a request met by an outage while it is stored leaves no trace of having been seen. One the
+  protocol refuses once it is verified (an unknown fault: 400) has used its signature, like any
+  answered request: the partner signs every attempt afresh.
 
 Both raise `AccessRefused`; its status (401 for missing or wrong credentials, 403 for a caller
 who may not call at all) is answered in the protocol's own shape."""

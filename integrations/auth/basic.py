@@ -23,8 +23,9 @@ class HttpBasic(AuthStrategy):
         if scheme.lower() != "basic" or not encoded.strip():
             raise unauthorised("HTTP Basic credentials are required.", challenge=CHALLENGE)
         try:
+            # A non-ASCII header is a ValueError, not a binascii.Error.
             decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):
             raise unauthorised(
                 "The Basic credentials cannot be read.", challenge=CHALLENGE
             ) from None

@@ -27,6 +27,7 @@ from integrations.auth.base import AuthStrategy, register, unauthorised
 from integrations.auth.secrets import SecretUnreadable, decrypt_secret, secrets_match
 from integrations.choices import InboundAuth
 from integrations.models import Partner, SeenSignature
+from integrations.security import AccessRefused
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER_NAME = "X-Signature"
@@ -34,6 +35,7 @@ TIMESTAMP_HEADER_NAME = "X-Signature-Timestamp"
 SIGNATURE_HEADER = "HTTP_X_SIGNATURE"
 TIMESTAMP_HEADER = "HTTP_X_SIGNATURE_TIMESTAMP"
 _HEX = frozenset("0123456789abcdef")
+REMEMBERED_BEYOND = timedelta(minutes=1)
 
 
 def signature(key: bytes, timestamp: str, body: bytes) -> str:
@@ -70,22 +72,27 @@ class HmacSignature(AuthStrategy):
         try:
             key = decrypt_secret(partner.inbound_signing_key)
         except SecretUnreadable as exc:
-            # Ours to fix, not the partner's: said where an operator looks.
-            logger.error("%s's signing key cannot be decrypted: %s", partner, exc)
-            raise unauthorised(f"{partner}'s signing key is unusable: set it again.") from exc
+            # Ours to fix, not the partner's: said where an operator looks. The partner is told
+            # to retry (503), not that its credentials are wrong (a 401 may stop its sending).
+            logger.error("%s's signing key cannot be decrypted: %s Set it again.", partner, exc)
+            raise AccessRefused(
+                "Signatures cannot be verified just now: retry later.", status=503
+            ) from exc
         timestamp = request.META[TIMESTAMP_HEADER].strip()
         if not secrets_match(signature(key, timestamp, body), presented):
             raise unauthorised("The signature does not match the body.")
-        self._record(partner, presented, expires_at=signed_at + _window())
+        # Kept a while past the last moment it could be accepted: a worker that read the clock
+        # just inside the window must still find it, whoever deletes the expired rows meanwhile.
+        self._record(partner, presented, expires_at=signed_at + _window() + REMEMBERED_BEYOND)
 
     def _signed_at(self, request: HttpRequest) -> datetime:
         raw = request.META.get(TIMESTAMP_HEADER, "").strip()
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
             raise unauthorised(f"{TIMESTAMP_HEADER_NAME} (Unix seconds) is required.")
-        signed_at = datetime.fromtimestamp(int(raw), tz=UTC)
-        if abs(timezone.now() - signed_at) > _window():
+        # Compared as numbers first: a timestamp far from now may be no date at all (year 33658).
+        if abs(timezone.now().timestamp() - int(raw)) > _window().total_seconds():
             raise unauthorised("The signature's timestamp is stale (outside the replay window).")
-        return signed_at
+        return datetime.fromtimestamp(int(raw), tz=UTC)
 
     def _presented(self, request: HttpRequest) -> str:
         presented = request.META.get(SIGNATURE_HEADER, "").strip().lower()
@@ -96,7 +103,13 @@ class HmacSignature(AuthStrategy):
 
     def _record(self, partner: Partner, presented: str, *, expires_at: datetime) -> None:
         """Remember the signature until it would be stale anyway; refuse it if already seen."""
-        SeenSignature.objects.filter(expires_at__lte=timezone.now()).delete()
+        # The expired rows go with whoever comes next, but not those another request is deleting
+        # in its own open transaction: waiting for it would line every signed request up behind
+        # the one before (and two deleting in different orders could deadlock).
+        expired = SeenSignature.objects.filter(expires_at__lte=timezone.now())
+        SeenSignature.objects.filter(
+            pk__in=expired.select_for_update(skip_locked=True).values("pk")
+        ).delete()
         try:
             with transaction.atomic():
                 SeenSignature.objects.create(

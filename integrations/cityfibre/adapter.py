@@ -11,7 +11,7 @@ from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
 from faults.services.audit import fault_event_record
-from integrations.adapters import OutboundRequest, PartnerAdapter, UnsupportedOperation
+from integrations.adapters import PartnerAdapter, UnsupportedOperation
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.mapping import (
     notification_to_appointment_events,
@@ -24,7 +24,7 @@ from integrations.cityfibre.parsers import (
     parse_notification,
 )
 from integrations.cityfibre.reasons import reason_text
-from integrations.http import CallResult
+from integrations.http import CallResult, OutboundRequest
 from integrations.models import InboundMessage, OutboundMessage
 from integrations.xml import XmlRejected, parse_xml
 

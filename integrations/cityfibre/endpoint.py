@@ -18,7 +18,7 @@ from integrations.security import Caller
 from integrations.xml import XmlRejected, parse_xml
 
 NOTIFY = "notifyFaultReportUpdate"
-XML = "text/xml; charset=utf-8"
+XML = soap.CONTENT_TYPE  # our answers are SOAP 1.1 envelopes, like our requests
 
 
 @dataclass(frozen=True)

@@ -7,25 +7,22 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 from lxml import etree
 
-from devtools.pki import DemoPki, Identity, ensure_demo_pki
+from devtools.pki import DemoPki, ensure_demo_pki
 from integrations.choices import Environment
 from integrations.cityfibre import soap
 from integrations.cityfibre.messages import GenericResponse
 from integrations.cityfibre.parsers import parse_generic_response
-from integrations.security import PROXY_SECRET_HEADER
 from integrations.xml import parse_xml
 from tests.factories import BuyerIdentifierFactory, PartnerFactory
+from tests.spine.drivers.cityfibre import CityFibreDriver
 
 SAMPLES = Path(__file__).parent / "samples"
 SLUG = "cityfibre-test"
 NOTIFY_URL = f"/integrations/cityfibre/{SLUG}/notify/"
 BUYER_IDENTIFIER = "SPDEV1"
-_PINNED = object()
-_CONFIGURED = object()
 
 
 def sample(number: int) -> bytes:
@@ -89,40 +86,14 @@ def spdev1(cityfibre_partner):
 @pytest.fixture
 def post_notification(pki):
     """`post_notification(client, body, *, cert=…, forwarded_for=…, remote_addr=…,
-    proxy_secret=…, content_type=…, slug=…, **extra)`: POST to the webhook as the proxy would.
+    proxy_secret=…, content_type=…, slug=…, **extra)`: POST to the webhook as the proxy would,
+    with the contract driver's `post` (tests/spine/drivers/base.py says what each one sends).
+    `cert` defaults to the pinned supplier client certificate, `proxy_secret` to the configured
+    PARTNER_PROXY_SECRET."""
+    driver = CityFibreDriver(pki=pki)
 
-    `cert` defaults to the pinned supplier client certificate; pass an `Identity`, a raw header
-    string, or None for no certificate header. `forwarded_for=None` sends no X-Forwarded-For.
-    `proxy_secret` defaults to the configured PARTNER_PROXY_SECRET; None sends none.
-    """
-
-    def post(
-        client: Client,
-        body: bytes,
-        *,
-        cert: object = _PINNED,
-        forwarded_for: str | None = "127.0.0.1",
-        remote_addr: str = "127.0.0.1",
-        proxy_secret: object = _CONFIGURED,
-        content_type: str = "text/xml",
-        slug: str = SLUG,
-        **extra: str,
-    ):
-        headers: dict[str, str] = {"REMOTE_ADDR": remote_addr}
-        if cert is _PINNED:
-            cert = pki.supplier_client
-        if isinstance(cert, Identity):
-            headers["HTTP_X_SSL_CLIENT_CERT"] = cert.proxy_header
-        elif isinstance(cert, str):
-            headers["HTTP_X_SSL_CLIENT_CERT"] = cert
-        if forwarded_for is not None:
-            headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
-        if proxy_secret is _CONFIGURED:
-            proxy_secret = django_settings.PARTNER_PROXY_SECRET
-        if proxy_secret is not None:
-            headers[PROXY_SECRET_HEADER] = proxy_secret
-        headers.update(extra)
-        return client.post(notify_url(slug), data=body, content_type=content_type, **headers)
+    def post(client: Client, body: bytes, *, slug: str = SLUG, **options: object):
+        return driver.post(client, slug, body, **options)
 
     return post
 

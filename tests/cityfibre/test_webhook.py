@@ -3,11 +3,12 @@ what it stores, and what it refuses (issue 4, "Hostile input at the webhook").
 
 Every refusal is a well-formed `receivedNotifyFaultReportUpdate` with the HTTP status as its
 responseCode (except 405, which DRF answers before the endpoint runs), stores nothing and leaves
-the fault as it was.
+the fault as it was. Who may call, how much and which partner (403, 413, 404, 405) are the
+partner-security contract every protocol package passes, this one included:
+tests/spine/contract/test_partner_edge.py.
 """
 
 import json
-import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +20,8 @@ from faults.models import Fault, FaultComment, FaultEvent, FaultUpdate
 from integrations.choices import InboundStatus
 from integrations.inbox import inbox_apply
 from integrations.models import InboundMessage
-from integrations.security import _report_missing_secret
-from tests.cityfibre.conftest import in_soap, notify_url, read_answer, sample
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.cityfibre.conftest import in_soap, read_answer, sample
+from tests.factories import BuyerIdentifierFactory, FaultFactory
 from tests.helpers import bring_to
 
 pytestmark = pytest.mark.django_db
@@ -430,32 +430,7 @@ def test_a_reference_outside_the_rule_is_refused_like_an_unknown_one(
     }
 
 
-# --- refused: the size -----------------------------------------------------------------------
-def test_a_body_over_the_default_limit_is_refused(client, post_notification, fault):
-    before = fault_snapshot(fault)
-    # Sample 12 followed by white space: well-formed, just too big.
-    body = sample(ACCEPTED) + b" " * (256 * 1024)
-
-    response = post_notification(client, body)
-
-    assert_refused(response, 413, fault=fault, before=before)
-
-
-def test_the_limit_is_the_partners_own(client, post_notification, fault, cityfibre_partner):
-    body = sample(ACCEPTED)
-    cityfibre_partner.max_inbound_bytes = len(body) - 1
-    cityfibre_partner.save()
-    before = fault_snapshot(fault)
-
-    refused = post_notification(client, body)
-
-    assert_refused(refused, 413, fault=fault, before=before)
-    assert read_answer(refused).error_message == f"Body over {len(body) - 1} bytes."
-    cityfibre_partner.max_inbound_bytes = len(body)
-    cityfibre_partner.save()
-    assert post_notification(client, body).status_code == 200
-
-
+# --- refused: the size (the partner-security contract, run for every package, has the rest) ----
 def test_a_lying_content_length_only_gets_its_declared_bytes_read(client, post_notification, fault):
     # Claims 200 bytes, sends more than the limit: only 200 are ever read, and those are not a
     # whole document.
@@ -476,196 +451,7 @@ def test_an_absent_content_length_reads_no_body(client, post_notification, fault
     assert "empty body" in read_answer(response).error_message
 
 
-@pytest.mark.parametrize("declared", ["-1", "abc", "1e3", "²"])
-def test_a_content_length_that_is_no_number_is_refused(client, post_notification, fault, declared):
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), CONTENT_LENGTH=declared)
-
-    assert_refused(response, 413, fault=fault, before=before)
-
-
-# --- refused: who is calling -----------------------------------------------------------------
-def test_no_client_certificate_is_refused(client, post_notification, fault):
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), cert=None)
-
-    assert_refused(response, 403, fault=fault, before=before)
-    assert read_answer(response).error_message == "No client certificate was presented."
-
-
-def test_a_valid_certificate_that_is_not_pinned_is_refused(
-    client, post_notification, fault, other_pki
-):
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), cert=other_pki.supplier_client)
-
-    assert_refused(response, 403, fault=fault, before=before)
-    assert "not pinned" in read_answer(response).error_message
-
-
-def test_our_own_client_certificate_is_not_the_suppliers(client, post_notification, fault, pki):
-    # Same CA, another identity: pinning is per certificate, not per issuer.
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), cert=pki.buyer_client)
-
-    assert_refused(response, 403, fault=fault, before=before)
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        pytest.param("garbage", id="garbage"),
-        pytest.param(
-            "-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----", id="pem"
-        ),
-        pytest.param("%FF%FE%00", id="bytes"),
-        pytest.param("\u00e9t\u00e9", id="latin1"),
-    ],
-)
-def test_a_garbage_certificate_header_is_refused(client, post_notification, fault, header):
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), cert=header)
-
-    assert_refused(response, 403, fault=fault, before=before)
-    assert read_answer(response).error_message == "The client certificate could not be read."
-
-
-def test_a_request_that_did_not_come_through_the_proxy_is_refused(client, post_notification, fault):
-    # Only the test client's idea of the peer address: no traffic goes to 10.x.
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), remote_addr="10.20.30.40")
-
-    assert_refused(response, 403, fault=fault, before=before)
-    assert "must come through the TLS proxy" in read_answer(response).error_message
-
-
-@pytest.mark.parametrize(
-    "secret",
-    [
-        pytest.param(None, id="none"),  # another site of the proxy, or a local process
-        pytest.param("", id="empty"),
-        pytest.param("a-guess", id="wrong"),
-    ],
-)
-def test_a_proxy_address_without_the_mutual_tls_sites_secret_is_refused(
-    client, post_notification, fault, secret
-):
-    # Issue 10 #5: the proxy's address alone proves nothing; the certificate is the supplier's.
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), proxy_secret=secret)
-
-    assert_refused(response, 403, fault=fault, before=before)
-    assert "mutual-TLS site" in read_answer(response).error_message
-
-
-def test_without_a_configured_secret_every_partner_request_is_refused(
-    client, post_notification, fault, settings
-):
-    # Outside DEBUG the setting has no default: fail closed, even for a header that is empty too.
-    settings.PARTNER_PROXY_SECRET = ""
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), proxy_secret="")
-
-    assert_refused(response, 403, fault=fault, before=before)
-
-
-def test_a_missing_secret_is_logged_once_not_on_every_request(
-    client, post_notification, fault, settings, caplog
-):
-    """Anyone can post to a partner path: one log line each would let them flood the log."""
-    settings.PARTNER_PROXY_SECRET = ""
-    _report_missing_secret.cache_clear()  # a fresh process
-
-    with caplog.at_level(logging.WARNING, logger="integrations.security"):
-        answers = [post_notification(client, sample(ACCEPTED)) for _ in range(3)]
-
-    assert [answer.status_code for answer in answers] == [403, 403, 403]
-    said = [r for r in caplog.records if "PARTNER_PROXY_SECRET is not set" in r.getMessage()]
-    assert len(said) == 1
-
-
-@pytest.mark.parametrize(
-    "forwarded_for",
-    [
-        pytest.param("192.0.2.7", id="other-network"),
-        # A caller cannot smuggle an allowed address in front of the one the proxy appended.
-        pytest.param("127.0.0.1, 192.0.2.7", id="spoofed-prefix"),
-        pytest.param("not-an-address", id="garbage"),
-    ],
-)
-def test_a_disallowed_source_address_is_refused(client, post_notification, fault, forwarded_for):
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED), forwarded_for=forwarded_for)
-
-    assert_refused(response, 403, fault=fault, before=before)
-
-
-def test_the_address_the_proxy_appended_is_the_one_checked(client, post_notification, fault):
-    response = post_notification(client, sample(ACCEPTED), forwarded_for="192.0.2.7, 127.0.0.1")
-
-    assert response.status_code == 200
-    assert InboundMessage.objects.get().remote_addr == "127.0.0.1"
-
-
-# --- refused: where and how ------------------------------------------------------------------
-def test_an_unknown_partner_slug_is_not_found_in_the_protocols_shape(
-    client, post_notification, fault, django_assert_max_num_queries
-):
-    """Like every refusal of the edge, a receivedNotifyFaultReportUpdate, not DRF's JSON: the
-    supplier's client reads only that. Its renderer needs no database (one query: the lookup)."""
-    before = fault_snapshot(fault)
-
-    with django_assert_max_num_queries(1):
-        response = post_notification(client, sample(ACCEPTED), slug="no-such-partner")
-
-    assert_refused(response, 404, fault=fault, before=before)
-    assert read_answer(response).error_message == "No such partner."
-
-
-def test_an_inactive_partner_is_not_found(client, post_notification, fault, cityfibre_partner):
-    cityfibre_partner.is_active = False
-    cityfibre_partner.save()
-    before = fault_snapshot(fault)
-
-    response = post_notification(client, sample(ACCEPTED))
-
-    assert_refused(response, 404, fault=fault, before=before)
-
-
-def test_a_partner_of_another_protocol_is_not_found(client, post_notification, pki, db):
-    PartnerFactory(
-        slug="tmf-partner",
-        protocol="tmf621",
-        client_cert_fingerprints=pki.supplier_client.fingerprint,
-        allowed_networks="127.0.0.1/32",
-    )
-
-    response = post_notification(client, sample(ACCEPTED), slug="tmf-partner")
-
-    assert response.status_code == 404
-    assert read_answer(response).response_code == 404
-    assert InboundMessage.objects.count() == 0
-
-
-@pytest.mark.parametrize("method", ["get", "put", "delete"])
-def test_only_post_is_allowed(client, fault, method):
-    response = getattr(client, method)(
-        notify_url(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1"
-    )
-
-    assert response.status_code == 405
-    assert InboundMessage.objects.count() == 0
-
-
+# --- where and how: the schema published for the webhook -----------------------------------
 def test_the_published_schema_does_not_promise_the_apis_json_for_an_unknown_slug(agent_api):
     schema = agent_api.get("/api/schema/", {"format": "json"}).json()
     responses = schema["paths"]["/integrations/cityfibre/{partner_slug}/notify/"]["post"][

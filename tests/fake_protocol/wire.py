@@ -118,7 +118,10 @@ def parse_notification(body: bytes) -> Notification:
             raise Unreadable(f"missing {name}")
     sent_at = None
     if document.get("sentAt"):
-        sent_at = parse_datetime(str(document["sentAt"]))
+        try:
+            sent_at = parse_datetime(str(document["sentAt"]))
+        except ValueError:  # well formed but impossible, e.g. 30 February
+            sent_at = None
         if sent_at is None or sent_at.tzinfo is None:
             raise Unreadable("sentAt is not a date and time with a zone")
     return Notification(

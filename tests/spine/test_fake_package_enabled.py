@@ -1,23 +1,19 @@
-"""Enabling a protocol package needs nothing outside it but the setting (issue 11, INTERFACES.md
-§1): listed in INTEGRATION_PACKAGES, tests/fake_protocol/ gets its URL at /integrations/fake/, its
-adapter, and its protocol in the partner form; not listed, none of them.
-
-NEEDS THE REGISTRY BRANCH (i11-registry: `integrations.packages`, URLs mounted from
-`enabled_packages()` in config/urls.py, Partner.protocol choices from `protocol_choices`). On the
-contract branch alone these tests fail, on purpose, with an ImportError or a None PACKAGE; they
-are imported inside each test so that they fail one by one instead of stopping the collection.
-At the merge, also delete tests/fake_protocol/interim.py (and its use in
-tests/spine/drivers/fake.py), or the "not listed" test sees the interim registration."""
+"""Enabling a protocol package needs nothing outside it but the setting (issue 11): listed in
+INTEGRATION_PACKAGES, tests/fake_protocol/ gets its URL at /integrations/fake/, its adapter, and
+its protocol in the partner form; not listed, none of them."""
 
 import ast
-import importlib
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.urls import NoReverseMatch, clear_url_caches, reverse
+from django.urls import NoReverseMatch, reverse
 
+from integrations import packages
+from integrations.adapters import UnsupportedOperation, get_adapter
 from tests.fake_protocol.adapter import FakeAdapter
+from tests.fake_protocol.package import PACKAGE
+from tests.spine.throwaway_packages import remount_urls
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,20 +22,14 @@ PRODUCT_DIRS = ("config", "faults", "appointments", "integrations", "templates",
 LABEL = "Fake JSON protocol (contract tests)"
 
 
-def _remount_urls() -> None:
-    """config/urls.py mounts the enabled packages' URLs when it is imported."""
-    importlib.reload(importlib.import_module(django_settings.ROOT_URLCONF))
-    clear_url_caches()
-
-
 @pytest.fixture
 def fake_listed(settings):
     listed = list(settings.INTEGRATION_PACKAGES)
     settings.INTEGRATION_PACKAGES = [*listed, "tests.fake_protocol"]
-    _remount_urls()
+    remount_urls()
     yield
     settings.INTEGRATION_PACKAGES = listed
-    _remount_urls()
+    remount_urls()
 
 
 def _protocol_options(admin_client) -> str:
@@ -48,9 +38,6 @@ def _protocol_options(admin_client) -> str:
 
 
 def test_the_package_declares_only_paths_inside_itself():
-    from tests.fake_protocol.package import PACKAGE
-
-    assert PACKAGE is not None, "integrations.packages.ProtocolPackage is not importable"
     declared = [
         PACKAGE.adapter,
         PACKAGE.urls,
@@ -71,7 +58,6 @@ def test_no_file_outside_the_package_names_it_and_it_imports_no_other_test_code(
     ]
     assert not [p for p in product if "fake_protocol" in p.read_text(errors="replace")]
     for module in PACKAGE_DIR.glob("*.py"):
-        assert module.name != "interim.py", "delete the interim registration at the merge"
         for node in ast.walk(ast.parse(module.read_text())):
             names = (
                 [node.module or ""]
@@ -89,10 +75,6 @@ def test_no_file_outside_the_package_names_it_and_it_imports_no_other_test_code(
 def test_listed_in_the_setting_its_url_adapter_and_protocol_appear(
     fake_listed, admin_client, client
 ):
-    from integrations import packages  # the registry's module
-    from integrations.adapters import get_adapter
-    from tests.fake_protocol.package import PACKAGE
-
     assert packages.package_for("fake") == PACKAGE
     assert isinstance(get_adapter("fake"), FakeAdapter)
     url = reverse("fake:notify", kwargs={"partner_slug": "nobody"})
@@ -104,9 +86,6 @@ def test_listed_in_the_setting_its_url_adapter_and_protocol_appear(
 
 
 def test_not_listed_it_is_nowhere(admin_client, client):
-    from integrations import packages  # the registry's module
-    from integrations.adapters import UnsupportedOperation, get_adapter
-
     assert "tests.fake_protocol" not in django_settings.INTEGRATION_PACKAGES
     assert packages.package_for("fake") is None
     with pytest.raises(UnsupportedOperation):

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from devtools.pki import ensure_demo_pki
 from faults.models import Fault
 from integrations import partner_cache
-from integrations.auth.secrets import hash_secret
+from integrations.auth.hmac_signature import signed_headers
+from integrations.auth.secrets import encrypt_secret, hash_secret
 from integrations.choices import InboundAuth, InboundStatus
 from integrations.cityfibre import soap
 from integrations.cityfibre.parsers import parse_generic_response
@@ -267,4 +268,49 @@ def test_an_unreadable_body_is_refused_in_the_protocols_shape(client, partner):
 
     assert response.status_code == 400
     assert response.json()["reason"].startswith("Not JSON")
+    assert not InboundMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "named"),
+    [
+        ("id", "message id"),
+        ("eventType", "message type"),
+        ("partnerRef", "partner fault reference"),
+    ],
+)
+def test_a_nul_character_in_what_identifies_a_message_is_refused_not_an_error(
+    client, partner, field, named
+):
+    """Valid JSON, but no PostgreSQL text: refused in the protocol's shape on every database."""
+    response = post(client, {**ticket_event("EV-NUL"), field: "EV\x00NUL"})
+
+    assert response.status_code == 400
+    assert response.json()["reason"] == f"The {named} contains a NUL character."
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_body_whose_signature_fails_is_not_read_back_into_the_refusal(client, tmp_path):
+    """The body is read to verify its HMAC signature; refused, it is nobody's message: the
+    protocol's error answer echoes nothing from it (here, the supplier's messageId)."""
+    fault = pending_fault_of_pinned_supplier(ensure_demo_pki(tmp_path / "pki"), slug="signer")
+    Partner.objects.filter(pk=fault.supplier_id).update(
+        inbound_auth=InboundAuth.HMAC, inbound_signing_key=encrypt_secret(TOKEN)
+    )
+    body = notification(fault.buyer_fault_reference, message_id="CF-FORGED")
+    headers = signed_headers(b"not-the-partners-key-at-all-0123456789", body)
+
+    response = client.post(
+        "/integrations/cityfibre/signer/notify/",
+        data=body,
+        content_type="text/xml",
+        headers={**headers, "X-Forwarded-For": "127.0.0.1"},
+        REMOTE_ADDR="127.0.0.1",
+    )
+
+    assert response.status_code == 401
+    answer = parse_generic_response(soap.unwrap(parse_xml(response.content)))
+    assert answer.response_code == 401
+    assert "signature does not match" in answer.error_message
+    assert answer.message_id == ""
     assert not InboundMessage.objects.exists()

@@ -15,7 +15,7 @@ from integrations.inbox import MAX_APPLY_ATTEMPTS, inbox_apply
 from integrations.models import InboundMessage, OutboundMessage, Partner
 from integrations.outbox import outbox_deliver
 from tests.factories import FaultFactory
-from tests.helpers import bring_to
+from tests.helpers import admin_form_data, bring_to
 
 pytestmark = pytest.mark.django_db
 
@@ -73,24 +73,6 @@ def listed(response) -> list:
     return list(response.context["cl"].result_list)
 
 
-def _form_data(response) -> dict[str, object]:
-    """What the browser would post back unchanged from an admin change page."""
-    form = response.context["adminform"].form
-    data = {
-        name: "" if value is None else value
-        for name, value in ((name, form[name].value()) for name in form.fields)
-    }
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-        for row in inline.formset.forms:
-            for name in row.fields:
-                value = row[name].value()
-                if value not in (None, False):
-                    data[f"{row.prefix}-{name}"] = value
-    return data
-
-
 # --- pages ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("model", ["partner", "outboundmessage", "inboundmessage"])
 def test_changelists_answer(admin_client, dead_message, failed_inbound, model):
@@ -120,7 +102,7 @@ def test_partner_change_page_groups_security_delivery_and_inbound(admin_client, 
 
 def test_partner_security_fields_are_saved_and_checked(admin_client, partner, buyer_identifier):
     url = reverse("admin:integrations_partner_change", args=[partner.pk])
-    data = _form_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
     data.update(client_cert_fingerprints="not-a-fingerprint", allowed_networks="10.0.0.0/8")
 
     refused = admin_client.post(url, data)
@@ -137,7 +119,7 @@ def test_partner_security_fields_are_saved_and_checked(admin_client, partner, bu
 
 def test_a_base_url_typed_without_a_scheme_is_saved_as_https(admin_client, partner):
     url = reverse("admin:integrations_partner_change", args=[partner.pk])
-    data = _form_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
     data["base_url"] = "supplier.example.net/ticketing/"
 
     saved = admin_client.post(url, data)

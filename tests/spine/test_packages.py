@@ -39,6 +39,7 @@ from integrations.packages import (
     protocol_choices,
 )
 from tests.factories import FaultFactory, PartnerFactory
+from tests.helpers import admin_form_data
 from tests.spine import throwaway_packages
 from tests.spine.throwaway_packages import enable, write_package
 
@@ -188,16 +189,6 @@ def test_it_cannot_be_saved_active_but_can_be_kept_inactive(db):
     partner.full_clean()  # kept, e.g. while its package is being deployed
 
 
-def _admin_form_data(response) -> dict[str, object]:
-    """What the browser posts back unchanged from the partner's admin change page."""
-    form = response.context["adminform"].form
-    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-    return data
-
-
 def test_the_admin_says_why_it_cannot_be_active(admin_client, partner):
     Partner.objects.filter(pk=partner.pk).update(protocol="tmf621")
     url = reverse("admin:integrations_partner_change", args=[partner.pk])
@@ -205,7 +196,7 @@ def test_the_admin_says_why_it_cannot_be_active(admin_client, partner):
     assert ("tmf621", "tmf621 (no enabled package)") in page.context["adminform"].form.fields[
         "protocol"
     ].choices
-    data = _admin_form_data(page)
+    data = admin_form_data(page)
     assert data["is_active"] is True
 
     refused = admin_client.post(url, data)

@@ -1,28 +1,36 @@
 """Issue 11: each partner's authentication strategy at the inbound edge (`integrations.auth`),
 through a test-only endpoint that stores in the inbox like a real one
 (tests/spine/ticket_events.py): accepted, refused (wrong secret, stale timestamp, replayed
-signature, unpinned certificate), compared by `hmac.compare_digest`, and set in the admin
-without ever being shown again."""
+signature; an unpinned certificate is the partner-security contract's,
+tests/spine/contract/test_partner_edge.py), compared by `hmac.compare_digest`, and set in the
+admin without ever being shown again."""
 
 import base64
 import hmac
 import io
 import json
+import logging
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from devtools.pki import ensure_demo_pki
-from integrations.auth.hmac_signature import signed_headers
+from integrations.auth import strategy_for
+from integrations.auth.hmac_signature import REMEMBERED_BEYOND, signed_headers
 from integrations.auth.secrets import decrypt_secret, encrypt_secret, hash_secret
 from integrations.choices import InboundAuth
 from integrations.models import InboundMessage, Partner, SeenSignature
-from integrations.security import PROXY_SECRET_HEADER_NAME
+from integrations.security import PROXY_SECRET_HEADER_NAME, AccessRefused
 from tests.factories import BuyerIdentifierFactory, PartnerFactory
+from tests.helpers import admin_form_data
 from tests.spine.ticket_events import EVENTS_URL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.edge_urls")]
@@ -115,25 +123,8 @@ def test_a_pinned_certificate_through_the_mutual_tls_site_is_accepted(client, se
     assert InboundMessage.objects.get().client_cert_fingerprint == pki.supplier_client.fingerprint
 
 
-def test_an_unpinned_certificate_is_refused(client, settings, pki):
-    make_partner(
-        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
-    )
-
-    response = with_certificate(client, settings, pki.buyer_client)
-
-    assert_refused(response, 403)
-    assert "not pinned" in response.json()["reason"]
-
-
-def test_a_pinned_certificate_without_the_mutual_tls_sites_secret_is_refused(client, pki):
-    make_partner(
-        InboundAuth.CLIENT_CERTIFICATE, client_cert_fingerprints=pki.supplier_client.fingerprint
-    )
-
-    response = post(client, event(), **{"X-SSL-Client-Cert": pki.supplier_client.proxy_header})
-
-    assert_refused(response, 403)
+# Refused (an unpinned certificate, no mutual-TLS site, a garbage header, the wrong network): the
+# partner-security contract, run for every protocol package, tests/spine/contract/.
 
 
 # --- HTTP Basic -------------------------------------------------------------------------------
@@ -161,10 +152,21 @@ def test_basic_credentials_are_accepted_without_a_client_certificate(client, bas
         basic("someone-else", SECRET),
         basic("ticket-partner", ""),
         "Basic not-base64!",
+        "Basic \u00e9t\u00e9",  # a header is latin-1: no base64 at all
+        "Basic " + base64.b64encode(b"ticket-partner:\xff").decode(),  # not UTF-8
         f"Bearer {SECRET}",
         "",
     ],
-    ids=["wrong password", "wrong user", "no password", "unreadable", "other scheme", "none"],
+    ids=[
+        "wrong password",
+        "wrong user",
+        "no password",
+        "unreadable",
+        "not ascii",
+        "not utf-8",
+        "other scheme",
+        "none",
+    ],
 )
 def test_wrong_or_missing_basic_credentials_are_refused(client, basic_partner, authorization):
     response = post(client, event(), Authorization=authorization)
@@ -270,6 +272,19 @@ def test_a_timestamp_outside_the_replay_window_is_refused(client, hmac_partner, 
     assert not SeenSignature.objects.exists()
 
 
+@pytest.mark.parametrize("timestamp", ["999999999999", "0"], ids=["past year 9999", "epoch"])
+def test_a_timestamp_that_is_no_date_we_could_sign_at_is_refused_not_an_error(
+    client, hmac_partner, timestamp
+):
+    body = event()
+    headers = {"X-Signature-Timestamp": timestamp, "X-Signature": "ab" * 32}
+
+    response = post(client, body, **headers)
+
+    assert_refused(response, 401)
+    assert "stale" in response.json()["reason"]
+
+
 def test_a_timestamp_within_the_window_is_accepted(client, hmac_partner):
     body = event()
 
@@ -286,6 +301,120 @@ def test_a_replayed_signature_is_refused_and_stored_once(client, hmac_partner):
     assert replayed.status_code == 401
     assert "replay" in replayed.json()["reason"]
     assert InboundMessage.objects.get().duplicates_received == 0
+
+
+def test_a_signature_is_remembered_past_the_last_moment_it_could_be_accepted(client, hmac_partner):
+    at = timezone.now().replace(microsecond=0) - timedelta(seconds=299)
+    body = event()
+
+    assert_stored(post(client, body, **signed(body, at=at)))
+
+    assert SeenSignature.objects.get().expires_at == at + timedelta(seconds=300) + REMEMBERED_BEYOND
+
+
+class Outage(Exception):
+    pass
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_commits", [True, False], ids=["first commits", "first fails"])
+def test_two_workers_given_the_same_signature_accept_it_once(hmac_partner, first_commits):
+    """Two web workers, the same signed request: the second checks while the first is still
+    storing its message. It waits for the first's transaction; once that commits it is a
+    replay, and if that failed (an outage) the signature was never seen and it is taken."""
+    strategy = strategy_for(hmac_partner)
+    body = event()
+    request = RequestFactory().post(
+        URL, data=body, content_type="application/json", headers=signed(body)
+    )
+    recorded, outcomes = threading.Event(), {}
+
+    def verify(worker: str, *, then=lambda: None) -> None:
+        try:
+            with transaction.atomic():
+                strategy.verify_body(hmac_partner, request, body)
+                then()
+            outcomes[worker] = "accepted"
+        except AccessRefused as exc:
+            outcomes[worker] = str(exc)
+        except Outage:
+            outcomes[worker] = "failed"
+        finally:
+            recorded.set()
+            connection.close()
+
+    def still_storing() -> None:
+        recorded.set()
+        time.sleep(0.5)  # the second worker checks now
+        if not first_commits:
+            raise Outage
+
+    first = threading.Thread(target=verify, args=("first",), kwargs={"then": still_storing})
+    second = threading.Thread(target=lambda: recorded.wait(10) and verify("second"))
+    for worker in (first, second):
+        worker.start()
+    for worker in (first, second):
+        worker.join(20)
+
+    if first_commits:
+        assert outcomes["first"] == "accepted"
+        assert "replay" in outcomes["second"]
+    else:
+        assert outcomes == {"first": "failed", "second": "accepted"}
+    assert SeenSignature.objects.filter(partner=hmac_partner).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_cleaning_up_expired_signatures_holds_up_no_other(hmac_partner):
+    """The first signed request after some signatures expired deletes them in its transaction;
+    a second request meanwhile skips those rows instead of waiting for that transaction."""
+    SeenSignature.objects.create(
+        partner=hmac_partner, signature="0" * 64, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    strategy = strategy_for(hmac_partner)
+    cleaning, done, took = threading.Event(), threading.Event(), {}
+
+    def request(event_id: str):
+        body = event(event_id)
+        made = RequestFactory().post(
+            URL, data=body, content_type="application/json", headers=signed(body)
+        )
+        return made, body
+
+    def first() -> None:
+        made, body = request("EV-1")
+        try:
+            with transaction.atomic():
+                strategy.verify_body(hmac_partner, made, body)
+                cleaning.set()
+                done.wait(5)  # still storing its message while the second comes
+        finally:
+            cleaning.set()
+            connection.close()
+
+    def second() -> None:
+        cleaning.wait(5)
+        made, body = request("EV-2")
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                strategy.verify_body(hmac_partner, made, body)
+            took["seconds"] = time.monotonic() - started
+        finally:
+            done.set()
+            connection.close()
+
+    workers = [threading.Thread(target=first), threading.Thread(target=second)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(20)
+
+    assert took["seconds"] < 2  # it did not wait for the first's transaction (5 s)
+    assert not SeenSignature.objects.filter(signature="0" * 64).exists()
+    assert SeenSignature.objects.count() == 2
 
 
 def test_a_retry_signed_afresh_is_a_duplicate_not_a_replay(client, hmac_partner):
@@ -347,14 +476,23 @@ def test_a_rotation_that_cannot_read_a_key_changes_nothing(settings):
     assert Partner.objects.get(pk=partner.pk).inbound_signing_key == partner.inbound_signing_key
 
 
-def test_an_unreadable_signing_key_is_refused_not_an_error(client, settings, hmac_partner):
+def test_an_unreadable_signing_key_is_ours_to_fix_so_the_partner_retries(
+    client, settings, hmac_partner, caplog
+):
+    """Not the partner's wrong credentials (a 401 may stop its sending, as one stops ours): a
+    503 with Retry-After, which tells it nothing of our keys; the operator reads why in the log."""
     settings.PARTNER_SECRET_KEYS = [Fernet.generate_key().decode()]
+    settings.OUTAGE_RETRY_AFTER_SECONDS = 42
     body = event()
 
-    response = post(client, body, **signed(body))
+    with caplog.at_level(logging.ERROR, logger="integrations.auth.hmac_signature"):
+        response = post(client, body, **signed(body))
 
-    assert_refused(response, 401)
-    assert "signing key is unusable" in response.json()["reason"]
+    assert_refused(response, 503)
+    assert response["Retry-After"] == "42"
+    assert response.json()["reason"] == "Signatures cannot be verified just now: retry later."
+    assert not SeenSignature.objects.exists()
+    assert any("signing key cannot be decrypted" in r.getMessage() for r in caplog.records)
 
 
 # --- every secret is compared in constant time ------------------------------------------------
@@ -401,30 +539,12 @@ def test_the_secret_is_compared_by_hmac_compare_digest(client, secret_partner, m
 
 
 # --- the admin: set a new secret, never read it back ------------------------------------------
-def _form_data(response) -> dict[str, object]:
-    """What the browser would post back unchanged from the admin's change page."""
-    form = response.context["adminform"].form
-    data = {
-        name: "" if value is None else value
-        for name, value in ((name, form[name].value()) for name in form.fields)
-    }
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-        for row in inline.formset.forms:
-            for name in row.fields:
-                value = row[name].value()
-                if value not in (None, False):
-                    data[f"{row.prefix}-{name}"] = value
-    return data
-
-
 def change_url(partner: Partner) -> str:
     return reverse("admin:integrations_partner_change", args=[partner.pk])
 
 
 def set_in_admin(admin_client, partner: Partner, **changes: str):
-    data = _form_data(admin_client.get(change_url(partner)))
+    data = admin_form_data(admin_client.get(change_url(partner)))
     data.update(changes)
     return admin_client.post(change_url(partner), data)
 
@@ -484,7 +604,7 @@ def test_a_secret_set_in_the_admin_works_and_is_never_shown_again(
 
 def test_a_partner_with_a_secret_can_be_added(admin_client, client):
     add = reverse("admin:integrations_partner_add")
-    data = _form_data(admin_client.get(add))
+    data = admin_form_data(admin_client.get(add))
     data.update(
         name="Ticket partner",
         slug=SLUG,

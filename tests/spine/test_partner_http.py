@@ -267,3 +267,14 @@ def test_without_our_certificate_or_the_partners_ca_there_is_no_call(partner, pk
     assert (unknown_ca.outcome, unknown_ca.status_code) == (Outcome.RETRY, None)
     assert "CERTIFICATE_VERIFY_FAILED" in unknown_ca.error
     assert server.received == []
+
+
+def test_a_content_length_that_is_no_ascii_number_is_read_through_the_cap(partner):
+    """A partner's "Content-Length: ²" passes `str.isdigit` but is no number: the answer is read
+    and capped like one that declares nothing, not an exception out of `send`."""
+    reply = Reply(200, b"taken", headers={"Content-Length": "\u00b2"}, declare_length=False)
+    with ScriptedPartner(reply) as server:
+        partner.base_url = server.url
+        result = send(partner, OutboundRequest(message_type="ping", path="x"))
+
+    assert (result.outcome, result.status_code, result.body) == (Outcome.DELIVERED, 200, b"taken")

@@ -1,6 +1,7 @@
 """Tiny protocol packages written into a test's tmp_path, for the registration tests: a real
 package folder with a `package.py`, importable for the test's duration, enabled through the one
-setting like any other (the contract tests' fake package lives in tests/fake_protocol/)."""
+setting like any other (the contract tests' fake package lives in tests/fake_protocol/); and
+`remount_urls`, for every test that changes which packages are enabled."""
 
 import importlib
 import textwrap

@@ -6,6 +6,11 @@ from collections.abc import Iterator
 import pytest
 
 from devtools.pki import DemoPki, ensure_demo_pki
+from faults.models import Fault
+from integrations.models import Partner
+from tests.factories import SlaPolicyFactory
+from tests.helpers import bring_to
+from tests.spine.contract import SUBMITTED
 from tests.spine.drivers import DRIVERS, ProtocolDriver
 
 
@@ -27,6 +32,21 @@ def protocol_driver(request, db, settings, pki) -> Iterator[ProtocolDriver]:
     driver.enable(settings)
     yield driver
     driver.disable(settings)
+
+
+@pytest.fixture
+def partner(protocol_driver) -> Partner:
+    """An active partner of the driver's protocol, with SLA policies (a test file may override
+    it with its own settings)."""
+    partner = protocol_driver.make_partner()
+    SlaPolicyFactory(partner=partner)
+    return partner
+
+
+@pytest.fixture
+def pending(protocol_driver, partner) -> Fault:
+    """A fault of the partner, raised at SUBMITTED and waiting for its acceptance."""
+    return bring_to(protocol_driver.make_fault(partner), "pending", start=SUBMITTED)
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@ stored raw before anything is applied, stored once, applied at most once (a dupl
 and acknowledged again), refused with nothing stored when it names no fault of ours under that
 buyer identifier, given up on after the last failed attempt, and picked up again by the sweep."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
-from faults.models import Fault, FaultEvent, FaultUpdate
+from faults.models import Fault, FaultEvent
 from integrations.choices import InboundStatus
 from integrations.inbox import (
     MAX_APPLY_ATTEMPTS,
@@ -20,37 +20,13 @@ from integrations.inbox import (
     inbox_sweep,
 )
 from integrations.models import InboundMessage
-from tests.factories import BuyerIdentifierFactory, SlaPolicyFactory
+from tests.factories import BuyerIdentifierFactory
 from tests.helpers import bring_to
-
-SUBMITTED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def partner(protocol_driver):
-    partner = protocol_driver.make_partner()
-    SlaPolicyFactory(partner=partner)
-    return partner
-
-
-@pytest.fixture
-def pending(protocol_driver, partner):
-    return bring_to(protocol_driver.make_fault(partner), "pending", start=SUBMITTED)
+from tests.spine.contract import SUBMITTED, fault_state
 
 
 def at_minute(minute: int) -> datetime:
     return SUBMITTED + timedelta(hours=1, minutes=minute)
-
-
-def snapshot(fault: Fault) -> tuple:
-    fresh = Fault.objects.get(pk=fault.pk)
-    return (
-        fresh.status,
-        fresh.maintainer_fault_reference,
-        fresh.updated_at,
-        FaultEvent.objects.filter(fault=fault).count(),
-        FaultUpdate.objects.filter(fault=fault).count(),
-    )
 
 
 def assert_refused(driver, response, *, fault: Fault, before: tuple, message_id: str) -> None:
@@ -61,7 +37,7 @@ def assert_refused(driver, response, *, fault: Fault, before: tuple, message_id:
     assert (answer.code, answer.message_id) == (400, message_id)
     assert answer.error
     assert InboundMessage.objects.count() == 0
-    assert snapshot(fault) == before
+    assert fault_state(fault) == before
 
 
 # --- stored, then applied ---------------------------------------------------------------------
@@ -133,7 +109,7 @@ def test_a_duplicate_is_counted_acknowledged_again_and_never_applied_twice(
     body = protocol_driver.notification(pending, message_id="N-1", sent_at=at_minute(5))
     protocol_driver.post(client, partner.slug, body)
     inbox_apply(inbound_id=InboundMessage.objects.get().pk)
-    after_first = snapshot(pending)
+    after_first = fault_state(pending)
 
     again = [protocol_driver.post(client, partner.slug, body) for _ in range(2)]
 
@@ -143,7 +119,7 @@ def test_a_duplicate_is_counted_acknowledged_again_and_never_applied_twice(
     stored = InboundMessage.objects.get()
     assert (stored.duplicates_received, stored.status) == (2, InboundStatus.APPLIED)
     assert inbox_apply(inbound_id=stored.pk) is None
-    assert snapshot(pending) == after_first
+    assert fault_state(pending) == after_first
     assert pending.updates.count() == 1
 
 
@@ -183,7 +159,7 @@ def test_a_reused_message_id_with_another_body_is_another_message(
 def test_an_unknown_fault_reference_is_refused_and_nothing_stored(
     protocol_driver, client, partner, pending
 ):
-    before = snapshot(pending)
+    before = fault_state(pending)
     body = protocol_driver.notification(pending, message_id="N-1", reference="SP-NOSUCH")
 
     response = protocol_driver.post(client, partner.slug, body)
@@ -194,7 +170,7 @@ def test_an_unknown_fault_reference_is_refused_and_nothing_stored(
 def test_a_fault_of_another_partner_is_an_unknown_fault(protocol_driver, client, partner, pending):
     """The reference is ours, the fault another partner's: this partner cannot move it."""
     other = protocol_driver.make_partner(slug="another-partner")
-    before = snapshot(pending)
+    before = fault_state(pending)
     body = protocol_driver.notification(pending, message_id="N-1")
 
     response = protocol_driver.post(client, other.slug, body)
@@ -224,7 +200,7 @@ def test_a_notification_under_another_buyer_identifier_than_the_faults_is_refuse
     fault = bring_to(
         protocol_driver.make_fault(partner, buyer_identifier="HOLDOUT2"), "pending", start=SUBMITTED
     )
-    before = snapshot(fault)
+    before = fault_state(fault)
     body = protocol_driver.notification(fault, message_id="N-1", buyer_identifier="SPDEV1")
 
     response = protocol_driver.post(client, partner.slug, body)
@@ -235,7 +211,7 @@ def test_a_notification_under_another_buyer_identifier_than_the_faults_is_refuse
 def test_a_buyer_identifier_the_partner_does_not_have_is_refused(
     protocol_driver, client, partner, pending
 ):
-    before = snapshot(pending)
+    before = fault_state(pending)
     body = protocol_driver.notification(pending, message_id="N-1", buyer_identifier="SPNOBODY")
 
     response = protocol_driver.post(client, partner.slug, body)
@@ -246,7 +222,7 @@ def test_a_buyer_identifier_the_partner_does_not_have_is_refused(
 def test_an_unreadable_body_is_refused_in_the_protocols_shape(
     protocol_driver, client, partner, pending
 ):
-    before = snapshot(pending)
+    before = fault_state(pending)
 
     response = protocol_driver.post(client, partner.slug, protocol_driver.unreadable_body)
 
@@ -257,7 +233,7 @@ def test_an_unreadable_body_is_refused_in_the_protocols_shape(
 def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(
     protocol_driver, pending
 ):
-    before = snapshot(pending)
+    before = fault_state(pending)
     received = protocol_driver.received(
         pending, message_id="N-1", body=protocol_driver.unreadable_body
     )
@@ -270,7 +246,7 @@ def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(
         assert message.last_error
     assert status == InboundStatus.FAILED
     assert inbox_apply(inbound_id=inbound_id) is None
-    assert snapshot(pending) == before
+    assert fault_state(pending) == before
 
     assert inbox_retry(inbound_ids=[inbound_id]) == 1  # the admin's "Apply again"
     message.refresh_from_db()

@@ -4,46 +4,26 @@ refused with 403; a body over the partner's limit with 413; an unknown partner w
 refusal in the protocol's own shape (its status repeated in the body), nothing stored, the fault
 as it was. The edge's outage answers are in tests/spine/test_partner_edge.py."""
 
-from datetime import UTC, datetime
+import logging
 
 import pytest
 
-from faults.models import Fault, FaultEvent, FaultUpdate
 from integrations.models import InboundMessage, Partner
-from tests.factories import PartnerFactory, SlaPolicyFactory
-from tests.helpers import bring_to
-
-SUBMITTED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def partner(protocol_driver):
-    partner = protocol_driver.make_partner()
-    SlaPolicyFactory(partner=partner)
-    return partner
+from integrations.security import _report_missing_secret
+from tests.factories import PartnerFactory
+from tests.spine.contract import fault_state
 
 
 @pytest.fixture
-def fault(protocol_driver, partner):
-    return bring_to(protocol_driver.make_fault(partner), "pending", start=SUBMITTED)
+def body(protocol_driver, pending) -> bytes:
+    return protocol_driver.notification(pending, message_id="N-1")
 
 
 @pytest.fixture
-def body(protocol_driver, fault) -> bytes:
-    return protocol_driver.notification(fault, message_id="N-1")
-
-
-@pytest.fixture
-def refused(protocol_driver, fault):
+def refused(protocol_driver, pending):
     """`refused(response, status)`: refused in the protocol's shape with that status, nothing
     stored, the fault as it was before the request."""
-    fresh = Fault.objects.get(pk=fault.pk)
-    before = (
-        fresh.status,
-        fresh.updated_at,
-        FaultEvent.objects.filter(fault=fault).count(),
-        FaultUpdate.objects.filter(fault=fault).count(),
-    )
+    before = fault_state(pending)
 
     def check(response, status: int) -> None:
         assert response.status_code == status, response.content
@@ -51,13 +31,7 @@ def refused(protocol_driver, fault):
         assert answer.code == status
         assert answer.error
         assert InboundMessage.objects.count() == 0
-        after = Fault.objects.get(pk=fault.pk)
-        assert (
-            after.status,
-            after.updated_at,
-            FaultEvent.objects.filter(fault=fault).count(),
-            FaultUpdate.objects.filter(fault=fault).count(),
-        ) == before
+        assert fault_state(pending) == before
 
     return check
 
@@ -89,9 +63,32 @@ def test_another_certificate_of_the_same_ca_is_refused(
     refused(protocol_driver.post(client, partner.slug, body, cert=pki.buyer_client), 403)
 
 
-@pytest.mark.parametrize("cert", [None, "garbage"], ids=["none", "garbage"])
-def test_no_readable_certificate_is_refused(protocol_driver, client, partner, body, refused, cert):
-    refused(protocol_driver.post(client, partner.slug, body, cert=cert), 403)
+def test_no_certificate_is_refused(protocol_driver, client, partner, body, refused):
+    response = protocol_driver.post(client, partner.slug, body, cert=None)
+
+    refused(response, 403)
+    assert protocol_driver.read_answer(response).error == "No client certificate was presented."
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("garbage", id="garbage"),
+        pytest.param(
+            "-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----", id="pem"
+        ),
+        pytest.param("%FF%FE%00", id="bytes"),
+        pytest.param("\u00e9t\u00e9", id="latin1"),
+    ],
+)
+def test_a_certificate_header_that_is_no_certificate_is_refused(
+    protocol_driver, client, partner, body, refused, header
+):
+    response = protocol_driver.post(client, partner.slug, body, cert=header)
+
+    refused(response, 403)
+    error = protocol_driver.read_answer(response).error
+    assert error == "The client certificate could not be read."
 
 
 @pytest.mark.parametrize(
@@ -111,6 +108,15 @@ def test_a_source_address_outside_the_partners_networks_is_refused(
     refused(response, 403)
 
 
+def test_the_address_the_proxy_appended_is_the_one_checked(protocol_driver, client, partner, body):
+    forwarded_for = "192.0.2.7, 127.0.0.1"
+
+    response = protocol_driver.post(client, partner.slug, body, forwarded_for=forwarded_for)
+
+    assert response.status_code == 200
+    assert InboundMessage.objects.get().remote_addr == "127.0.0.1"
+
+
 def test_a_request_that_did_not_come_through_the_proxy_is_refused(
     protocol_driver, client, partner, body, refused
 ):
@@ -118,13 +124,49 @@ def test_a_request_that_did_not_come_through_the_proxy_is_refused(
     response = protocol_driver.post(client, partner.slug, body, remote_addr="10.20.30.40")
 
     refused(response, 403)
+    assert "must come through the TLS proxy" in protocol_driver.read_answer(response).error
 
 
-@pytest.mark.parametrize("secret", [None, "a-guess"], ids=["none", "wrong"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param(None, id="none"),  # another site of the proxy, or a local process
+        pytest.param("", id="empty"),
+        pytest.param("a-guess", id="wrong"),
+    ],
+)
 def test_the_proxy_without_the_mutual_tls_sites_secret_is_refused(
     protocol_driver, client, partner, body, refused, secret
 ):
-    refused(protocol_driver.post(client, partner.slug, body, proxy_secret=secret), 403)
+    # Issue 10 #5: the proxy's address alone proves nothing; the certificate is the partner's.
+    response = protocol_driver.post(client, partner.slug, body, proxy_secret=secret)
+
+    refused(response, 403)
+    assert "mutual-TLS site" in protocol_driver.read_answer(response).error
+
+
+def test_without_a_configured_proxy_secret_every_request_is_refused(
+    protocol_driver, client, partner, body, refused, settings
+):
+    # Outside DEBUG the setting has no default: fail closed, even for a header that is empty too.
+    settings.PARTNER_PROXY_SECRET = ""
+
+    refused(protocol_driver.post(client, partner.slug, body, proxy_secret=""), 403)
+
+
+def test_a_missing_proxy_secret_is_logged_once_not_on_every_request(
+    protocol_driver, client, partner, body, settings, caplog
+):
+    """Anyone can post to a partner path: one log line each would let them flood the log."""
+    settings.PARTNER_PROXY_SECRET = ""
+    _report_missing_secret.cache_clear()  # a fresh process
+
+    with caplog.at_level(logging.WARNING, logger="integrations.security"):
+        answers = [protocol_driver.post(client, partner.slug, body) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [403, 403, 403]
+    said = [r for r in caplog.records if "PARTNER_PROXY_SECRET is not set" in r.getMessage()]
+    assert len(said) == 1
 
 
 # --- how much -----------------------------------------------------------------------------------
@@ -145,7 +187,7 @@ def test_a_body_over_the_default_limit_is_refused(protocol_driver, client, partn
     refused(protocol_driver.post(client, partner.slug, body + b" " * (256 * 1024)), 413)
 
 
-@pytest.mark.parametrize("declared", ["-1", "abc", "²"])
+@pytest.mark.parametrize("declared", ["-1", "abc", "1e3", "²"])
 def test_a_content_length_that_is_no_number_is_refused(
     protocol_driver, client, partner, body, refused, declared
 ):
@@ -154,9 +196,11 @@ def test_a_content_length_that_is_no_number_is_refused(
 
 # --- which partner --------------------------------------------------------------------------------
 def test_an_unknown_partner_is_not_found_in_the_protocols_shape(
-    protocol_driver, client, body, refused
+    protocol_driver, client, body, refused, django_assert_max_num_queries
 ):
-    response = protocol_driver.post(client, "no-such-partner", body)
+    """Its renderer needs no database (one query: the partner's lookup)."""
+    with django_assert_max_num_queries(1):
+        response = protocol_driver.post(client, "no-such-partner", body)
 
     refused(response, 404)
     assert protocol_driver.read_answer(response).error == "No such partner."

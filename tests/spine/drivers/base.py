@@ -1,6 +1,6 @@
-"""What a contract test asks of a protocol package, and the parts every package shares today
-(partners authenticate at the edge with a pinned client certificate behind the mutual-TLS site of
-the proxy, INTERFACES.md §3)."""
+"""What a contract test asks of a protocol package, and the parts every package shares: its
+partners here authenticate with the default strategy, a pinned client certificate behind the
+proxy's mutual-TLS site (the other strategies are tests/spine/test_partner_auth.py)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

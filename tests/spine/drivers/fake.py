@@ -1,24 +1,15 @@
 """The contract driver for the fake JSON protocol (tests/fake_protocol/)."""
 
-import importlib
 import json
 from datetime import UTC, datetime
 from typing import Any
-
-from django.conf import settings as django_settings
-from django.urls import clear_url_caches
 
 from faults.models import Fault
 from integrations.models import OutboundMessage
 from tests import scripted_partner
 from tests.fake_protocol import PROTOCOL, wire
 from tests.spine.drivers.base import Answer, ProtocolDriver
-
-
-def _remount_urls() -> None:
-    """config/urls.py mounts the enabled packages' URLs when it is imported."""
-    importlib.reload(importlib.import_module(django_settings.ROOT_URLCONF))
-    clear_url_caches()
+from tests.spine.throwaway_packages import remount_urls
 
 
 class FakeDriver(ProtocolDriver):
@@ -30,11 +21,11 @@ class FakeDriver(ProtocolDriver):
     def enable(self, settings: Any) -> None:
         self._listed = list(settings.INTEGRATION_PACKAGES)
         settings.INTEGRATION_PACKAGES = [*self._listed, "tests.fake_protocol"]
-        _remount_urls()
+        remount_urls()
 
     def disable(self, settings: Any) -> None:
         settings.INTEGRATION_PACKAGES = self._listed
-        _remount_urls()
+        remount_urls()
 
     def notify_url(self, slug: str) -> str:
         return f"/integrations/{PROTOCOL}/{slug}/notify/"
