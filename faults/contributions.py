@@ -7,10 +7,12 @@ has a section of undelivered messages, the wallboard counts them, the dashboard 
 appointments, the raise form reserves an appointment, the fault page shows and re-appoints it.
 
 Each of those is a contribution the upper app registers here from its `AppConfig.ready()`
-(`register(...)`); the page asks the registry what to show (`contributions(kind)`), in the
-order the contributions were registered, and places each where its `after` says. Without the
-upper app installed the page simply lacks that part. (As netbox's plugin registry: template
-extensions and menu items registered by the plugin, asked for by the core templates.)
+(`register(...)`), or a protocol package declares in its `package.py` (`contributions`, asked for
+through the provider the integrations app connects); the page asks the registry what to show
+(`contributions(kind)`), in the order the contributions were registered, and places each where its
+`after` says. Without the upper app installed the page simply lacks that part. (As netbox's plugin
+registry: template extensions and menu items registered by the plugin, asked for by the core
+templates.)
 
 The callables receive `faults` objects (a Fault, a bound form, the dashboard's filters) and
 return plain values; the kinds below say exactly what each page asks of them.
@@ -184,9 +186,28 @@ def unregister(kind: type, key: str) -> None:
     _registry[kind].pop(key, None)
 
 
+# Callables that add contributions at the moment a page asks: the integrations app connects one
+# that gathers the contributions of the protocol packages enabled at that moment (a package's
+# `contributions` in its package.py), so that enabling or disabling a package needs no restart.
+ContributionProvider = Callable[[], Iterable[Any]]
+_providers: list[ContributionProvider] = []
+
+
+def connect_provider(provider: ContributionProvider) -> None:
+    """Ask `provider` for more contributions on every lookup (once, however often connected)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
 def contributions(kind: type[Contribution]) -> list[Contribution]:
-    """The registered contributions of `kind`, in registration order."""
-    return list(_registry[kind].values())
+    """The registered contributions of `kind`, in registration order, then those of the
+    connected providers (a provider's item replaces a registered one of the same key)."""
+    found = dict(_registry[kind])
+    for provider in _providers:
+        for item in provider():
+            if type(item) is kind:
+                found[item.key] = item
+    return list(found.values())
 
 
 def placed(own: list[Any], added: Iterable[Any], *, key: Callable[[Any], str]) -> list[Any]:

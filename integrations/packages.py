@@ -90,6 +90,10 @@ class ProtocolPackage:
     simulator_command: str | None = None  # manage.py command that runs its simulator
     # Dotted callables, each called with every faults.events event while the package is enabled.
     event_subscribers: tuple[str, ...] = ()
+    # Dotted paths of its parts of the fault pages: each names a faults.contributions item (a
+    # timeline source, queue section, wallboard figure, fault fact, action, raise-form step…)
+    # or a sequence of them, shown while the package is enabled.
+    contributions: tuple[str, ...] = ()
 
 
 def enabled_packages() -> tuple[ProtocolPackage, ...]:
@@ -155,23 +159,36 @@ def deliver_event(event: FaultEvent) -> None:
     anything (tests change the setting while the process runs)."""
     for package in enabled_packages():
         for path in package.event_subscribers:
-            _event_subscriber(path)(event)
+            _imported(path)(event)
 
 
 @cache
-def _event_subscriber(path: str) -> Any:
+def _imported(path: str) -> Any:
     return import_string(path)
+
+
+def package_contributions() -> list[Any]:
+    """The page contributions of the packages enabled at this moment, in INTEGRATION_PACKAGES
+    order (the provider `faults.contributions` asks on every lookup)."""
+    items: list[Any] = []
+    for package in enabled_packages():
+        for path in package.contributions:
+            declared = _imported(path)
+            items.extend(declared if isinstance(declared, (list, tuple)) else [declared])
+    return items
 
 
 def connect_enabled_packages() -> None:
     """What the integrations app does when it is ready: check the enabled packages' declarations
     load (a wrong INTEGRATION_PACKAGES entry stops the start), and subscribe `deliver_event` to
     the fault domain's events (`faults.events`, imported here so that importing this module does
-    not). Adapters, gateways and event subscribers are looked up on use."""
-    from faults import events
+    not) and connect the packages' page contributions (`faults.contributions`). Adapters,
+    gateways, event subscribers and contributions are looked up on use."""
+    from faults import contributions, events
 
     enabled_packages()
     events.subscribe(deliver_event)
+    contributions.connect_provider(package_contributions)
 
 
 def declaration_errors() -> list[str]:
@@ -187,6 +204,7 @@ def declaration_errors() -> list[str]:
         if package.appointment_gateway:
             paths.append(("appointment_gateway", package.appointment_gateway))
         paths += [("event_subscribers", path) for path in package.event_subscribers]
+        paths += [("contributions", path) for path in package.contributions]
         for field, path in paths:
             try:
                 import_string(path)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from faults.choices import SlaCalendar
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
@@ -178,3 +179,21 @@ def manager_api(manager_user):
     from tests.helpers import client_for
 
     return client_for(manager_user)
+
+
+# Logged-in test clients for the NOC pages, one per role (pytest-django's own `admin_client` logs
+# in as `admin_user`).
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def agent_client(agent_user) -> Client:
+    return _client_for(agent_user)
+
+
+@pytest.fixture
+def manager_client(manager_user) -> Client:
+    return _client_for(manager_user)

@@ -10,4 +10,5 @@ PACKAGE = ProtocolPackage(
     adapter="tests.fake_protocol.adapter.FakeAdapter",
     urls="tests.fake_protocol.urls",
     event_subscribers=("tests.fake_protocol.subscriber.notify_subscribers",),
+    contributions=("tests.fake_protocol.contributions.HUB_DELIVERIES_FIGURE",),
 )

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.forms import modelform_factory
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,13 +48,6 @@ def test_references_inside_the_rule(reference):
 @pytest.mark.parametrize("reference", [*OUTSIDE, "", None, 12])
 def test_references_outside_the_rule(reference):
     assert not is_valid_reference(reference)
-
-
-@pytest.fixture
-def agent_client(agent_user) -> Client:
-    client = Client()
-    client.force_login(agent_user)
-    return client
 
 
 # --- the API -------------------------------------------------------------------------------------

@@ -268,3 +268,26 @@ def test_the_faults_timeline_shows_the_calls_to_its_supplier_not_the_hubs_messag
     assert len(sent) == 3
     assert all("Us → Fake supplier" in entry for entry in sent), sent
     assert not any(wire.EVENT in entry for entry in sent), sent
+
+
+def test_the_package_adds_its_wallboard_figure_while_it_is_enabled(
+    settings, driver, fault, hub, manager_client
+):
+    # Given the fake package, which declares a wallboard figure in its package.py, and one hub
+    # delivery waiting
+    fault_comment_add(fault_id=fault.pk, actor=AGENT, text="Engineer can call after 2pm")
+    listed = list(settings.INTEGRATION_PACKAGES)
+
+    def figure() -> list[str]:
+        page = lxml.html.fromstring(manager_client.get("/wallboard/").content)
+        return [
+            " ".join(card.text_content().split())
+            for card in page.xpath('//*[@data-figure="fake-hub-waiting"]')
+        ]
+
+    # Then the wallboard shows it after the open faults, counted
+    assert len(figure()) == 1 and "Hub deliveries waiting" in figure()[0]
+    assert "1" in figure()[0]
+    # And taking the package out of the setting takes its figure off the page
+    settings.INTEGRATION_PACKAGES = [p for p in listed if p != "tests.fake_protocol"]
+    assert figure() == []

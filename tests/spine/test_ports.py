@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from faults import ports
 from faults.choices import FaultStatus, PartnerOperation
@@ -33,13 +32,6 @@ def unsupported(request, db):
     partner.refresh_from_db()
     BuyerIdentifierFactory(partner=partner, code="FUT1", is_default=True)
     return partner
-
-
-@pytest.fixture
-def agent_client(agent_user) -> Client:
-    client = Client()
-    client.force_login(agent_user)
-    return client
 
 
 def stored() -> tuple:
