@@ -8,7 +8,7 @@ from faults.choices import EventKind, FaultStatus
 from faults.models import Fault, FaultEvent
 from integrations.models import BuyerIdentifier
 from tests.factories import FaultFactory
-from tests.helpers import bring_to
+from tests.helpers import admin_form_data, bring_to
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +28,6 @@ MODELS = [
 @pytest.fixture
 def draft(partner, buyer_identifier, sla_policy):
     return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
-
-
-def _form_data(response) -> dict[str, object]:
-    """What the browser would post back unchanged from an admin change page."""
-    form = response.context["adminform"].form
-    data = {
-        name: "" if value is None else value
-        for name, value in ((name, form[name].value()) for name in form.fields)
-    }
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-    return data
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -114,7 +101,7 @@ def test_bulk_action_reports_applied_and_refused(admin_client, draft, partner, b
 
 def test_saving_the_form_amends_through_the_service(admin_client, draft):
     url = reverse("admin:faults_fault_change", args=[draft.pk])
-    data = _form_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
     assert "status" not in data and "sla_state" not in data
     data["description"] = "Amended in the admin."
 
@@ -137,7 +124,7 @@ def test_a_closed_fault_has_no_editable_fields(admin_client, draft):
 
 def test_partner_inline_refuses_two_defaults(admin_client, partner, buyer_identifier):
     url = reverse("admin:integrations_partner_change", args=[partner.pk])
-    data = _form_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
     prefix = "buyer_identifiers"
     data.update(
         {
