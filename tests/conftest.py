@@ -13,10 +13,12 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import SlaCalendar
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
+from faults.services import Actor
 from integrations.choices import Environment
-from tests.factories import BuyerIdentifierFactory, PartnerFactory, SlaPolicyFactory
+from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory, SlaPolicyFactory
 
 NEEDS_POSTGRES = "needs DATABASE_URL pointing at PostgreSQL"
 NEEDS_REDIS = "needs CELERY_BROKER_URL pointing at Redis"
@@ -197,3 +199,27 @@ def agent_client(agent_user) -> Client:
 @pytest.fixture
 def manager_client(manager_user) -> Client:
     return _client_for(manager_user)
+
+
+@pytest.fixture
+def agent(agent_user):
+    """The agent as the services' actor."""
+    return Actor.for_user(agent_user)
+
+
+@pytest.fixture
+def draft(partner, buyer_identifier, sla_policy):
+    """A draft fault of the demo partner, under its default buyer identifier."""
+    return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+
+
+@pytest.fixture
+def pki(tmp_path) -> DemoPki:
+    """A demo PKI of this test's own (CA, our client certificate, the partner's)."""
+    return ensure_demo_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def other_pki(tmp_path) -> DemoPki:
+    """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
+    return ensure_demo_pki(tmp_path / "other-pki")

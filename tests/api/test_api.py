@@ -37,11 +37,6 @@ def manager(manager_api) -> APIClient:
     return manager_api
 
 
-@pytest.fixture
-def draft(partner, buyer_identifier, sla_policy) -> Fault:
-    return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
-
-
 def create_payload(partner, **extra) -> dict:
     return {
         "partner": partner.slug,

@@ -33,11 +33,6 @@ def agent(agent_api) -> APIClient:
     return agent_api
 
 
-@pytest.fixture
-def draft(partner, buyer_identifier, sla_policy) -> Fault:
-    return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
-
-
 def url(fault: Fault | str, suffix: str = "") -> str:
     reference = fault if isinstance(fault, str) else fault.buyer_fault_reference
     return f"{FAULTS}{reference}/{suffix}"

@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from devtools.pki import DemoPki, ensure_demo_pki
 from integrations.choices import Environment
 from integrations.cityfibre import soap
 from integrations.cityfibre.messages import GenericResponse
@@ -46,17 +45,6 @@ def in_soap(body: bytes) -> bytes:
 
 def notify_url(slug: str = SLUG) -> str:
     return f"/integrations/cityfibre/{slug}/notify/"
-
-
-@pytest.fixture
-def pki(tmp_path) -> DemoPki:
-    return ensure_demo_pki(tmp_path / "pki")
-
-
-@pytest.fixture
-def other_pki(tmp_path) -> DemoPki:
-    """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
-    return ensure_demo_pki(tmp_path / "other-pki")
 
 
 @pytest.fixture

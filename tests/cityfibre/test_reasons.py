@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import ActorKind, EventKind, FaultStatus
 from faults.models import FaultEvent
 from faults.services import (
@@ -63,11 +62,6 @@ def test_the_suppliers_error_message_reads_as_a_sentence(raw, words):
 
 
 # --- recorded in words, from the real simulator and from a notification ---------------------
-
-
-@pytest.fixture
-def pki(tmp_path) -> DemoPki:
-    return ensure_demo_pki(tmp_path / "pki")
 
 
 @pytest.fixture

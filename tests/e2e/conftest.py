@@ -15,7 +15,6 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from config.celery import app
-from devtools.pki import DemoPki, ensure_demo_pki
 from integrations.choices import Environment
 from integrations.models import BuyerIdentifier, Partner
 from integrations.security import proxy_headers
@@ -23,11 +22,6 @@ from tests.e2e.processes import RedisServer, Worker
 from tests.factories import SlaPolicyFactory
 
 SLUG = "e2e-supplier"
-
-
-@pytest.fixture
-def pki(tmp_path) -> DemoPki:
-    return ensure_demo_pki(tmp_path / "pki")
 
 
 @pytest.fixture

@@ -53,16 +53,6 @@ class Boom(Exception):
 
 
 @pytest.fixture
-def agent(agent_user):
-    return Actor.for_user(agent_user)
-
-
-@pytest.fixture
-def draft(partner, buyer_identifier, sla_policy):
-    return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
-
-
-@pytest.fixture
 def received():
     """What a subscriber is called with, subscribed for the test only."""
     seen: list[events.FaultEvent] = []

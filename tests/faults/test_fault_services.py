@@ -31,16 +31,6 @@ from tests.helpers import bring_to, events
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def agent(agent_user):
-    return Actor.for_user(agent_user)
-
-
-@pytest.fixture
-def draft(partner, buyer_identifier, sla_policy):
-    return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
-
-
 def partner_calls(fault) -> list[tuple[str, dict]]:
     return [(e.data["operation"], e.data["payload"]) for e in events(fault, EventKind.PARTNER_CALL)]
 

@@ -25,11 +25,6 @@ MODELS = [
 ]
 
 
-@pytest.fixture
-def draft(partner, buyer_identifier, sla_policy):
-    return FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
-
-
 @pytest.mark.parametrize("model", MODELS)
 def test_every_changelist_answers_with_search_and_filters(admin_client, draft, model):
     url = f"/admin/{model}/"

@@ -19,7 +19,6 @@ import pytest
 import requests
 from django.urls import reverse
 
-from devtools.pki import ensure_demo_pki
 from faults.choices import FaultStatus
 from faults.models import Fault
 from integrations.choices import InboundStatus
@@ -42,11 +41,6 @@ NOTIFY_PATH = f"/integrations/cityfibre/{SLUG}/notify/"
 
 def accepted(fault: Fault, message_id: str) -> bytes:
     return notification(fault.buyer_fault_reference, message_id=message_id)
-
-
-@pytest.fixture
-def pki(tmp_path):
-    return ensure_demo_pki(tmp_path / "pki")
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from devtools.pki import ensure_demo_pki
 from integrations.auth import strategy_for
 from integrations.auth.hmac_signature import REMEMBERED_BEYOND, signed_headers
 from integrations.auth.secrets import decrypt_secret, encrypt_secret, hash_secret
@@ -92,11 +91,6 @@ def assert_stored(response, event_id: str = "EV-1") -> None:
 
 
 # --- pinned client certificate (the default) --------------------------------------------------
-@pytest.fixture
-def pki(tmp_path):
-    return ensure_demo_pki(tmp_path / "pki")
-
-
 def with_certificate(client, settings, identity, body: bytes = b""):
     return post(
         client,

@@ -11,7 +11,7 @@ from zeep import Client, Settings
 from zeep.exceptions import TransportError
 from zeep.transports import Transport
 
-from devtools.pki import DemoPki, ensure_demo_pki
+from devtools.pki import DemoPki
 from integrations.http import (
     MAX_RESPONSE_BYTES,
     OutboundRequest,
@@ -217,11 +217,6 @@ def test_an_unknown_method_is_refused_when_the_request_is_built():
 
 
 # --- mutual TLS: the session presents our client certificate and trusts only the CA bundle ---
-
-
-@pytest.fixture
-def pki(tmp_path) -> DemoPki:
-    return ensure_demo_pki(tmp_path / "pki")
 
 
 def mutual_tls(server: ScriptedPartner, pki: DemoPki) -> ScriptedPartner:

@@ -5,24 +5,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.pki import DemoPki, ensure_demo_pki
 from faults.models import Fault
 from integrations.models import Partner
 from tests.factories import SlaPolicyFactory
 from tests.helpers import bring_to
 from tests.spine.contract import SUBMITTED
 from tests.spine.drivers import DRIVERS, ProtocolDriver
-
-
-@pytest.fixture
-def pki(tmp_path) -> DemoPki:
-    return ensure_demo_pki(tmp_path / "pki")
-
-
-@pytest.fixture
-def other_pki(tmp_path) -> DemoPki:
-    """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
-    return ensure_demo_pki(tmp_path / "other-pki")
 
 
 @pytest.fixture(params=DRIVERS, ids=lambda driver: driver.protocol)
