@@ -73,7 +73,7 @@ LATE_REPAIR_FIELDS = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class FaultEvent:
+class DomainEvent:
     """Something that changed on a fault. Not the audit row (`faults.models.FaultEvent`): the
     typed, stable thing subscribers see; `audit_event_id` points at the row."""
 
@@ -85,12 +85,12 @@ class FaultEvent:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FaultCreated(FaultEvent):
+class FaultCreated(DomainEvent):
     status: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class StatusChanged(FaultEvent):
+class StatusChanged(DomainEvent):
     from_status: str
     to_status: str
 
@@ -106,21 +106,21 @@ class InformationRequired(StatusChanged):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AttributesChanged(FaultEvent):
+class AttributesChanged(DomainEvent):
     fields: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
-class CommentAdded(FaultEvent):
+class CommentAdded(DomainEvent):
     comment_id: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class AttachmentAdded(FaultEvent):
+class AttachmentAdded(DomainEvent):
     attachment_id: int
 
 
-Subscriber = Callable[[FaultEvent], None]
+Subscriber = Callable[[DomainEvent], None]
 
 # Audit rows that record no change of the fault (see the module docstring).
 EVENTLESS_KINDS = frozenset(
@@ -141,7 +141,7 @@ STATUS_EVENTS: dict[str, type[StatusChanged]] = {
 _subscribers: list[Subscriber] = []
 _recording_history: ContextVar[bool] = ContextVar("events_recording_history", default=False)
 # The events waiting for delivery while one is being delivered (None when none is).
-_delivering: ContextVar[deque[FaultEvent] | None] = ContextVar("events_delivering", default=None)
+_delivering: ContextVar[deque[DomainEvent] | None] = ContextVar("events_delivering", default=None)
 
 
 def subscribe(subscriber: Subscriber) -> None:
@@ -179,7 +179,7 @@ def events_recording_history() -> Iterator[None]:
         _recording_history.reset(token)
 
 
-def event_for(row: "AuditRow") -> FaultEvent | None:
+def event_for(row: "AuditRow") -> DomainEvent | None:
     """The domain event an audit row means, or None for a row that records no change."""
     if row.kind in EVENTLESS_KINDS:
         return None
@@ -220,7 +220,7 @@ def changed_fields(kind: str, data: dict) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def emit(row: "AuditRow") -> FaultEvent | None:
+def emit(row: "AuditRow") -> DomainEvent | None:
     """Deliver the event an audit row means to every subscriber (the audit funnel calls this)."""
     if not _subscribers:
         return None
@@ -230,7 +230,7 @@ def emit(row: "AuditRow") -> FaultEvent | None:
     return event
 
 
-def _deliver(event: FaultEvent) -> None:
+def _deliver(event: DomainEvent) -> None:
     pending = _delivering.get()
     if pending is not None:  # a subscriber changed a fault: after the current event
         pending.append(event)

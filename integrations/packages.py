@@ -33,7 +33,7 @@ from django.core.management import get_commands
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
-    from faults.events import FaultEvent
+    from faults.events import DomainEvent
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def poll_schedule(overrides: dict[str, float] | None = None) -> dict[str, dict[s
     }
 
 
-def deliver_event(event: FaultEvent) -> None:
+def deliver_event(event: DomainEvent) -> None:
     """The spine's one subscriber to the fault domain's events: hands the event to the event
     subscribers of every package enabled at that moment, in INTEGRATION_PACKAGES order and each
     package's declared order. Looking the packages up per event, rather than subscribing each

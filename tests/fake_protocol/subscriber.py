@@ -8,7 +8,7 @@ An event recorded as the demo's past (`history=True`) is not news to anyone: not
 
 import dataclasses
 
-from faults.events import FaultEvent
+from faults.events import DomainEvent
 from faults.models import Fault
 from integrations.http import OutboundRequest
 from integrations.models import Partner
@@ -28,12 +28,12 @@ def subscriber_partners(fault: Fault) -> list[Partner]:
     )
 
 
-def event_fields(event: FaultEvent) -> dict:
+def event_fields(event: DomainEvent) -> dict:
     fields = dataclasses.asdict(event)
     return {name: value for name, value in fields.items() if name not in COMMON_FIELDS}
 
 
-def notify_subscribers(event: FaultEvent) -> None:
+def notify_subscribers(event: DomainEvent) -> None:
     if event.history:
         return
     fault = Fault.objects.get(pk=event.fault_id)

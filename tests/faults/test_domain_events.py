@@ -55,7 +55,7 @@ class Boom(Exception):
 @pytest.fixture
 def received():
     """What a subscriber is called with, subscribed for the test only."""
-    seen: list[events.FaultEvent] = []
+    seen: list[events.DomainEvent] = []
     with subscribed(seen.append):
         yield seen
 
@@ -65,9 +65,9 @@ class DurableSubscriber:
     "call requested" audit row naming the event) and acts on it only after commit."""
 
     def __init__(self) -> None:
-        self.delivered: list[events.FaultEvent] = []
+        self.delivered: list[events.DomainEvent] = []
 
-    def __call__(self, event: events.FaultEvent) -> None:
+    def __call__(self, event: events.DomainEvent) -> None:
         record_intended_call(
             fault=Fault.objects.get(pk=event.fault_id),
             operation=PartnerOperation.REQUEST_UPDATE,

@@ -310,7 +310,7 @@ def test_demo_history_reaches_event_subscribers_marked_as_history(tmp_path):
     # (recorded as already delivered) from a change happening now.
     from faults import events
 
-    received: list[events.FaultEvent] = []
+    received: list[events.DomainEvent] = []
     with events.subscribed(received.append):
         demo_data_load(pki_dir=tmp_path)
     history_faults = set(
