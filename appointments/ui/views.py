@@ -21,6 +21,7 @@ from faults.errors import FaultError
 from faults.services import Actor
 from faults.ui.access import agent_required
 from faults.ui.fault.detail_views import fault_or_404, render_detail
+from faults.ui.fault.live_check import RAISE_STEP_CHANGED
 
 
 def _fragment_status(request: HttpRequest, error: FaultError) -> int:
@@ -75,7 +76,12 @@ def appointment_reserve_view(request: HttpRequest) -> HttpResponse:
         except FaultError as error:
             form.add_service_errors(error)
             status = _fragment_status(request, error)
-    return render(request, "appointments/_reservation.html", context, status=status)
+    response = render(request, "appointments/_reservation.html", context, status=status)
+    if "reserved" in context:
+        # The raise form's live check runs again, once the reservation is on the page (before the
+        # swap, the check's request would replace this one: they share the form's hx-sync).
+        response["HX-Trigger-After-Swap"] = RAISE_STEP_CHANGED
+    return response
 
 
 @agent_required

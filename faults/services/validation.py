@@ -72,6 +72,12 @@ SUBMIT_RULES = (
 
 
 MISSING_FOR_SUBMIT = "The fault is missing what the supplier requires."
+# A Service Outage fault without a reservation yet: on submit a refusal, while the agent is still
+# filling the form something still needed (`faults.ui.fault.live_check`).
+APPOINTMENT_NEEDED = (
+    "A Service Outage fault needs an engineer appointment: query the slots and reserve one first."
+)
+APPOINTMENT_NEEDED_LABEL = "Engineer appointment (reserve a slot)"
 
 
 # The model's not-blank text fields (service ID, fault type). A draft saved before the check
@@ -109,12 +115,7 @@ def appointment_rule_errors(fault: Fault, *, now: datetime | None = None) -> dic
             }
         return {}
     if not key:
-        return {
-            "appointment_reservation_key": [
-                "A Service Outage fault needs an engineer appointment: query the slots and "
-                "reserve one first."
-            ]
-        }
+        return {"appointment_reservation_key": [APPOINTMENT_NEEDED]}
     if fault.appointment_valid_until is not None and fault.appointment_valid_until <= now:
         return {
             "appointment_reservation_key": [

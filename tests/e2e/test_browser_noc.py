@@ -67,6 +67,9 @@ def _raise_service_outage(page: Page, service_id: str) -> None:
     free.first.check()
     panel.get_by_role("button", name="Reserve").click()
     expect(panel.get_by_text(re.compile("Reserved"))).to_be_visible()
+    # The live check runs again once the slot is reserved: nothing is left to ask for.
+    expect(page.locator("#form-errors")).to_contain_text("No problems found so far.")
+    expect(page.locator("#form-errors")).not_to_contain_text("appointment")
     screenshot(page, "raise-form-service-outage")
 
     page.get_by_role("button", name="Submit to supplier").click()

@@ -219,3 +219,35 @@ def test_the_reappoint_form_shows_its_from_date_as_a_date_input_takes_it(
 
     assert values["from_date"] == timezone.localdate().isoformat()
     assert (values["address_key"], values["product_name"]) == (UPRN, PRODUCT)
+
+
+def test_the_raise_forms_live_check_sees_the_reservation(agent_client, partner, supplier_server):
+    # Given a Service Outage being raised, its reservation not yet made
+    outage = {
+        **form_data(partner, fault_type=FaultType.SERVICE_OUTAGE, address_key=UPRN),
+        "product_name": PRODUCT,
+    }
+    before = agent_client.post("/faults/new/validate/", outage).content.decode()
+    # Then the live check lists the appointment as still needed, not as an error
+    assert "Still needed to submit: Engineer appointment (reserve a slot)." in before
+    assert "needs an engineer appointment" not in before
+
+    # When a slot is reserved, the page is told to check the form again
+    slot = first_free_slot(find_slots(agent_client, where(partner)))
+    reserved = agent_client.post("/appointments/reserve/", {**where(partner), "slot": slot}, **HTMX)
+    assert reserved["HX-Trigger-After-Swap"] == "raise-step-changed"
+    after = agent_client.post(
+        "/faults/new/validate/",
+        {**outage, "appointment": Appointment.objects.get().pk, "appointment_panel": "shown"},
+    ).content.decode()
+    # Then the check finds nothing missing
+    assert "No problems found so far." in after
+    assert "Still needed" not in after
+
+
+def test_a_refused_reservation_does_not_ask_the_form_to_check_again(
+    agent_client, partner, supplier_server
+):
+    answer = agent_client.post("/appointments/reserve/", where(partner), **HTMX)
+    assert "Pick a slot first." in answer.content.decode()
+    assert "HX-Trigger-After-Swap" not in answer

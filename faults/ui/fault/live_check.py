@@ -8,7 +8,17 @@ for the supplier)."""
 
 from django import forms
 
-from faults.services.validation import MISSING_FOR_SUBMIT, SUBMIT_RULES, SubmitRule
+from faults.services.validation import (
+    APPOINTMENT_NEEDED,
+    APPOINTMENT_NEEDED_LABEL,
+    MISSING_FOR_SUBMIT,
+    SUBMIT_RULES,
+    SubmitRule,
+)
+
+# The event (HX-Trigger) a contributed raise-form step sends when it changed what the form will
+# save (the appointment panel's reservation): the live check runs again on it.
+RAISE_STEP_CHANGED = "raise-step-changed"
 
 
 def _blank(form: forms.BaseForm, name: str) -> bool:
@@ -36,14 +46,22 @@ def set_aside_what_is_missing(form: forms.BaseForm) -> list[str]:
     """Take out of `form` the errors that only say something is not filled in, and return
     what is still needed instead."""
     missing = {rule.message for rule in SUBMIT_RULES} | {MISSING_FOR_SUBMIT}
+    appointment_needed = False
     for name in list(form.errors):
-        kept = [
-            error
-            for error in form.errors[name].as_data()
-            if not (error.code == "required" or set(error.messages) <= missing)
-        ]
+        kept = []
+        for error in form.errors[name].as_data():
+            # A service's error on a field the form does not have comes as "<label>: <message>".
+            about_the_appointment = any(m.endswith(APPOINTMENT_NEEDED) for m in error.messages)
+            if error.code == "required" or set(error.messages) <= missing:
+                pass
+            elif about_the_appointment:
+                appointment_needed = True
+            else:
+                kept.append(error)
         if kept:
             form.errors[name] = form.error_class(kept)
         else:
             del form.errors[name]
-    return still_needed(form)
+    needed = still_needed(form)
+    # Not a field the agent types in: the appointment panel's reservation.
+    return [*needed, APPOINTMENT_NEEDED_LABEL] if appointment_needed else needed
