@@ -208,20 +208,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # filesystem transport made safe for several processes (integrations/embedded_broker.py;
     # kombu's own lets a worker read a message before it is written, and the worker exits).
     CELERY_BROKER_TRANSPORT = "integrations.embedded_broker:Transport"
-    _broker_dir = Path(env.str("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    from integrations.embedded_broker import transport_options
+
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        # Where a consumer claims a message by renaming it: beside the queue, same filesystem.
-        "processed_folder": str(_broker_dir / "processed"),
-        # Broadcast exchanges (remote control); the default is ./control in the working dir.
-        "control_folder": str(_broker_dir / "control"),
-        # A worker with prefetch 1 per process sleeps this long whenever its processes are busy
-        # or the queue is empty: 20 ms gave ~12 ms per idle task and ~570 tasks/s on two cores
-        # for 0.4 % of a core while idle; 100 ms gave ~50 ms and ~100 tasks/s (README).
-        "polling_interval": 0.02,
+        **transport_options(Path(env.str("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker")))),
         "store_processed": False,
     }
 else:

@@ -223,3 +223,22 @@ class Transport(filesystem.Transport):
         # A folder, not a host: without this kombu logs "No hostname was supplied" in every
         # process that connects.
         return {"port": self.default_port}
+
+
+def transport_options(root: Path, *, polling_interval: float = 0.02) -> dict:
+    """The broker's folders under `root`, created, as transport options: the queue, where a
+    consumer claims a message by renaming it (beside the queue, on the same filesystem), and the
+    broadcast exchanges (remote control; kombu's default is ./control in the working directory).
+
+    A worker with prefetch 1 per process sleeps `polling_interval` whenever its processes are busy
+    or the queue is empty: 20 ms gave ~12 ms per idle task and ~570 tasks/s on two cores for 0.4 %
+    of a core while idle; 100 ms gave ~50 ms and ~100 tasks/s (README)."""
+    for sub in ("queue", "processed", "control"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(root / "queue"),
+        "data_folder_out": str(root / "queue"),
+        "processed_folder": str(root / "processed"),
+        "control_folder": str(root / "control"),
+        "polling_interval": polling_interval,
+    }

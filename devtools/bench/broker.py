@@ -26,6 +26,8 @@ from typing import TextIO
 
 from django.conf import settings
 
+from integrations.embedded_broker import transport_options
+
 PROBE = "devtools.bench.broker_probe"
 
 
@@ -98,16 +100,7 @@ def _wait(predicate: Callable[[], object], timeout: float, what: str) -> None:
 
 
 def _folders(root: Path, polling_interval: float) -> dict:
-    for sub in ("queue", "processed", "control"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    return {
-        "data_folder_in": str(root / "queue"),
-        "data_folder_out": str(root / "queue"),
-        "processed_folder": str(root / "processed"),
-        "control_folder": str(root / "control"),
-        "polling_interval": polling_interval,
-        "store_processed": False,
-    }
+    return {**transport_options(root, polling_interval=polling_interval), "store_processed": False}
 
 
 def _unix_ping(path: Path) -> bool:

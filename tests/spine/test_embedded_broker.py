@@ -12,6 +12,8 @@ from queue import Empty
 import pytest
 from kombu import Connection, Exchange, Queue
 
+from integrations.embedded_broker import transport_options
+
 TRANSPORT = "integrations.embedded_broker:Transport"
 WRITERS = 4
 MESSAGES_PER_WRITER = 400
@@ -21,15 +23,7 @@ fork = multiprocessing.get_context("fork")
 
 
 def _options(root: Path) -> dict:
-    for sub in ("queue", "processed", "control"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    return {
-        "data_folder_in": str(root / "queue"),
-        "data_folder_out": str(root / "queue"),
-        "processed_folder": str(root / "processed"),
-        "control_folder": str(root / "control"),
-        "polling_interval": 0.01,
-    }
+    return transport_options(root, polling_interval=0.01)
 
 
 def _connection(root: Path) -> Connection:
