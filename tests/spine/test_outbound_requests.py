@@ -14,8 +14,7 @@ from lxml import etree
 from faults.choices import EventKind
 from faults.models import Fault
 from faults.services import Actor, fault_amend, fault_comment_add, fault_submit
-from integrations import outbox
-from integrations.adapters import CallResult, OutboundRequest, Outcome, PartnerAdapter
+from integrations.adapters import OutboundRequest, Outcome, get_adapter
 from integrations.choices import OutboundStatus
 from integrations.models import OutboundMessage, Partner
 from integrations.outbox import (
@@ -24,64 +23,27 @@ from integrations.outbox import (
     outbox_enqueue,
     outbox_sweep,
 )
-from integrations.xml import XmlRejected, parse_xml
 from tests.factories import FaultFactory, PartnerFactory
 from tests.scripted_partner import Reply, ScriptedPartner
+from tests.spine.soap_package.adapter import (
+    PROTOCOL,
+    SOAP_NS,
+    TicketExchangeAdapter,
+    soap_fault,
+)
 
 pytestmark = pytest.mark.django_db
 AGENT = Actor.system("test")
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 CREATED = b"<receivedFaultReport><status>pending</status></receivedFaultReport>"
 
 
-def soap_fault(code: int, text: str) -> bytes:
-    return (
-        f'<soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body><soap:Fault>'
-        f"<faultcode>soap:Server</faultcode><faultstring>{text}</faultstring>"
-        f"<detail><errorCode>{code}</errorCode></detail>"
-        "</soap:Fault></soap:Body></soap:Envelope>"
-    ).encode()
-
-
-class TicketExchangeAdapter(PartnerAdapter):
-    """A tiny SOAP protocol for these tests: it answers every failure with HTTP 500 and a SOAP
-    fault whose error code says what to do (1000-1999: try again later; anything else: the
-    same message will never be taken)."""
-
-    protocol = "tep"
-
-    def __init__(self) -> None:
-        self.refused: list[str] = []
-
-    def classify(self, message: OutboundMessage, result: CallResult) -> Outcome | None:
-        code = self._fault_code(result.body) if result.status_code == 500 else None
-        if code is None or 1000 <= code <= 1999:
-            return None  # the spine's default: a 500 is retried
-        return Outcome.FINAL
-
-    def on_refused(self, message: OutboundMessage, result: CallResult) -> None:
-        message.last_error = f"SOAP fault {self._fault_code(result.body)}"
-        self.refused.append(message.message_id)
-
-    @staticmethod
-    def _fault_code(body: bytes) -> int | None:
-        try:
-            code = parse_xml(body).findtext(f".//{{{SOAP_NS}}}Fault/detail/errorCode")
-        except XmlRejected:
-            return None
-        return int(code) if code and code.isdigit() else None
-
-
 @pytest.fixture
-def exchange(monkeypatch) -> TicketExchangeAdapter:
-    """The test protocol's adapter, found by the outbox for TEP partners."""
-    adapter = TicketExchangeAdapter()
-    real = outbox.get_adapter
-
-    def get_adapter(protocol: str) -> PartnerAdapter:
-        return adapter if protocol == "tep" else real(protocol)
-
-    monkeypatch.setattr(outbox, "get_adapter", get_adapter)
+def exchange(settings) -> TicketExchangeAdapter:
+    """The test SOAP protocol's adapter, enabled like any package (through the setting alone)
+    and found by the outbox for its partners."""
+    settings.INTEGRATION_PACKAGES = [*settings.INTEGRATION_PACKAGES, "tests.spine.soap_package"]
+    adapter = get_adapter(PROTOCOL)
+    adapter.refused.clear()  # one instance per process: start each test with none
     return adapter
 
 
@@ -91,7 +53,7 @@ def hub(db) -> Partner:
     return PartnerFactory(
         slug="exchange",
         name="Ticket Exchange",
-        protocol="tep",
+        protocol=PROTOCOL,
         max_attempts=3,
         retry_base_seconds=30,
         connect_timeout=0.5,
