@@ -78,8 +78,8 @@ def appointment_reserve_view(request: HttpRequest) -> HttpResponse:
             status = _fragment_status(request, error)
     response = render(request, "appointments/_reservation.html", context, status=status)
     if "reserved" in context:
-        # The raise form's live check runs again, once the reservation is on the page (before the
-        # swap, the check's request would replace this one: they share the form's hx-sync).
+        # The raise form's live check runs again, once the reservation is on the page, so that it
+        # posts the reservation with the rest of the form.
         response["HX-Trigger-After-Swap"] = RAISE_STEP_CHANGED
     return response
 

@@ -8,6 +8,7 @@
   a half-filled draft (issue 10, #14)."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -182,3 +183,31 @@ def test_a_live_check_error_marks_its_field_until_it_is_fixed(form):
     expect(email).not_to_have_accessible_description(re.compile("valid email"))
     email.blur()
     _wait_for_border(form, email, valid_border, same=True)
+
+
+def _slow(route, request, seconds: float = 1.5) -> None:
+    """Hold a request back the way a busy supplier would, then let it through."""
+    time.sleep(seconds)
+    route.continue_()
+
+
+def test_a_slow_supplier_answer_is_not_cut_off_by_the_live_check(form):
+    """Changing a field starts the live check 300 ms later; the supplier's slots and the
+    reservation take longer than that on a busy day, and must still arrive (both once went
+    missing on a loaded machine: the live check's request replaced theirs)."""
+    form.route("**/appointments/slots/", _slow)
+    form.route("**/appointments/reserve/", _slow)
+    form.get_by_label("Fault type").select_option("Service Outage")
+    panel = form.get_by_role("group", name="Engineer appointment (Service Outage)")
+    form.get_by_label("Address key (UPRN)").fill("10002491172")
+    form.get_by_label("Product name").fill("ftthl2r")
+    panel.get_by_label("From date").fill((timezone.localdate() + timedelta(days=1)).isoformat())
+    panel.get_by_role("button", name="Find slots").click()  # the date's change is still pending
+
+    free = panel.locator("input[name=slot]:not([disabled])")
+    expect(free.first).to_be_visible(timeout=10_000)
+    free.first.check()  # a change: another live check 300 ms from now
+    panel.get_by_role("button", name="Reserve").click()
+
+    expect(panel.get_by_text(re.compile("Reserved"))).to_be_visible(timeout=10_000)
+    expect(_live_check(form)).to_contain_text("Still needed to submit: Service ID")
