@@ -3,7 +3,7 @@ certificate (which it presents to our webhook through the proxy) and our client 
 (which we present to the supplier). Made once under a directory (settings.DEMO_PKI_DIR for
 `make run`), reused; the tests make their own.
 
-The files the simulator reads are where `integrations.cityfibre.simulator.tls` looks for them; our
+The files the simulators read are where `integrations.simulation.tls` looks for them; our
 client certificate sits beside them. Development only: production certificates come from the
 partner and are named on the partner's admin page.
 """
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from integrations.cityfibre.simulator.tls import (
+from integrations.simulation.tls import (
     SERVER,
     SUPPLIER_CLIENT,
     Identity,

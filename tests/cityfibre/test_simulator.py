@@ -7,11 +7,9 @@ by hand where a test needs a message our builders would never produce.
 
 import contextlib
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,13 +39,13 @@ from integrations.cityfibre.schema import schema_deviations
 from integrations.cityfibre.simulator import CityFibreSimulator
 from integrations.models import BuyerIdentifier, InboundMessage
 from integrations.xml import parse_xml
+from tests.command_process import running_command
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 
 BUYER = "SPDEV1"
 STEP = 0.05
 WAIT = 5.0
 NO_WORKFLOW = '{"maintainerFaultReference": "No workflow found with that reference"}'
-ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- our endpoint, played by a recorder ----------------------------------------------------------
@@ -860,36 +858,18 @@ def simulator_command(
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """`manage.py simulate_cityfibre` notifying `receiver`: (its URL, the process)."""
     ensure_demo_pki(tmp_path / "certs")  # as `make run`'s load_demo makes it
-    command = [
-        sys.executable,
-        str(ROOT / "manage.py"),
+    with running_command(
         "simulate_cityfibre",
         "--port=0",
         f"--notify-url={receiver.url}",
         "--step-delay=0.05",
         f"--pki-dir={tmp_path / 'certs'}",
         *options,
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        banner = ""
-        while "Ctrl-C" not in banner:  # the log line, then the banner
-            banner = process.stdout.readline()
-            assert banner, "the command ended before it was listening"
+        env=env,
+    ) as (banner, process):
         match = re.search(r"on (http://127\.0\.0\.1:\d+)/", banner)
         assert match, banner
         yield match.group(1), process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_management_command_serves_until_interrupted(

@@ -12,10 +12,11 @@ by root element), `fault_reports` (the four fault-report operations), `appointme
 availability and reservation operations, and the reservation-key rule on Service Outage faults),
 `slots` (the diary: slots, which are full, reservations), `ala_messages` (ALA XML), `validation`
 (the documents' rules), `scenarios` (the lives a fault can lead, appointments included),
-`lifecycle` (timers, transitions), `notifier` (delivery of notifications, in order per fault, with
-retries), `messages` (fault-report XML), `state` (the records), `tls` (the certificate files it
-serves and presents, read from a directory the demo PKI fills). Nothing here needs Django; the
-management command `simulate_cityfibre` runs it in the foreground.
+`lifecycle` (transitions), `notifier` (delivery of notifications, in order per fault, with
+retries), `messages` (fault-report XML), `state` (the records). What is not CityFibre's own (the
+HTTP(S) server and control API, the timer thread, the delivery lanes, the demo PKI's files) is in
+`integrations.simulation`. Nothing here needs Django; the management command `simulate_cityfibre`
+runs it in the foreground.
 """
 
 from integrations.cityfibre.simulator.scenarios import Scenario

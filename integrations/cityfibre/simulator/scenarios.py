@@ -40,6 +40,8 @@ re-opened → in-progress → resolved again; nothing within `auto_close_after` 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from integrations.simulation.scenarios import by_prefix, parse_scenario
+
 __all__ = [
     "APPOINTMENT_PLANS",
     "AUTO_CLOSE",
@@ -75,13 +77,7 @@ class Scenario(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> "Scenario":
-        name = "-".join(text.strip().lower().replace("_", "-").split())
-        name = _ALIASES.get(name, name)
-        try:
-            return cls(name)
-        except ValueError:
-            known = ", ".join([*(s.value for s in cls), *_ALIASES])
-            raise ValueError(f"unknown scenario {text!r}; known: {known}") from None
+        return parse_scenario(cls, text, _ALIASES)
 
 
 _ALIASES = {
@@ -112,11 +108,7 @@ _PREFIXES = (
 
 
 def scenario_for(service_affected: str, default: str) -> Scenario:
-    service = service_affected.strip().upper()
-    for prefix, scenario in _PREFIXES:
-        if service.startswith(prefix):
-            return scenario
-    return Scenario.parse(default)
+    return by_prefix(service_affected, _PREFIXES) or Scenario.parse(default)
 
 
 @dataclass(frozen=True)

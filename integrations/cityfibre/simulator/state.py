@@ -18,6 +18,8 @@ from lxml import etree
 
 from integrations.cityfibre.simulator.scenarios import Scenario
 from integrations.cityfibre.simulator.slots import SimReservation
+from integrations.simulation import settings
+from integrations.simulation.settings import ConfigError, number
 
 __all__ = [
     "APPOINTMENT_SHAPES",
@@ -47,10 +49,6 @@ def utc_now() -> datetime:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-class ConfigError(ValueError):
-    """A configuration value the simulator cannot use; answered with HTTP 400 by the control API."""
 
 
 @dataclass
@@ -300,32 +298,13 @@ class SimState:
 def configured(config: SimConfig, values: dict[str, Any]) -> SimConfig:
     """A copy of `config` with control-API style settings applied; `config` is left as it was.
     Raises ConfigError for an unknown setting or a value that cannot be used."""
-    if "default_scenario" in values:  # the brief's name for it, accepted too
-        values = {**values, "scenario": values["default_scenario"]}
-        del values["default_scenario"]
-    unknown = sorted(set(values) - CONFIG_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-    config = _copy_config(config)
-    for key, value in values.items():
-        _apply_setting(config, key, value)
-    return config
+    return settings.configured(
+        config, values, keys=CONFIG_KEYS, apply=_apply_setting, copy_config=_copy_config
+    )
 
 
 def _copy_config(config: SimConfig) -> SimConfig:
     return SimConfig(**{**config.__dict__, "buyer_identifiers": set(config.buyer_identifiers)})
-
-
-def _number(key: str, value: Any, *, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(f"{key}: expected a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{key}: expected a number") from None
-    if not number >= minimum:  # also refuses NaN
-        raise ConfigError(f"{key}: must be at least {minimum:g}")
-    return number
 
 
 def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
@@ -343,17 +322,17 @@ def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
             raise ConfigError("buyer_identifiers: expected a list of strings")
         config.buyer_identifiers = set(value)
     elif key == "fail_status":
-        status = int(_number(key, value, minimum=100))
+        status = int(number(key, value, minimum=100))
         if status > 599:
             raise ConfigError("fail_status: expected an HTTP status code")
         config.fail_status = status
     elif key == "fail_for_seconds":
-        config.fail_until = time.monotonic() + _number(key, value)
+        config.fail_until = time.monotonic() + number(key, value)
     elif key in ("fail_next", "unavailable_count"):
-        setattr(config, key, int(_number(key, value)))
+        setattr(config, key, int(number(key, value)))
     elif key == "appointment_shape":
         if value not in APPOINTMENT_SHAPES:
             raise ConfigError(f"appointment_shape: one of {', '.join(sorted(APPOINTMENT_SHAPES))}")
         config.appointment_shape = value
     else:  # step_delay, auto_close_after, reservation_ttl
-        setattr(config, key, _number(key, value))
+        setattr(config, key, number(key, value))

@@ -1,9 +1,6 @@
 """`python manage.py simulate_cityfibre`: the supplier simulator in the foreground until Ctrl-C
 (or SIGTERM, as honcho sends), one log line per request received and notification sent."""
 
-import logging
-import signal
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.cityfibre.simulator import CityFibreSimulator, Scenario
 from integrations.cityfibre.simulator.state import APPOINTMENT_SHAPES
-from integrations.cityfibre.simulator.tls import SimulatorTlsMissing, simulator_tls_in
+from integrations.simulation.command import log_to, wait_for_signal
+from integrations.simulation.tls import SimulatorTlsMissing, simulator_tls_in
 
 DEFAULT_NOTIFY_URL = "http://127.0.0.1:8000/integrations/cityfibre/demo-supplier/notify/"
 DEFAULT_BUYER_IDENTIFIER = "SPDEV1"
@@ -123,7 +121,7 @@ class Command(BaseCommand):
             pki = tls or (simulator_tls_in(options["pki_dir"]) if options["pki_dir"] else None)
         except SimulatorTlsMissing as exc:
             raise CommandError(str(exc)) from None
-        self._log_to_stdout()
+        log_to(self.stdout, "integrations.cityfibre.simulator", "integrations.simulation")
         # What the proxy's mutual-TLS site adds: sent only in DEBUG (the fixed development
         # value) or when asked for, never the production secret to an address typed by hand.
         send_secret = settings.DEBUG or options["send_proxy_secret"]
@@ -158,28 +156,6 @@ class Command(BaseCommand):
             f"scenario {scenario}, step delay {options['step_delay']:g}s. Ctrl-C stops it."
         )
         self.stdout.flush()
-        self._wait_for_signal()
+        wait_for_signal()
         self.stdout.write("Stopping the simulator.")
         simulator.stop()
-
-    def _log_to_stdout(self) -> None:
-        logger = logging.getLogger("integrations.cityfibre.simulator")
-        handler = logging.StreamHandler(self.stdout)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-
-    @staticmethod
-    def _wait_for_signal() -> None:
-        stop = threading.Event()
-        previous = {
-            signum: signal.signal(signum, lambda *_: stop.set())
-            for signum in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            while not stop.wait(0.5):
-                pass
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
