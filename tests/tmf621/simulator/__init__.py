@@ -1,0 +1,1 @@
+"""The TMF621 supplier simulator over real sockets."""
