@@ -1,0 +1,29 @@
+"""The TEP Ticket Exchange Platform's registration with the spine (`integrations.packages`):
+enabled by listing `integrations.tep` in INTEGRATION_PACKAGES.
+
+One poll: a partner that receives by polling (`TepConnection.receive_mode`) asks TEP for tickets
+and receipts, at most once every 60 seconds (the seed's limit, enforced per partner by the poll
+itself as well). TEP has no call that reads one ticket back, so the spine's reconciliation sweep
+never asks a TEP partner about a silent fault (`TepAdapter.operations` has no request-update)."""
+
+from datetime import timedelta
+
+from integrations.packages import Poll, ProtocolPackage
+
+POLL_INTERVAL = timedelta(seconds=60)
+
+PACKAGE = ProtocolPackage(
+    protocol="tep",
+    label="TEP Ticket Exchange (SOAP)",
+    adapter="integrations.tep.adapter.TepAdapter",
+    urls="integrations.tep.urls",
+    simulator_command="simulate_tep",
+    polls=(
+        Poll(
+            "integrations.tep.tasks.poll_tep_partners",
+            every=POLL_INTERVAL,
+            min_interval=POLL_INTERVAL,
+        ),
+    ),
+)
+PROTOCOL = PACKAGE.protocol
