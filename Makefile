@@ -13,14 +13,16 @@ URL := http://127.0.0.1:8000/
 .PHONY: help venv run test lint bench clean
 
 help:
-	@echo "make run    install, migrate, load demo data, start web + worker + beat on $(URL)"
+	@echo "make run    install, migrate, load demo data, start web + worker + beat + the three supplier"
+	@echo "            simulators on $(URL)"
 	@echo "make test   install and run the test suite"
 	@echo "make lint   ruff check and makemigrations --check"
 	@echo "make bench  on a fresh PostgreSQL database: webhook ingest figures under gunicorn (Redis),"
 	@echo "            then the SLA dashboard and fault list timed at 10 000, 100 000 and 1 000 000"
 	@echo "            generated faults (BENCH_UI_SIZES=10000,100000 to change; BENCH_PARTS=ui or"
-	@echo "            BENCH_PARTS=ingest to run one part), then the embedded broker candidates"
-	@echo "            through a Celery worker (BENCH_PARTS=broker)"
+	@echo "            BENCH_PARTS=ingest to run one part), then the TMF621 API's filtered list and"
+	@echo "            one ticket with fields= at the same sizes (BENCH_PARTS=tmfapi), then the"
+	@echo "            embedded broker candidates through a Celery worker (BENCH_PARTS=broker)"
 	@echo "make clean  remove .venv, var/ (database, broker queue, media, static) and caches"
 
 venv: $(STAMP)
@@ -44,14 +46,20 @@ run: venv
 	@echo
 	@echo "  NOC fault management: $(URL)  (admin $(URL)admin/, API docs $(URL)api/docs/)"
 	@echo "  Logins: agent, manager, admin; password: $$DEMO_PASSWORD"
-	@echo "  Supplier simulator: https://127.0.0.1:8081/ (mutual TLS; state at /_sim/state)"
-	@echo "  Ctrl-C stops the web server, the Celery worker, beat and the simulator."
+	@echo "  Supplier simulators: Demo Supplier (Ticketing API) https://127.0.0.1:8081/ (mutual TLS;"
+	@echo "    state at /_sim/state); Northway Fibre (TMF621) https://127.0.0.1:8082/tmf-api/troubleTicket/v4"
+	@echo "    (state at https://127.0.0.1:8082/_sim/state); Eastbridge Fibre (TEP, SOAP) https://127.0.0.1:8083/"
+	@echo "    (mutual TLS; state at /_sim/state)"
+	@echo "  Ctrl-C stops the web server, the Celery worker, beat and the three simulators."
 	@echo
 	honcho -f Procfile.dev start
 
+# Two test processes (pytest-xdist), one per core of the CI machine; a file's tests stay in one
+# process (their module fixtures are set up once). PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= 2
 test: export DEBUG ?= 1
 test: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: export DEBUG ?= 1
 lint: venv
@@ -59,9 +67,12 @@ lint: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # A fresh PostgreSQL database and Redis db 14 on this machine, dropped afterwards. The ingest
-# part runs first (on a small table); the UI part then grows the fault table to each size.
+# part runs first (on a small table); the UI part then grows the fault table to each size. The
+# TMF621 API part grows a table of its own from 10 000 (in a second fresh database, since the
+# table never shrinks back), with one fault in two raised through the API.
 BENCH_DB := noc_bench_$(shell date +%s)
-BENCH_PARTS ?= ingest ui broker
+BENCH_TMFAPI_DB := $(BENCH_DB)_tmfapi
+BENCH_PARTS ?= ingest ui tmfapi broker
 BENCH_UI_SIZES ?= 10000,100000,1000000
 bench: export DEBUG := 1
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
@@ -73,8 +84,13 @@ bench: venv
 	$(BIN)/python manage.py migrate --noinput -v 0 \
 		$(if $(filter ingest,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_ingest $(BENCH_ARGS)) \
 		$(if $(filter ui,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_ui $(BENCH_UI_ARGS)) \
+		$(if $(filter tmfapi,$(BENCH_PARTS)),&& createdb -h 127.0.0.1 -U postgres $(BENCH_TMFAPI_DB) \
+			&& export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_TMFAPI_DB) \
+			&& $(BIN)/python manage.py migrate --noinput -v 0 \
+			&& $(BIN)/python manage.py bench_tmfapi $(BENCH_TMFAPI_ARGS)) \
 		$(if $(filter broker,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_broker $(BENCH_BROKER_ARGS)); \
 		status=$$?; dropdb -h 127.0.0.1 -U postgres --force $(BENCH_DB); \
+		$(if $(filter tmfapi,$(BENCH_PARTS)),dropdb -h 127.0.0.1 -U postgres --force --if-exists $(BENCH_TMFAPI_DB);) \
 		redis-cli -n 14 flushdb >/dev/null; exit $$status
 
 clean:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Count
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from faults.contributions import (
 )
 from faults.models import Fault
 from faults.services import Actor
+from faults.suppliers import Supplier
 
 # --- the SLA dashboard: missed appointments by side ------------------------------------------
 
@@ -70,6 +72,7 @@ MISSED_APPOINTMENTS = DashboardCounts(
         "end user, or other (beyond reasonable control, or not attributed).",
     ),
     counts=missed_by_side,
+    applies_to=lambda supplier: supplier.offers_appointments,
 )
 
 # --- the raise form: reserve an engineer appointment (Service Outage) ------------------------
@@ -89,8 +92,46 @@ def _tlos_selected(form: forms.BaseForm) -> bool:
     return is_tlos_type(form["fault_type"].value())
 
 
+def _selected_supplier(form: forms.BaseForm) -> Supplier | None:
+    """The supplier the form raises the fault with: the draft's, else the one chosen (the
+    list's first before anything is posted, as the page shows it); None when the input names
+    none of the list."""
+    draft = getattr(form, "draft", None)
+    if draft is not None:
+        return draft.supplier
+    field = form.fields.get("supplier")
+    if field is None:
+        return None
+    value = form["supplier"].value()
+    try:
+        return field.queryset.first() if value in (None, "") else field.queryset.get(pk=value)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+        return None
+
+
+def _books_appointments(form: forms.BaseForm) -> bool:
+    supplier = _selected_supplier(form)
+    return supplier is None or supplier.offers_appointments
+
+
+def _reservation_needed(form: forms.BaseForm) -> bool:
+    return _tlos_selected(form) and _books_appointments(form)
+
+
+def _raised_without_appointment(form: forms.BaseForm) -> bool:
+    return _tlos_selected(form) and not _books_appointments(form)
+
+
 def _reserved(form: forms.BaseForm) -> dict[str, Any]:
     return {"reserved": getattr(form, "cleaned_data", {}).get("appointment")}
+
+
+def _no_appointment_context(form: forms.BaseForm) -> dict[str, Any]:
+    return {"no_appointment_supplier": _selected_supplier(form)}
+
+
+def _nothing_to_save(*, fault: Fault, data: dict[str, Any], actor: Actor) -> None:
+    """The note has no input: the fault is raised without an appointment."""
 
 
 def _attach_reserved(*, fault: Fault, data: dict[str, Any], actor: Actor) -> None:
@@ -105,9 +146,21 @@ RESERVATION_STEP = RaiseFormStep(
     element_id="appointment-panel",
     shown_marker="appointment_panel",
     fields=_appointment_field,
-    applies=_tlos_selected,
+    applies=_reservation_needed,
     context=_reserved,
     save=_attach_reserved,
+)
+# A Service Outage fault with a supplier we book no appointments with (TMF621): no reservation
+# is asked for, and the form says so, and who arranges the engineer's visit.
+NO_APPOINTMENT_NOTE = RaiseFormStep(
+    key="no-appointment",
+    template="appointments/_no_appointment.html",
+    element_id="no-appointment-note",
+    shown_marker="no_appointment_note",
+    fields=dict,
+    applies=_raised_without_appointment,
+    context=_no_appointment_context,
+    save=_nothing_to_save,
 )
 
 # --- the fault page: the appointment, and re-appointing --------------------------------------
@@ -118,7 +171,9 @@ def _current_appointment(fault: Fault) -> dict[str, Any]:
 
 
 def _reappoint_offered(fault: Fault) -> bool:
-    return fault.status in AMENDABLE_STATUSES and fault.is_tlos
+    return (
+        fault.status in AMENDABLE_STATUSES and fault.is_tlos and fault.supplier.offers_appointments
+    )
 
 
 def _blank_reappoint_form(fault: Fault) -> ReappointForm:
@@ -144,6 +199,7 @@ def register_contributions() -> None:
         TIMELINE_SOURCE,
         MISSED_APPOINTMENTS,
         RESERVATION_STEP,
+        NO_APPOINTMENT_NOTE,
         APPOINTMENT_FACTS,
         REAPPOINT_ACTION,
     )

@@ -51,7 +51,15 @@ INSTALLED_APPS = [
 # The one place a protocol package is enabled: each module path has a `package.py` declaring its
 # adapter, appointment gateway, inbound URLs (/integrations/<protocol>/), polls and simulator.
 # Each is also an installed app, so its management commands and any migrations are found.
-INTEGRATION_PACKAGES = env.list("INTEGRATION_PACKAGES", default=["integrations.cityfibre"])
+INTEGRATION_PACKAGES = env.list(
+    "INTEGRATION_PACKAGES",
+    default=[
+        "integrations.cityfibre",
+        "integrations.tmf621",
+        "integrations.tmf621_api",
+        "integrations.tep",
+    ],
+)
 INSTALLED_APPS += [path for path in INTEGRATION_PACKAGES if path not in INSTALLED_APPS]
 # Beat interval of a package's poll, by task name, in seconds ("task=120;other=600": django-environ
 # separates a dict's entries with ";", and a "," would cut the value short); never below the
@@ -318,6 +326,13 @@ DEMO_PKI_DIR = env.path("DEMO_PKI_DIR", default=str(VAR_DIR / "certs"))
 PARTNER_CACHE_SECONDS = env.float("PARTNER_CACHE_SECONDS", default=10)
 # `make bench` only: routes the baseline view that inserts a raw body and nothing else.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+# The TMF621 API's public absolute base (`…/tmf-api/troubleTicket/v4/`): the `href` of every
+# ticket. Empty: taken from each request (and, for the hub's events, the development server's
+# in DEBUG). Set it behind a proxy whose public host the app does not see.
+TMF_API_BASE_URL = env.str("TMF_API_BASE_URL", default="")
+# Past this many faults, an unfiltered list's X-Total-Count is PostgreSQL's estimate of the fault
+# table's rows, not an exact count of all of them (`integrations.tmf621_api.query.total_count`).
+TMF_API_EXACT_COUNT_LIMIT = env.int("TMF_API_EXACT_COUNT_LIMIT", default=100_000)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

@@ -36,6 +36,13 @@ urlpatterns += [
     if package.urls
 ]
 
+# Public APIs an enabled package serves at its own prefix (the TMF621 Trouble Ticket API).
+urlpatterns += [
+    path(prefix, include(urlconf))
+    for package in enabled_packages()
+    for prefix, urlconf in package.api_urls
+]
+
 if settings.BENCH_ENDPOINTS:
     from devtools.bench.views import raw_insert
 

@@ -1,19 +1,19 @@
-"""Demo data for `make run`: a simulator partner, its SLA policies, one user per role and a few
-faults in different states, all made through the services so their timelines are real.
+"""Demo data for `make run`: two simulator partners, their SLA policies, one user per role and a
+few faults in different states, all made through the services so their timelines are real.
 
-The partner points at the local supplier simulator over mutual TLS, with the certificates of a
-demo PKI under var/certs (made on first load) and the simulator's client certificate pinned. The
-demo faults' history already happened, in the hours before the load: their outbound messages
-are recorded as delivered and the supplier's notifications as received and applied, each at the
-time it happened (`recording_history`), except the raise of the pending fault: the simulator
-receives it when `make run` starts and walks that fault through its life.
+The first partner points at the local supplier Ticketing API simulator over mutual TLS, with the
+certificates of a demo PKI under var/certs (made on first load) and the simulator's client
+certificate pinned. The second is a wholesaler that speaks TMF621, played by its own simulator
+(`devtools.demo_tmf`). The demo faults' history already happened, in the hours before the load:
+their outbound messages are recorded as delivered and the supplier's notifications as received
+and applied, each at the time it happened (`recording_history`), except the raise of each
+supplier's pending fault: its simulator receives it when `make run` starts and walks that fault
+through its life.
 
 Loading is idempotent: everything is looked up by a fixed key (slug, code, username, buyer fault
 reference) and left alone when it exists, so a second load writes nothing.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,11 +24,13 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 from django.utils import timezone
 
-from devtools.demo_history import demo_backdate, demo_history_load
+from devtools.demo_history import demo_backdate, demo_history_load, recording_history
+from devtools.demo_partners import demo_client_tls, demo_partner_settings
 from devtools.demo_supplier import DemoSupplier
+from devtools.demo_tep import demo_tep_partner_load
+from devtools.demo_tmf import demo_tmf_faults_load, demo_tmf_partner_load
 from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import FaultStatus, FaultType, SlaCalendar
-from faults.events import events_recording_history
 from faults.models import Fault, SlaPolicy
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
 from faults.services import (
@@ -40,9 +42,7 @@ from faults.services import (
     fault_submit,
 )
 from integrations.choices import Environment
-from integrations.inbox import inbox_recording_history
 from integrations.models import BuyerIdentifier, Partner
-from integrations.outbox import outbox_recording_history
 
 DEFAULT_DEMO_PASSWORD = "demo-password-123"
 DEMO_PARTNER_SLUG = "demo-supplier"
@@ -94,20 +94,9 @@ def _partner(summary: DemoSummary, pki: DemoPki) -> Partner:
     )
     if created:
         summary.count("partners")
-    edge = {
-        "client_cert_fingerprints": pki.supplier_client.fingerprint,
-        "allowed_networks": "127.0.0.1/32\n::1/128",
-        "client_cert_path": str(pki.buyer_client.cert_path),
-        "client_key_path": str(pki.buyer_client.key_path),
-        "ca_bundle_path": str(pki.ca_cert_path),
-        "retry_base_seconds": 5.0,
-        "retry_max_seconds": 300.0,
-    }
-    changed = {name: value for name, value in edge.items() if getattr(partner, name) != value}
-    if changed:
-        Partner.objects.filter(pk=partner.pk).update(**changed)
-        partner.refresh_from_db()
-        summary.count("partner certificate settings")
+    demo_partner_settings(
+        partner, demo_client_tls(pki), summary.count, "partner certificate settings"
+    )
     _, created = BuyerIdentifier.objects.get_or_create(
         partner=partner,
         code=DEMO_BUYER_IDENTIFIER,
@@ -276,14 +265,6 @@ def _maintainer_reference(spec: DemoFault) -> str:
     return spec.reference.replace("DEMO-", "CF-DEMO-")
 
 
-@contextmanager
-def recording_history() -> Iterator[None]:
-    """Faults are being given a past: what they send is recorded as delivered, and what the
-    supplier sends them as received and applied, each at the time of the change."""
-    with outbox_recording_history(), inbox_recording_history(), events_recording_history():
-        yield
-
-
 # The demo faults' past: the fault started FAULT_STARTED_AGO, was raised RAISED_AGO, and each
 # change after that came STEP_APART from the one before (at most four: all in the past).
 FAULT_STARTED_AGO = timedelta(hours=3)
@@ -392,4 +373,7 @@ def demo_data_load(
         history = demo_history_load(supplier=supplier, agent=users["agent"])
     for _ in range(history):
         summary.count("history faults")
+    tmf_partner = demo_tmf_partner_load(pki, summary.count)
+    demo_tmf_faults_load(tmf_partner, users["agent"], timezone.now(), summary.count)
+    demo_tep_partner_load(pki, summary.count)
     return summary

@@ -23,20 +23,24 @@ with the dashboard.
 """
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.contrib.auth.models import AbstractUser
 from django.db.models import F
 from django.utils import timezone
 
-from devtools.demo_supplier import DemoSupplier
 from faults.choices import EventKind, FaultStatus, FaultType
+from faults.events import events_recording_history
 from faults.models import Fault, FaultEvent
 from faults.services import Actor, fault_accept_resolution, fault_create_draft, fault_submit
 from faults.sla import AlwaysCalendar, Calendar, calendar_for, sla_policy_for
-from integrations.models import Partner
+from integrations.inbox import inbox_recording_history
+from integrations.models import InboundMessage, Partner
+from integrations.outbox import outbox_recording_history
 
 HISTORY_DAYS = 42
 HISTORY_FAULTS = 60
@@ -44,6 +48,47 @@ STILL_OPEN = 6
 REFERENCE_PREFIX = "DEMO-H"
 SEED = 20261123
 S = FaultStatus
+
+
+@contextmanager
+def recording_history() -> Iterator[None]:
+    """Faults are being given a past: what they send is recorded as delivered, and what the
+    supplier sends them as received and applied, each at the time of the change."""
+    with outbox_recording_history(), inbox_recording_history(), events_recording_history():
+        yield
+
+
+class HistorySupplier(Protocol):
+    """A demo supplier that tells us of its changes to a fault the way its protocol does
+    (`devtools.demo_supplier.DemoSupplier`, `devtools.demo_tmf_supplier.DemoTmfSupplier`)."""
+
+    partner: Partner
+
+    def notify(
+        self,
+        fault: Fault,
+        *,
+        status: str,
+        at: datetime,
+        reason: str = "",
+        maintainer_fault_reference: str = "",
+    ) -> InboundMessage: ...
+
+
+@dataclass(frozen=True)
+class HistoryShape:
+    """How much history a demo supplier gets: `faults` over HISTORY_DAYS, the youngest
+    `still_open` still being worked, references `<prefix>NNN`, service IDs `<service_prefix>NNN`,
+    drawn from `seed` (the same every load)."""
+
+    prefix: str = REFERENCE_PREFIX
+    faults: int = HISTORY_FAULTS
+    still_open: int = STILL_OPEN
+    seed: int = SEED
+    service_prefix: str = "CFH-2"
+
+
+CITYFIBRE_HISTORY = HistoryShape()
 
 
 @dataclass(frozen=True)
@@ -71,21 +116,21 @@ def _after(calendar: Calendar, start: datetime, work: timedelta) -> datetime:
     return calendar.add_working_seconds(start, int(work.total_seconds()))
 
 
-def _plans(now: datetime, calendar_of: CalendarOf) -> list[_Plan]:
-    rng = random.Random(SEED)
+def _plans(now: datetime, calendar_of: CalendarOf, shape: HistoryShape) -> list[_Plan]:
+    rng = random.Random(shape.seed)
     plans = []
-    for n in range(1, HISTORY_FAULTS + 1):
-        submitted = now - timedelta(days=HISTORY_DAYS * (1 - n / (HISTORY_FAULTS + 1)))
+    for n in range(1, shape.faults + 1):
+        submitted = now - timedelta(days=HISTORY_DAYS * (1 - n / (shape.faults + 1)))
         submitted -= timedelta(minutes=rng.randint(0, 600))
-        if n > HISTORY_FAULTS - STILL_OPEN:  # raised in the last day: still being worked
-            submitted = now - timedelta(hours=4 * (HISTORY_FAULTS - n) + 1)
+        if n > shape.faults - shape.still_open:  # raised in the last day: still being worked
+            submitted = now - timedelta(hours=4 * (shape.faults - n) + 1)
         # No Service Outage: raising one needs a reserved engineer appointment, which is the
         # simulator's to give, live (DEMO-0001 shows that path).
         fault_type = rng.choices(
             [FaultType.IMPAIRED_SERVICE, FaultType.PERFORMANCE_ISSUE], weights=[3, 1]
         )[0]
         priority = rng.choices([1, 2, 3, 4], weights=[1, 3, 4, 2])[0]
-        reference = f"{REFERENCE_PREFIX}{n:03d}"
+        reference = f"{shape.prefix}{n:03d}"
         if rng.random() < 0.06:
             plans.append(
                 _Plan(reference, fault_type, priority, submitted, submitted + timedelta(minutes=3),
@@ -131,9 +176,9 @@ def _plans(now: datetime, calendar_of: CalendarOf) -> list[_Plan]:
     return plans
 
 
-def _details(plan: _Plan) -> dict[str, object]:
+def _details(plan: _Plan, shape: HistoryShape) -> dict[str, object]:
     return {
-        "service_id": f"CFH-2{plan.reference[-3:]}",
+        "service_id": f"{shape.service_prefix}{plan.reference[-3:]}",
         "fault_type": plan.fault_type,
         "priority": plan.priority,
         "description": "Historic demo fault: the end user reported a loss or degradation.",
@@ -175,13 +220,13 @@ def demo_backdate(fault: Fault, *, submitted: datetime, last_change: datetime) -
     FaultEvent.objects.filter(fault=fault).update(recorded_at=F("at"))
 
 
-def _live(plan: _Plan, supplier: DemoSupplier, agent: AbstractUser) -> None:
+def _live(plan: _Plan, supplier: HistorySupplier, agent: AbstractUser, shape: HistoryShape) -> None:
     by_agent = Actor.for_user(agent)
     fault = fault_create_draft(
         actor=by_agent,
         supplier=supplier.partner,
         buyer_fault_reference=plan.reference,
-        **_details(plan),
+        **_details(plan, shape),
     )
     fault = fault_submit(fault_id=fault.pk, actor=by_agent, at=plan.submitted)
     if plan.rejected:
@@ -208,18 +253,20 @@ def _live(plan: _Plan, supplier: DemoSupplier, agent: AbstractUser) -> None:
     demo_backdate(fault, submitted=plan.submitted, last_change=_last_change(plan))
 
 
-def demo_history_load(*, supplier: DemoSupplier, agent: AbstractUser) -> int:
-    """Create the history faults that do not exist yet; returns how many were created. Call it
-    while recording history (`devtools.demo.recording_history`)."""
-    plans = _plans(timezone.now(), _calendars(supplier.partner))
+def demo_history_load(
+    *, supplier: HistorySupplier, agent: AbstractUser, shape: HistoryShape = CITYFIBRE_HISTORY
+) -> int:
+    """Create the history faults of `supplier` that do not exist yet; returns how many were
+    created. Call it while `recording_history`."""
+    plans = _plans(timezone.now(), _calendars(supplier.partner), shape)
     existing = set(
-        Fault.objects.filter(buyer_fault_reference__startswith=REFERENCE_PREFIX).values_list(
+        Fault.objects.filter(buyer_fault_reference__startswith=shape.prefix).values_list(
             "buyer_fault_reference", flat=True
         )
     )
     created = 0
     for plan in plans:
         if plan.reference not in existing:
-            _live(plan, supplier, agent)
+            _live(plan, supplier, agent, shape)
             created += 1
     return created

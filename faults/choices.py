@@ -70,6 +70,18 @@ class FaultType(models.TextChoices):
     PERFORMANCE_ISSUE = "Performance Issue", "Performance Issue"
 
 
+# The type of a fault a supplier opened with us (an incident on its side that affects our
+# services): not one an agent raises, so not among FaultType's choices.
+SUPPLIER_INCIDENT = "Supplier Incident"
+
+
+class OpenedBy(models.TextChoices):
+    """Who opened the fault: we raise most with a supplier; a supplier may open one with us."""
+
+    US = "us", "Us"
+    SUPPLIER = "supplier", "The supplier"
+
+
 def is_tlos_type(fault_type: object) -> bool:
     """Whether a fault type (as typed or sent: any case, spaces around) is a Service Outage,
     the type the supplier raises only with an engineer appointment."""

@@ -103,6 +103,9 @@ class DashboardCounts:
     csv_prefix: str  # a column's CSV name is prefix + key
     explained: tuple[str, str]  # (term, how it is counted) for "How these figures are computed"
     counts: Callable[[Any], Iterable[tuple[int, int, str, int]]]
+    # Whether the columns mean anything for a supplier (a faults.suppliers.Supplier): where not
+    # (missed appointments of a supplier that books none), its rows show "—", not a 0.
+    applies_to: Callable[[Any], bool] = lambda supplier: True
 
     @property
     def keys(self) -> tuple[str, ...]:

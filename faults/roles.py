@@ -14,6 +14,9 @@ _FAULT_WORK_MODELS = ("fault", "faultcomment", "faultattachment")
 _FAULT_CONTEXT_MODELS = ("faultupdate", "faultevent", "slapause", "slapolicy")
 _PARTNER_MODELS = ("partner", "buyeridentifier")
 _ADMIN_APPS = ("faults", "integrations", "appointments")
+# A protocol package (`integrations.<protocol>`, enabled by INTEGRATION_PACKAGES) is an app of its
+# own; its models (a TMF621 connection) are configured by admins like the partner they belong to.
+_PACKAGE_APPS_PREFIX = "integrations."
 
 
 READER_ROLES = frozenset({AGENT, MANAGER, ADMIN})
@@ -58,6 +61,15 @@ def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:
     return {f"{action}_{model}" for action in actions for model in models}
 
 
+def _admin_app_labels() -> list[str]:
+    """The apps admins configure: ours, and every installed protocol package."""
+    return [
+        config.label
+        for config in apps.get_app_configs()
+        if config.label in _ADMIN_APPS or config.name.startswith(_PACKAGE_APPS_PREFIX)
+    ]
+
+
 def _role_permissions() -> dict[str, list[Permission]]:
     faults_perms = Permission.objects.filter(content_type__app_label="faults")
     partner_perms = Permission.objects.filter(content_type__app_label="integrations")
@@ -79,7 +91,7 @@ def _role_permissions() -> dict[str, list[Permission]]:
         *partner_perms.filter(codename__in=_codenames(("view",), _PARTNER_MODELS)),
         *appointment_views,
     ]
-    admin = list(Permission.objects.filter(content_type__app_label__in=_ADMIN_APPS))
+    admin = list(Permission.objects.filter(content_type__app_label__in=_admin_app_labels()))
     return {AGENT: agent, MANAGER: manager, ADMIN: admin}
 
 
@@ -88,7 +100,7 @@ def ensure_role_groups() -> dict[str, Group]:
 
     Permissions are only added, never removed, so what an admin granted in the admin stays.
     """
-    for label in _ADMIN_APPS:
+    for label in _admin_app_labels():
         # Normally made by post_migrate; made here too so this works right after a flush.
         create_permissions(apps.get_app_config(label), verbosity=0)
     groups = {}

@@ -5,7 +5,7 @@ suppliers use these."""
 
 from typing import Any, Protocol
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from faults.models import Fault
 
@@ -13,6 +13,13 @@ from faults.models import Fault
 def supplier_model() -> type[Model]:
     """The model a fault's supplier is (the integration layer's partner)."""
     return Fault._meta.get_field("supplier").related_model  # type: ignore[return-value]
+
+
+def suppliers() -> QuerySet:
+    """Every partner we may raise faults with: what forms, filters and the API offer as a
+    supplier. Not every partner is one: some only hear about our faults (the subscribers of
+    the TMF621 hub), and the partner model's manager leaves them out (`Supplier`)."""
+    return supplier_model().objects.suppliers()  # type: ignore[attr-defined]
 
 
 def buyer_identifier_model() -> type[Model]:
@@ -31,8 +38,16 @@ class BuyerIdentifier(Protocol):
 
 class Supplier(Protocol):
     """What the fault services read of a supplier. It is the integration layer's partner, and
-    `appointments` types it with this too (it reads more of it: its protocol, its state)."""
+    `appointments` types it with this too (it reads more of it: its protocol, its state).
+
+    Not every partner is a supplier: the model's manager (and queryset) has `suppliers()`, the
+    partners we may raise faults with, without those that only hear about our faults (e.g. the
+    subscribers of our TMF621 hub). Anything that offers or accepts a supplier starts from it
+    (`suppliers()` above), never from all partners."""
 
     pk: Any
     is_active: bool
     default_buyer_identifier: BuyerIdentifier | None
+    # Whether we book engineer appointments with it; a Service Outage fault with a supplier that
+    # books none is raised without a reservation (`faults.services.validation`).
+    offers_appointments: bool

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from faults.choices import TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.choices import TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
 from faults.contributions import QueueSectionSource, contributions, placed
 from faults.models import Fault
 from faults.selectors import fault_list_queryset, fault_text_search
@@ -88,6 +88,7 @@ class FaultListCriteria:
     parent_reference: str = ""
     family: str = ""
     created_by_id: int | None = None
+    opened_by: str = ""
     text: str = ""
     ordering: tuple[str, ...] = field(default=("-created_at", "-id"))
 
@@ -132,6 +133,8 @@ def faults_matching(criteria: FaultListCriteria) -> QuerySet[Fault]:
         filters &= Q(parent__buyer_fault_reference=criteria.parent_reference)
     if criteria.created_by_id is not None:
         filters &= Q(created_by_id=criteria.created_by_id)
+    if criteria.opened_by:
+        filters &= Q(opened_by=criteria.opened_by)
     filters &= _family_filter(criteria.family)
     queryset = fault_list_queryset().filter(filters)
     queryset = fault_text_search(queryset, criteria.text)
@@ -199,6 +202,16 @@ def on_hold() -> QuerySet[Fault]:
     return fault_list_queryset().filter(status=FaultStatus.ON_HOLD).order_by("-created_at", "-id")
 
 
+def opened_by_a_supplier() -> QuerySet[Fault]:
+    """Unfinished faults a supplier opened with us (an incident on its side), newest first."""
+    return (
+        fault_list_queryset()
+        .filter(opened_by=OpenedBy.SUPPLIER)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .order_by("-created_at", "-id")
+    )
+
+
 def sla_alerts(*, state: str | None = None) -> QuerySet[Fault]:
     """Unfinished faults whose SLA is at risk or breached (or in `state`), the soonest due
     first."""
@@ -242,6 +255,7 @@ def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> li
             "resolved", "Resolved, awaiting our answer", resolved_awaiting_answer(), limit=limit
         ),
         _section("on-hold", "On hold, waiting for our information", on_hold(), limit=limit),
+        _section("supplier-opened", "Opened by a supplier", opened_by_a_supplier(), limit=limit),
         _section(
             "sla", "SLA at risk or breached", sla_alerts(), limit=limit, rows_of=sla_alerts_first
         ),

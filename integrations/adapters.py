@@ -12,6 +12,8 @@ from integrations.http import CallResult, OutboundRequest, Outcome
 from integrations.packages import adapter_for, protocol_label
 
 if TYPE_CHECKING:
+    from requests.auth import AuthBase
+
     from faults.models import Fault
     from integrations.models import InboundMessage, OutboundMessage, Partner
 
@@ -20,6 +22,8 @@ __all__ = [
     "OutboundRequest",
     "Outcome",
     "PartnerAdapter",
+    "RequestCannotBeSent",
+    "RequestNotReady",
     "UnsupportedOperation",
     "get_adapter",
     "partner_call_refusal",
@@ -28,6 +32,17 @@ __all__ = [
 
 class UnsupportedOperation(Exception):
     """The partner's protocol has no message for this operation."""
+
+
+class RequestNotReady(Exception):
+    """`PartnerAdapter.prepare_request` cannot complete the request yet (it needs something an
+    earlier message brings, e.g. the partner's ticket id): the attempt counts as a retry."""
+
+
+class RequestCannotBeSent(Exception):
+    """`PartnerAdapter.prepare_request` finds the request can never be completed (the partner
+    refused the raise, so there is no ticket to address it to): the message is refused without
+    being sent, with this reason, in front of an agent, instead of being retried until it dies."""
 
 
 class PartnerAdapter:
@@ -47,11 +62,32 @@ class PartnerAdapter:
         domain transaction. The outbox stores it and sends it, as built, on every attempt."""
         raise NotImplementedError
 
-    def classify(self, message: OutboundMessage, result: CallResult) -> Outcome | None:
+    def prepare_request(
+        self, message: OutboundMessage, request: OutboundRequest
+    ) -> OutboundRequest:
+        """The request to send on this attempt, from the stored one (which is not changed); the
+        outbox calls it just before each attempt. A request built inside the domain transaction
+        may need what only an earlier delivery brings, e.g. the partner's id for the ticket
+        (TMF621 stores `troubleTicket/{ticketId}` and fills it in here). Raise `RequestNotReady`
+        when it cannot be completed yet: the attempt is retried later."""
+        return request
+
+    def session_auth(self, partner: Partner) -> AuthBase | None:
+        """The authentication every call to the partner carries, set on its session by
+        `integrations.http.partner_session` (the outbox, the adapter's own calls, admin calls),
+        e.g. an access token fetched and renewed by a `requests.auth.AuthBase`. None: the
+        session's transport (client certificate) is all there is. An auth that cannot get
+        credentials the partner accepts raises `integrations.http.CredentialsRefused`."""
+        return None
+
+    def classify(self, message: OutboundMessage, result: CallResult) -> Outcome | CallResult | None:
         """What the partner's answer means, when the protocol says more than the HTTP status
         (e.g. a SOAP fault answered with HTTP 500 whose code says "do not retry" is
-        `Outcome.FINAL`); None leaves the spine's default (`result.outcome`). Called for every
-        attempt, failures without an answer included (`result.status_code` is None)."""
+        `Outcome.FINAL`); None leaves the spine's default (`result.outcome`). A `CallResult`
+        replaces the result, to give the outcome with the protocol's reason in words as its
+        `error` (what the row's last error, and a partner flagged for refused credentials,
+        say). Called for every attempt, failures without an answer included
+        (`result.status_code` is None)."""
         return None
 
     def on_delivered(self, message: OutboundMessage, result: CallResult) -> None:

@@ -14,8 +14,8 @@ protocol's own shape:
    window, in one transaction with storing the message; a body refused here is forgotten, so
    the error answer echoes nothing of it;
 6. the protocol's message: parsed, its subject identified (an identity no database text can
-   hold, a NUL character, is refused with 400), the buyer identifier checked against the
-   partner's active ones, stored in the inbox (`integrations.inbox`), answered.
+   hold, a NUL character, is refused with 400), the buyer identifier it names checked against
+   the partner's active ones, stored in the inbox (`integrations.inbox`), answered.
 
 A protocol's endpoint subclasses `PartnerEndpoint` and supplies only its format:
 
@@ -25,7 +25,8 @@ A protocol's endpoint subclasses `PartnerEndpoint` and supplies only its format:
   `Unreadable(reason)` for a body it cannot read (answered 400);
 * `identify(message) -> Identified`: the message's type, id, sent time, deviations from its
   schema, and its `Subject`: our reference, the partner's reference, or neither (a ticket the
-  partner opens), plus the buyer identifier it is addressed to; may raise `Unreadable`;
+  partner opens), plus the buyer identifier it is addressed to, or None when the message does
+  not say (an event carrying only a ticket id); may raise `Unreadable`;
 * `answer(edge, message, *, status, error=None) -> HttpResponse`: its answer, an acknowledgment
   (200, no error) or a refusal of a message it parsed (`message`) or could not (None);
 * `unknown_buyer_error`, `wrong_buyer_error`, `unknown_fault_error`: the wording of those
@@ -72,9 +73,13 @@ class Unreadable(Exception):
 class Subject:
     """Which fault a message is about, as the message names it: by our reference, by the
     partner's, or by neither (both None: a ticket the partner opens; a fault is created when
-    the message is applied). A reference named but empty is refused like an unknown one."""
+    the message is applied). A reference named but empty is refused like an unknown one.
 
-    buyer_identifier: str
+    `buyer_identifier` is the code the message is addressed to, or None when the message does
+    not say (MEF 124's events carry only a ticket id): its fault is then looked up under any of
+    the partner's active buyer identifiers."""
+
+    buyer_identifier: str | None
     buyer_fault_reference: str | None = None
     partner_fault_reference: str | None = None
 
@@ -120,7 +125,7 @@ def receive_message(
     if unstorable:
         return endpoint.answer(edge, message, status=400, error=unstorable)
     subject = identified.subject
-    if subject.buyer_identifier not in edge.buyer_codes:
+    if subject.buyer_identifier is not None and subject.buyer_identifier not in edge.buyer_codes:
         return endpoint.answer(edge, message, status=400, error=endpoint.unknown_buyer_error)
     received = Received(
         partner=edge.partner,

@@ -3,9 +3,11 @@
 A fixed number of grouped queries whatever the number of partners or messages: one per
 table for the counts by status (all time and the last 24 hours, with the latest time), one
 for the partners, one for the newest outbound messages that need an agent and one counting
-those per partner. What needs an agent is the agent's queue's own selector
-(`undelivered_outbound_messages`, over the outbox's rule `needing_agent`), which the wallboard
-counts too, and each message is put in the queue's words (`describe_undelivered`): all three in
+those per partner. What needs an agent is the outbox's rule (`outbound_needing_agent`, over
+`needing_agent`), for every partner: the suppliers' messages, which the agent's queue and the
+wallboard show too (`undelivered_outbound_messages`), and the subscribers' (a TMF621 hub's
+event deliveries), shown here only; each message is put in the queue's words
+(`describe_undelivered`, which says "subscriber" for a subscriber's): all in
 `integrations.undelivered`.
 """
 
@@ -23,7 +25,7 @@ from integrations.models import InboundMessage, OutboundMessage, Partner
 from integrations.undelivered import (
     UndeliveredMessage,
     describe_undelivered,
-    undelivered_outbound_messages,
+    outbound_needing_agent,
 )
 
 RECENT = timedelta(hours=24)
@@ -74,6 +76,12 @@ class PartnerHealth:
     dead: list[UndeliveredMessage] = field(default_factory=list)  # newest that need an agent
     needs_agent: int = 0
     dead_waiting: int = 0  # dead and not dismissed: what "Retry all dead" sends again
+
+    @property
+    def is_supplier(self) -> bool:
+        """False for a subscriber (a partner that only hears about our faults): the page says
+        "subscriber" where it would say "supplier"."""
+        return self.partner.is_supplier
 
     @property
     def credentials_broken(self) -> bool:
@@ -128,7 +136,7 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
         )
     )
     _count_into(outbound, "outbound", health)
-    waiting = undelivered_outbound_messages()
+    waiting = outbound_needing_agent()
     for row in waiting.order_by().values("partner_id", "status").annotate(total=Count("id")):
         entry = health.get(row["partner_id"])
         if entry is not None:

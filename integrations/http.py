@@ -7,6 +7,9 @@ redirects never followed (whatever `allow_redirects` says), every answer read th
 environment (proxies, netrc). A SOAP client gets the same guarantees by being handed the session:
 `zeep.Transport(session=partner_session(partner))`.
 
+The partner's adapter may give the session an authentication (`PartnerAdapter.session_auth`,
+e.g. TMF621's access token): every call through `partner_session`, whoever makes it, carries it.
+
 `send(partner, request)` sends an `OutboundRequest` (what an adapter builds, and what the outbox
 stores so that a retry sends exactly the same) through that session and returns a `CallResult`
 with the spine's default `Outcome`; an adapter may classify the answer otherwise before the
@@ -75,6 +78,16 @@ class ResponseTooLarge(requests.RequestException):
     """The partner's answer is bigger than the session's cap: it is refused unread."""
 
 
+class CredentialsRefused(requests.RequestException):
+    """Raised by a session's authentication when the partner refuses the credentials it needs
+    before the call itself can be made (a token endpoint answering 401, no secret set): for
+    the caller, the partner refused our credentials. `status_code` is the refusing answer's."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class PartnerSession(requests.Session):
     """A session whose hardening holds for every caller, ours or a library's (zeep): redirects are
     never followed, a call without a timeout gets the partner's, and each answer is read at once
@@ -134,10 +147,15 @@ class PartnerSession(requests.Session):
 
 
 def partner_session(
-    partner: Partner, *, max_response_bytes: int = MAX_RESPONSE_BYTES
+    partner: Partner,
+    *,
+    max_response_bytes: int = MAX_RESPONSE_BYTES,
+    authenticated: bool = True,
 ) -> PartnerSession:
     """A hardened session for calls to this partner (see the module docstring). A call that
-    expects a bigger answer than a message (an attachment download) says how big it may be."""
+    expects a bigger answer than a message (an attachment download) says how big it may be.
+    `authenticated=False` leaves out the adapter's authentication: the session that
+    authentication uses for its own calls (a token endpoint)."""
     session = PartnerSession(
         timeout=(partner.connect_timeout, partner.read_timeout),
         max_response_bytes=max_response_bytes,
@@ -145,7 +163,17 @@ def partner_session(
     if partner.client_cert_path:
         session.cert = (partner.client_cert_path, partner.client_key_path or None)
     session.verify = partner.ca_bundle_path or True
+    if authenticated:
+        session.auth = _adapter_auth(partner)
     return session
+
+
+def _adapter_auth(partner: Partner) -> requests.auth.AuthBase | None:
+    """The authentication the partner's protocol adds to every call (`session_auth`)."""
+    from integrations.packages import adapter_for
+
+    adapter = adapter_for(partner.protocol)
+    return adapter.session_auth(partner) if adapter is not None else None
 
 
 def classify(status_code: int) -> Outcome:
@@ -187,6 +215,9 @@ def send(partner: Partner, request: OutboundRequest) -> CallResult:
                 data=request.body.encode() if request.body else None,
                 headers=headers,
             )
+    except CredentialsRefused as exc:
+        # Refused before the call was made (the token endpoint said no): what a 401 means.
+        return CallResult(Outcome.CREDENTIALS_REFUSED, exc.status_code, b"", str(exc))
     except ResponseTooLarge as exc:
         # Retried like an answer that never came: the row goes dead, in front of an agent,
         # rather than being read as an answer we never saw.

@@ -74,14 +74,16 @@ class Received:
     is the one looked up.
 
     A fault must have been raised under `buyer_identifier`, the buyer identifier code the message
-    is addressed to. With no subject, the edge has already checked that code is one of the
-    partner's active ones (`integrations.edge`); the inbox stores it as it is."""
+    is addressed to; when the message does not say (None: an event carrying only a ticket id),
+    under any of the partner's active buyer identifiers, the ones the edge would accept by name.
+    With no subject, the edge has already checked a named code is one of the partner's active
+    ones (`integrations.edge`); the inbox stores it as it is."""
 
     partner: Partner
     message_type: str
     message_id: str
     body: bytes
-    buyer_identifier: str
+    buyer_identifier: str | None
     buyer_fault_reference: str | None = None
     partner_fault_reference: str | None = None
     sent_at: datetime | None = None
@@ -97,8 +99,9 @@ class Stored:
 
 
 # One statement finds the fault (the partner's, with that reference, raised under that buyer
-# identifier) and stores the message, or does nothing when there is no such fault or the message
-# is a duplicate; only those rare cases take more queries.
+# identifier, or under any of the partner's active ones when the message names none) and stores
+# the message, or does nothing when there is no such fault or the message is a duplicate; only
+# those rare cases take more queries.
 _STORE_SQL = """
 INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha256, body,
     sent_at, remote_addr, client_cert_fingerprint, deviations, status, attempts,
@@ -106,12 +109,14 @@ INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha2
 SELECT %s, fault.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, '', %s
 FROM {fault} AS fault
 JOIN {buyer} AS buyer ON buyer.id = fault.buyer_identifier_id
-WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s AND buyer.code = %s
+WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s AND {buyer_is}
 ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
 RETURNING id
 """
 # The same with the fault already found (by the partner's reference), or none (a ticket the
 # partner opened).
+_BUYER_NAMED = "buyer.code = %s"
+_BUYER_ANY = "buyer.partner_id = %s AND buyer.is_active"
 _STORE_FOUND_SQL = """
 INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha256, body,
     sent_at, remote_addr, client_cert_fingerprint, deviations, status, attempts,
@@ -156,13 +161,14 @@ def inbox_store(received: Received) -> Stored:
         _db("received_at", received_at),
     ]
     if by_ours:
-        sql = _STORE_SQL
+        named = received.buyer_identifier is not None
+        sql = _STORE_SQL.replace("{buyer_is}", _BUYER_NAMED if named else _BUYER_ANY)
         params = [
             received.partner.pk,
             *message,
             received.partner.pk,
             received.buyer_fault_reference,
-            received.buyer_identifier,
+            received.buyer_identifier if named else received.partner.pk,
         ]
     else:
         fault_id = None
@@ -199,17 +205,17 @@ def inbox_store(received: Received) -> Stored:
 
 
 def _fault_by_partner_reference(received: Received) -> int:
-    """The partner's fault with its reference, raised under the message's buyer identifier.
-    Should two carry it, the latest raised: the reference can only be about that one now."""
+    """The partner's fault with its reference, raised under the message's buyer identifier (any
+    of the partner's active ones when it names none). Should two carry it, the latest raised:
+    the reference can only be about that one now."""
     faults = Fault.objects.filter(
         supplier=received.partner, maintainer_fault_reference=received.partner_fault_reference
     )
-    fault_id = (
-        faults.filter(buyer_identifier__code=received.buyer_identifier)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    if received.buyer_identifier is None:
+        under = {"buyer_identifier__partner": received.partner, "buyer_identifier__is_active": True}
+    else:
+        under = {"buyer_identifier__code": received.buyer_identifier}
+    fault_id = faults.filter(**under).order_by("-pk").values_list("pk", flat=True).first()
     if fault_id is None:
         _raise_not_stored(received, faults, received.partner_fault_reference)
     return fault_id
@@ -231,7 +237,36 @@ def enqueue_apply(inbound_id: int) -> bool:
 @transaction.atomic
 def inbox_apply(*, inbound_id: int) -> str | None:
     """Apply one stored message, at most once: the row is locked, re-checked and marked applied
-    in the same transaction as the domain change."""
+    in the same transaction as the domain change.
+
+    Messages about one fault are applied one at a time and in the order they arrived, as one
+    worker would: two workers may pick up two messages of a fault at once and start on the later
+    one. So the fault's row is locked before anything else, and the fault's messages still
+    waiting that arrived before this one are applied first, in this transaction; the other
+    worker then finds its message applied and does nothing. A message the partner sent earlier
+    but that arrived later is the supplier path's to judge (an older status is recorded as
+    stale, not applied)."""
+    found = InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.RECEIVED).values(
+        "fault_id"
+    )
+    if not found:
+        return None
+    fault_id = found[0]["fault_id"]
+    if fault_id is not None:
+        list(Fault.objects.select_for_update().filter(pk=fault_id).values_list("pk"))
+        earlier = (
+            InboundMessage.objects.filter(
+                fault_id=fault_id, status=InboundStatus.RECEIVED, pk__lt=inbound_id
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        for earlier_id in list(earlier):
+            _apply_one(earlier_id)
+    return _apply_one(inbound_id)
+
+
+def _apply_one(inbound_id: int) -> str | None:
     message = (
         InboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("partner")

@@ -22,7 +22,7 @@ from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
-from integrations.adapters import get_adapter
+from integrations.adapters import RequestCannotBeSent, RequestNotReady, get_adapter
 from integrations.broker import publish
 from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
 from integrations.http import CallResult, OutboundRequest, Outcome, send
@@ -82,6 +82,7 @@ def outbox_enqueue(
     request: OutboundRequest,
     at: datetime,
     message_id: str | None = None,
+    held_until: datetime | None = None,
 ) -> OutboundMessage:
     """Queue a request to any partner, about a fault or not: the one way a message enters the
     outbox (the fault port's handler above, a domain-event subscriber's delivery to a hub).
@@ -91,7 +92,12 @@ def outbox_enqueue(
     attempt sends exactly it. `message_id` is ours for the message (unique; give the one the
     body carries, from `new_message_id()`, or let one be made). Messages of one (partner, fault)
     are delivered in the order written; other partners' messages about the same fault do not
-    wait for them. A message to the fault's supplier is also recorded on the fault's timeline."""
+    wait for them. A message to the fault's supplier is also recorded on the fault's timeline.
+
+    `held_until`: a body that can only be finished once the change has committed (the TMF621
+    hub's events carry the ticket as committed). No sender takes the message before that time
+    unless `outbox_release` gives its final body first (right after the commit); should the
+    release never come, it is sent as written once the hold ends."""
     if not isinstance(request.body, str):
         raise TypeError("OutboundRequest.body is stored as text: encode binary content first.")
     message_id = message_id or new_message_id()
@@ -109,7 +115,7 @@ def outbox_enqueue(
         headers=dict(request.headers),
         content_type=request.content_type,
         body=request.body,
-        next_attempt_at=at if history else timezone.now(),
+        next_attempt_at=at if history else (held_until or timezone.now()),
         **(
             {
                 "status": OutboundStatus.DELIVERED,
@@ -136,6 +142,32 @@ def outbox_enqueue(
     if not history:
         transaction.on_commit(lambda: enqueue_delivery(message.pk))
     return message
+
+
+def outbox_release(*, outbound_id: int, body: str) -> bool:
+    """The final body of a message written held (`outbox_enqueue(held_until=…)`), due at once.
+    Only while no sender has taken it (pending, never attempted): False when it is too late,
+    and what was written is sent. Call it after the commit, before its delivery is queued."""
+    released = OutboundMessage.objects.filter(
+        pk=outbound_id, status=OutboundStatus.PENDING, attempts=0
+    ).update(body=body, next_attempt_at=timezone.now())
+    return bool(released)
+
+
+def outbox_take_back(*, outbound_ids: list[int], fault_id: int, message_type: str) -> int:
+    """Messages the change being made wrote and no longer asks for (the TMF621 hub's event for a
+    draft that the same change raised): deleted, as if never written. Call it only inside the
+    transaction that wrote them, before anyone could see them; only unsent ones of that fault
+    and message type are deleted (an id remembered from a change that rolled back may have been
+    given again). Returns how many."""
+    deleted, _ = OutboundMessage.objects.filter(
+        pk__in=outbound_ids,
+        fault_id=fault_id,
+        message_type=message_type,
+        status=OutboundStatus.PENDING,
+        attempts=0,
+    ).delete()
+    return deleted
 
 
 def enqueue_delivery(outbound_id: int) -> bool:
@@ -180,16 +212,23 @@ def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
 
 def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> str | None:
     """Send one message if it is due and first in its (partner, fault) line; returns its new
-    status. The stored request is sent as built; the adapter may classify the answer before
-    the spine's default does."""
+    status. The stored request is sent as built, completed by the adapter's `prepare_request`
+    for this attempt; the adapter may classify the answer before the spine's default does."""
     message = _claim(outbound_id, now or timezone.now())
     if message is None:
         return None
     try:
-        result = send(message.partner, message.request)
-        outcome = get_adapter(message.partner.protocol).classify(message, result)
-        if outcome is not None:
-            result = replace(result, outcome=Outcome(outcome))
+        adapter = get_adapter(message.partner.protocol)
+        result = send(message.partner, adapter.prepare_request(message, message.request))
+        classified = adapter.classify(message, result)
+        if isinstance(classified, CallResult):
+            result = classified
+        elif classified is not None:
+            result = replace(result, outcome=Outcome(classified))
+    except RequestNotReady as exc:
+        result = CallResult(Outcome.RETRY, None, b"", f"not ready to send: {exc}")
+    except RequestCannotBeSent as exc:
+        result = CallResult(Outcome.FINAL, None, b"", f"not sent: {exc}")
     except Exception as exc:
         logger.exception("Sending %s failed", message)
         result = CallResult(Outcome.RETRY, None, b"", f"{type(exc).__name__}: {exc}")
@@ -224,15 +263,18 @@ def _record(outbound_id: int, result: CallResult) -> str:
     elif result.outcome == Outcome.CREDENTIALS_REFUSED:
         # Not this message's fault: it waits, with the partner's other messages, for new
         # credentials instead of burning its attempts.
+        # What the session's auth said, when the refusal came before the call (no secret set,
+        # a token endpoint's 401), is kept: it is what an admin must fix.
+        detail = f": {result.error}" if result.error else ""
         partner_credentials_refused(
             partner_id=message.partner_id,
-            reason=f"{answer} to {message.message_type} {message.message_id}",
+            reason=f"{answer} to {message.message_type} {message.message_id}{detail}",
             at=now,
         )
         message.status = OutboundStatus.PENDING
         message.attempts = max(message.attempts - 1, 0)
         message.next_attempt_at = now
-        message.last_error = f"the partner refused our credentials ({answer})"
+        message.last_error = f"the partner refused our credentials ({answer}){detail}"
     elif message.attempts >= message.partner.max_attempts:
         message.status = OutboundStatus.DEAD
     else:
@@ -340,6 +382,25 @@ def outbox_dismiss(*, outbound_ids: list[int], user: AbstractBaseUser, at: datet
             data={"outbound_id": message.pk, "status": message.status},
         )
     return len(messages)
+
+
+def outbox_withdraw(
+    *, partner_id: int, reason: str, user: AbstractBaseUser | None, at: datetime
+) -> int:
+    """The partner no longer wants what still waits for it (a subscriber that unsubscribed):
+    its pending messages are not sent. They stay, as refused with the reason, and dismissed, so
+    that nobody is asked to act on them (`needing_agent`) and the admin still shows what was
+    never sent. One being sent at this moment finishes its attempt. Returns how many."""
+    return OutboundMessage.objects.filter(
+        partner_id=partner_id, status=OutboundStatus.PENDING
+    ).update(
+        status=OutboundStatus.REFUSED,
+        last_error=reason,
+        lease_expires_at=None,
+        dismissed_at=at,
+        dismissed_by=user,
+        updated_at=at,
+    )
 
 
 def _operation_label(operation: str) -> str:

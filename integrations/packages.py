@@ -85,6 +85,12 @@ class ProtocolPackage:
     label: str  # what the admin shows
     adapter: str  # dotted path of the PartnerAdapter subclass
     urls: str | None = None  # dotted urlconf, mounted at /integrations/<protocol>/
+    # Public APIs the package serves elsewhere: (prefix, dotted urlconf), each mounted at
+    # /<prefix> (e.g. the TMF621 server at tmf-api/troubleTicket/v4/).
+    api_urls: tuple[tuple[str, str], ...] = ()
+    # Whether its partners are suppliers we raise faults with (False: partners we only tell
+    # about our faults, e.g. the subscribers of our TMF621 hub).
+    supplies: bool = True
     appointment_gateway: str | None = None  # dotted path of the gateway class
     polls: tuple[Poll, ...] = ()
     simulator_command: str | None = None  # manage.py command that runs its simulator
@@ -94,6 +100,10 @@ class ProtocolPackage:
     # timeline source, queue section, wallboard figure, fault fact, action, raise-form step…)
     # or a sequence of them, shown while the package is enabled.
     contributions: tuple[str, ...] = ()
+    # Fields of the package's own models holding a secret encrypted with PARTNER_SECRET_KEYS
+    # (`integrations.auth.secrets.encrypt_secret`), as "app_label.Model.field":
+    # `manage.py rotate_partner_secrets` re-encrypts them with the partners' signing keys.
+    encrypted_fields: tuple[str, ...] = ()
 
 
 def enabled_packages() -> tuple[ProtocolPackage, ...]:
@@ -107,6 +117,12 @@ def package_for(protocol: str) -> ProtocolPackage | None:
         if package.protocol == protocol:
             return package
     return None
+
+
+def non_supplying_protocols() -> tuple[str, ...]:
+    """The protocols of the enabled packages whose partners are never suppliers
+    (`ProtocolPackage.supplies=False`): `Partner.objects.suppliers()` leaves them out."""
+    return tuple(package.protocol for package in enabled_packages() if not package.supplies)
 
 
 def protocol_choices() -> list[tuple[str, str]]:
@@ -210,11 +226,24 @@ def declaration_errors() -> list[str]:
                 import_string(path)
             except ImportError as exc:
                 errors.append(f"{package.protocol}: {field} '{path}' cannot be imported ({exc}).")
+        for declared in package.encrypted_fields:
+            if _encrypted_field(declared) is None:
+                errors.append(
+                    f"{package.protocol}: encrypted_fields '{declared}' names no model field "
+                    "(app_label.Model.field)."
+                )
         if package.simulator_command and package.simulator_command not in get_commands():
             errors.append(
                 f"{package.protocol}: simulator_command '{package.simulator_command}' is no "
                 "manage.py command (is it in the package's management/commands/?)."
             )
+        for _prefix, urlconf in package.api_urls:
+            try:
+                import_module(urlconf)
+            except ImportError as exc:
+                errors.append(
+                    f"{package.protocol}: api_urls '{urlconf}' cannot be imported ({exc})."
+                )
         if package.urls:
             try:
                 import_module(package.urls)
@@ -223,6 +252,32 @@ def declaration_errors() -> list[str]:
                     f"{package.protocol}: urls '{package.urls}' cannot be imported ({exc})."
                 )
     return errors
+
+
+def _encrypted_field(declared: str) -> tuple[Any, str] | None:
+    """The model and field name an `encrypted_fields` entry names, or None."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    label, _, rest = declared.partition(".")
+    model_name, _, field_name = rest.partition(".")
+    try:
+        model = apps.get_model(label, model_name)
+        model._meta.get_field(field_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+    return model, field_name
+
+
+def encrypted_fields() -> list[tuple[Any, str]]:
+    """(model, field name) of every encrypted secret the enabled packages declare."""
+    found = []
+    for package in enabled_packages():
+        for declared in package.encrypted_fields:
+            field = _encrypted_field(declared)
+            if field is not None:
+                found.append(field)
+    return found
 
 
 @cache

@@ -2,7 +2,10 @@
 that has heard nothing from it for the partner's `reconcile_after` gets a request for a full
 update (requestFaultReportUpdate). An on-hold fault is asked about too: only the supplier takes
 it off hold, so a lost "resumed" or "resolved" would otherwise leave its SLA paused for good. A
-resolved fault waits for our answer and is not asked about: the supplier has nothing to tell."""
+resolved fault waits for our answer and is not asked about: the supplier has nothing to tell.
+
+Only suppliers whose protocol can be asked (their adapter has a message for request-update) are:
+TEP, for one, has no call that reads a ticket back, and its partners' updates come to us."""
 
 import logging
 from datetime import datetime
@@ -17,9 +20,19 @@ from faults.models import Fault
 from faults.services import Actor, fault_request_update
 from integrations.choices import OUTBOUND_UNFINISHED
 from integrations.models import OutboundMessage
+from integrations.packages import adapter_for, enabled_packages
 
 logger = logging.getLogger(__name__)
 RECONCILE_TIMER = "reconcile"
+
+
+def protocols_that_can_be_asked() -> list[str]:
+    """The enabled protocols whose adapter has a request for a full update."""
+    return [
+        package.protocol
+        for package in enabled_packages()
+        if PartnerOperation.REQUEST_UPDATE in adapter_for(package.protocol).operations
+    ]
 
 
 def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 200) -> int:
@@ -42,7 +55,7 @@ def faults_request_reconciliation(*, now: datetime | None = None, limit: int = 2
     silent = (
         Fault.objects.filter(status__in=SUPPLIER_MOVES_NEXT_STATUSES)
         .exclude(maintainer_fault_reference="")
-        .filter(supplier__is_active=True)
+        .filter(supplier__is_active=True, supplier__protocol__in=protocols_that_can_be_asked())
         .annotate(heard_at=Coalesce("last_supplier_message_at", "submitted_at"))
         .filter(
             heard_at__lt=ExpressionWrapper(

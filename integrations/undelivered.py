@@ -1,25 +1,30 @@
-"""A message to the supplier that will not get there unless an agent acts, said the way an agent
-needs it: what did not get through, why (the supplier's reason, already in words: the protocol
-package writes it so), and what to do next.
+"""A message that will not get there unless someone acts, said the way an agent needs it: what
+did not get through, why (the partner's reason, already in words: the protocol package writes it
+so), and what to do next.
 
-Two ways a message ends there: the supplier refused it (a final 4xx: sending the same message
+Two ways a message ends there: the partner refused it (a final 4xx: sending the same message
 again gets the same answer until the cause is fixed), or it was never answered after the last
-attempt (dead: the supplier was unreachable). A refused raise is not one of them: it rejects the
+attempt (dead: the partner was unreachable). A refused raise is not one of them: it rejects the
 fault, which the queue shows among the rejected faults with the same reason.
 
-The agent's queue shows them in a section of their own, the wallboard counts them and
-integration health lists them per partner (`integrations.contributions`, `integrations.health`).
+Two kinds of partner receive our messages: the fault's supplier (our calls: raise, amend,
+comment…) and subscribers, partners that only hear about our faults (the TMF621 hub's event
+deliveries). The agent's queue shows the messages to the fault's supplier that need an agent in
+a section of their own and the wallboard counts them (`undelivered_outbound_messages`); a
+subscriber's are not about working the fault, so only integration health lists them, per
+partner, with every other partner's (`outbound_needing_agent`, `integrations.health`).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
 from faults.choices import PartnerOperation
 from faults.models import Fault
 from integrations.models import OutboundMessage
+from integrations.packages import non_supplying_protocols
 
 
 class StoredMessage(Protocol):
@@ -27,6 +32,8 @@ class StoredMessage(Protocol):
     says which ones need an agent)."""
 
     pk: int
+    partner_id: int
+    fault_id: int | None
     operation: str
     message_type: str
     payload: dict[str, Any]
@@ -35,10 +42,11 @@ class StoredMessage(Protocol):
     last_error: str
     updated_at: datetime
     fault: Fault | None
+    partner: Any
 
     @property
     def refused(self) -> bool:
-        """Refused by the supplier; otherwise, needing an agent, it is dead (never answered)."""
+        """Refused by the partner; otherwise, needing an agent, it is dead (never answered)."""
         ...
 
 
@@ -48,6 +56,8 @@ _WHAT = {
     PartnerOperation.COMMENT: "A comment",
     PartnerOperation.CANCEL: "The cancellation of the fault",
     PartnerOperation.REQUEST_UPDATE: "A request for a full update",
+    # A file sent on its own ahead of the message that refers to it (TEP's PostAttachment).
+    "attachment": "A file for the supplier",
 }
 _AFTER_REFUSAL = {
     "accepted": (
@@ -62,6 +72,8 @@ _AFTER_REFUSAL = {
     PartnerOperation.COMMENT: "The supplier has not seen the comment.",
     PartnerOperation.CANCEL: "The supplier still works on the fault.",
     PartnerOperation.REQUEST_UPDATE: "Nothing is lost: the supplier's next update may follow.",
+    "attachment": "The supplier has not received the file; the message it went with was sent "
+    "without it.",
 }
 
 
@@ -103,8 +115,19 @@ class UndeliveredMessage:
         return self.message.refused
 
 
+def to_subscriber(message: StoredMessage) -> bool:
+    """Whether the message went to a subscriber (a partner that only hears about our faults)
+    rather than to a supplier: about a fault, to anyone but the fault's supplier; about none, to
+    a partner that is no supplier."""
+    if message.fault_id is not None and message.fault is not None:
+        return message.partner_id != message.fault.supplier_id
+    return not message.partner.is_supplier
+
+
 def describe_undelivered(message: StoredMessage) -> UndeliveredMessage:
     """What an agent reads about a dead or refused message, and what they can do."""
+    if to_subscriber(message):
+        return _describe_to_subscriber(message)
     if message.refused:
         code = f" (HTTP {message.response_code})" if message.response_code else ""
         outcome = f"Refused by the supplier{code}"
@@ -133,16 +156,60 @@ def describe_undelivered(message: StoredMessage) -> UndeliveredMessage:
     )
 
 
-def undelivered_outbound_messages() -> QuerySet[OutboundMessage]:
-    """Messages to a supplier that will not get there unless an agent acts, not yet dismissed,
-    newest first: the outbox's one rule (`needing_agent`), which integration health counts and
-    retry and dismiss act on. A refused raise is not one: it rejected its fault, which the
-    rejected section shows with the same reason."""
+def _describe_to_subscriber(message: StoredMessage) -> UndeliveredMessage:
+    """An event for a subscriber: the fault and its supplier are not concerned, only what the
+    subscriber knows of the fault."""
+    if message.refused:
+        code = f" (HTTP {message.response_code})" if message.response_code else ""
+        outcome = f"Refused by the subscriber{code}"
+        reason = message.last_error or "The subscriber gave no reason."
+        next_steps = (
+            "Sending it again as it is will be refused again: ask the subscriber to fix its "
+            "listener, then retry.",
+            "Or dismiss it: the subscriber can read the fault as it is now through our API.",
+        )
+    else:
+        attempts = message.attempts
+        outcome = f"Not delivered after {attempts} attempt{'' if attempts == 1 else 's'}"
+        reason = message.last_error or "The subscriber's listener did not answer."
+        next_steps = (
+            "Retry once the subscriber's listener is reachable again.",
+            "Or dismiss it: the subscriber can read the fault as it is now through our API.",
+        )
+    return UndeliveredMessage(
+        message=message,
+        what=f"The event {message.message_type} for the subscriber {message.partner}",
+        outcome=outcome,
+        reason=reason,
+        consequence=(
+            "The subscriber has not heard of this change of the fault (nor, until it is "
+            "delivered, of any later one); the fault and its supplier are not affected."
+        ),
+        next_steps=next_steps,
+    )
+
+
+def outbound_needing_agent() -> QuerySet[OutboundMessage]:
+    """Every partner's messages that will not get there unless someone acts, not yet
+    dismissed, newest first: the outbox's one rule (`needing_agent`), which integration health
+    lists per partner, suppliers and subscribers alike, and retry and dismiss act on."""
     return (
         OutboundMessage.objects.needing_agent()
         .select_related("partner", "fault")
         .defer("body", "response_body")
         .order_by("-updated_at", "-id")
+    )
+
+
+def undelivered_outbound_messages() -> QuerySet[OutboundMessage]:
+    """Of `outbound_needing_agent`, the messages to a fault's supplier (or, about no fault, to a
+    supplier): the agent's queue section and the wallboard's count. An event for a subscriber is
+    not: the agent cannot settle it with the supplier, and the fault does not wait for it. A
+    refused raise is not one either: it rejected its fault, which the rejected section shows with
+    the same reason."""
+    return outbound_needing_agent().filter(
+        Q(fault__isnull=False, partner_id=F("fault__supplier_id"))
+        | (Q(fault__isnull=True) & ~Q(partner__protocol__in=non_supplying_protocols()))
     )
 
 

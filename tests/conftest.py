@@ -223,3 +223,34 @@ def pki(tmp_path) -> DemoPki:
 def other_pki(tmp_path) -> DemoPki:
     """A second, unrelated PKI: its certificates are valid but pinned nowhere."""
     return ensure_demo_pki(tmp_path / "other-pki")
+
+
+# --- the browser, one per test session --------------------------------------------------------
+# Here, not in a subfolder's conftest: a session fixture imported into two conftests is two
+# fixtures, and a second Playwright in the same thread refuses to start ("Sync API inside the
+# asyncio loop").
+# As the machine notes say: without the background-networking flags Chromium keeps trying to
+# reach Google's hosts, which this closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, one at a time.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

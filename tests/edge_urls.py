@@ -36,7 +36,7 @@ def headers_seen(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
-    path("integrations/tmf621/<slug:partner_slug>/listener/", ListenerEndpoint.as_view()),
+    path("integrations/json-listener/<slug:partner_slug>/listener/", ListenerEndpoint.as_view()),
     path(EVENTS_URL.format(slug="<slug:partner_slug>").lstrip("/"), TicketEventEndpoint.as_view()),
     path(
         STAFF_REACHABLE_NOTIFY.format(slug="<slug:partner_slug>").lstrip("/"),

@@ -13,7 +13,7 @@ from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRO
 from faults.api.inputs import FaultReferenceField, ReferenceField, RejectUnknownFieldsMixin
 from faults.models import Fault
 from faults.models.fault import TEXT_MAX
-from faults.suppliers import supplier_model
+from faults.suppliers import suppliers
 
 DATE_HELP = "YYYY-MM-DD."
 
@@ -35,7 +35,7 @@ def fault_field(**kwargs: Any) -> FaultReferenceField:
 def partner_field(**kwargs: Any) -> ReferenceField:
     return ReferenceField(
         slug_field="slug",
-        queryset=supplier_model().objects.all(),
+        queryset=suppliers(),
         help_text="The supplier's slug.",
         error_messages={
             "does_not_exist": "No partner with slug '{value}'.",

@@ -12,7 +12,7 @@ from appointments.gateways import Slot, SlotQuery
 from appointments.models import ADDRESS_KEY_MAX, HHMM_MESSAGE, HHMM_PATTERN, PRODUCT_NAME_MAX
 from faults.errors import FaultError
 from faults.field_labels import field_label
-from faults.suppliers import supplier_model
+from faults.suppliers import suppliers
 from faults.ui.widgets import DateInput
 
 SLOT_SEPARATOR = "|"
@@ -74,7 +74,7 @@ class SlotQueryForm(forms.Form):
 class SupplierSlotQueryForm(SlotQueryForm):
     """Before the fault exists: the supplier comes from the raise form."""
 
-    supplier = forms.ModelChoiceField(queryset=supplier_model().objects.filter(is_active=True))
+    supplier = forms.ModelChoiceField(queryset=suppliers().filter(is_active=True))
 
 
 class ReserveForm(SupplierSlotQueryForm):

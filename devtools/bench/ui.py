@@ -14,9 +14,11 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -45,7 +47,8 @@ class SizeResult:
     sorted_list_ms: float
 
 
-def _partners() -> list[tuple[int, int]]:
+def ensure_partners() -> list[tuple[int, int]]:
+    """The bench suppliers, as (partner id, buyer identifier id) pairs."""
     pairs = []
     for slug in PARTNERS:
         partner, _ = Partner.objects.get_or_create(
@@ -64,10 +67,15 @@ def _partners() -> list[tuple[int, int]]:
     return pairs
 
 
-def _manager_client() -> Client:
+def manager_user() -> AbstractBaseUser:
     user, created = get_user_model().objects.get_or_create(username="bench-manager")
     if created:
         user.groups.add(ensure_role_groups()[MANAGER])
+    return user
+
+
+def _manager_client() -> Client:
+    user = manager_user()
     # SERVER_NAME: a host ALLOWED_HOSTS accepts without the test runner's environment.
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
@@ -90,12 +98,26 @@ def time_get(client: Client, url: str, *, runs: int, warmups: int) -> float:
     return statistics.median(timings)
 
 
-def _fault_count() -> int:
+def fault_count() -> int:
+    """How many bench faults the table holds."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM faults_fault WHERE starts_with(buyer_fault_reference, 'BENCH-')"
         )
         return cursor.fetchone()[0]
+
+
+def grow_to(
+    size: int, *, partners: list[tuple[int, int]], now: datetime, tmf_tickets: bool = False
+) -> float:
+    """Top the fault table up to `size` bench faults; return the seconds it took."""
+    have = fault_count()
+    started = time.perf_counter()
+    if size > have:
+        generate_faults(
+            first=have + 1, last=size, partners=partners, now=now, tmf_tickets=tmf_tickets
+        )
+    return time.perf_counter() - started
 
 
 def explain_dashboard(out: TextIO) -> None:
@@ -105,17 +127,24 @@ def explain_dashboard(out: TextIO) -> None:
     with CaptureQueriesContext(connection) as captured:
         sla_dashboard(DashboardFilters(date_from=date_from, date_to=date_to))
     out.write("\nDashboard queries at this size (EXPLAIN ANALYZE):\n")
-    for number, query in enumerate(captured.captured_queries, 1):
-        sql = query["sql"]
-        if "faults_fault" not in sql and "appointments_appointment" not in sql:
+    explain_queries(
+        out,
+        [query["sql"] for query in captured.captured_queries],
+        tables=("faults_fault", "appointments_appointment"),
+    )
+
+
+def explain_queries(out: TextIO, queries: Sequence[str], *, tables: Sequence[str]) -> None:
+    """EXPLAIN ANALYZE each query that reads one of `tables` (numbered as made), and say
+    whether it reads them through an index."""
+    for number, sql in enumerate(queries, 1):
+        if not any(table in sql for table in tables):
             continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) {sql}")
             plan = [row[0] for row in cursor.fetchall()]
         text = "\n".join(plan)
-        full = [
-            t for t in ("faults_fault", "appointments_appointment") if f"Seq Scan on {t}" in text
-        ]
+        full = [t for t in tables if re.search(rf"Seq Scan on {t}\b", text)]
         indexes = sorted({m.group(1) for line in plan if (m := _INDEX_SCAN.search(line))})
         runtime = next(
             (line.strip() for line in plan if line.strip().startswith("Execution Time")), ""
@@ -136,7 +165,7 @@ def run(
 ) -> list[SizeResult]:
     if connection.vendor != "postgresql":
         raise RuntimeError("bench_ui generates its data with PostgreSQL's generate_series.")
-    partners = _partners()
+    partners = ensure_partners()
     client = _manager_client()
     dashboard_url, list_url = reverse("sla-dashboard"), reverse("fault-list")
     sorted_url = f"{list_url}?sort=-priority"  # a click on the Priority column header
@@ -147,11 +176,7 @@ def run(
         f"~{FAULTS_PER_DAY} a day; median of {runs} GETs after {warmups} warm-ups, as a manager\n"
     )
     for size in sorted(sizes):
-        have = _fault_count()
-        started = time.perf_counter()
-        if size > have:
-            generate_faults(first=have + 1, last=size, partners=partners, now=now)
-        generated = time.perf_counter() - started
+        generated = grow_to(size, partners=partners, now=now)
         result = SizeResult(
             faults=size,
             generate_seconds=generated,

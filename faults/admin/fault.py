@@ -39,7 +39,7 @@ FAULT_FIELDSETS = (
                 ("buyer_fault_reference", "maintainer_fault_reference"),
                 ("supplier", "buyer_identifier"),
                 "parent",
-                ("fault_type", "priority"),
+                ("fault_type", "priority", "opened_by"),
                 ("service_id", "address_key", "product_name"),
                 "description",
                 "fault_start_time",
@@ -132,7 +132,7 @@ class FaultAdmin(admin.ModelAdmin):
         "sla_due_at",
         "created_at",
     )
-    list_filter = ("status", "supplier", "priority", "sla_state", "fault_type")
+    list_filter = ("status", "supplier", "priority", "sla_state", "fault_type", "opened_by")
     search_fields = (
         "buyer_fault_reference",
         "maintainer_fault_reference",

@@ -13,7 +13,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from faults.choices import FaultStatus, SlaState
+from faults.choices import FaultStatus, OpenedBy, SlaState
 from faults.models import Fault
 from faults.selectors import fault_text_search
 
@@ -68,6 +68,10 @@ class FaultFilterSet(django_filters.FilterSet):
     )
     sla_state = MultipleValueChoiceFilter(choices=SlaState.choices, help_text="One or more.")
     fault_type = django_filters.CharFilter(lookup_expr="iexact", help_text="Any case.")
+    opened_by = django_filters.ChoiceFilter(
+        choices=OpenedBy.choices,
+        help_text="Who opened the fault: us, or the supplier (an incident it opened with us).",
+    )
     created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
@@ -90,6 +94,7 @@ class FaultFilterSet(django_filters.FilterSet):
             "priority",
             "sla_state",
             "fault_type",
+            "opened_by",
             "created_after",
             "created_before",
             "parent",

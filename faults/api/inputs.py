@@ -10,7 +10,7 @@ from faults.models import Fault
 from faults.models.fault import TEXT_MAX
 from faults.selectors import buyer_identifier_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
-from faults.suppliers import supplier_model
+from faults.suppliers import suppliers
 from faults.validators import REFERENCE_MESSAGE, REFERENCE_RULE, is_valid_reference
 
 DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
@@ -72,7 +72,7 @@ class FaultCreateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerialize
     partner = ReferenceField(
         source="supplier",
         slug_field="slug",
-        queryset=supplier_model().objects.all(),
+        queryset=suppliers(),
         help_text="The supplier's slug.",
         error_messages={
             "does_not_exist": "No partner with slug '{value}'.",

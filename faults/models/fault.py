@@ -9,6 +9,7 @@ from faults.choices import (
     STATUS_COLOURS,
     ClosureCode,
     FaultStatus,
+    OpenedBy,
     SlaState,
     is_tlos_type,
 )
@@ -26,7 +27,8 @@ LOCATION_MAX = 1000
 
 
 class Fault(ConcurrentTransitionMixin, models.Model):
-    """A fault we raised with a supplier, mirroring the supplier's fault report (design §3).
+    """A fault we raised with a supplier, mirroring the supplier's fault report (design §3), or
+    one a supplier opened with us (`opened_by`).
 
     The transition methods below only move `status` (django-fsm guards which moves are allowed);
     everything a transition causes lives in `faults.services`. The services move a fault under
@@ -64,6 +66,13 @@ class Fault(ConcurrentTransitionMixin, models.Model):
     address_key = models.CharField("address key (UPRN)", max_length=63, blank=True)
     product_name = models.CharField(max_length=80, blank=True)
     fault_type = models.CharField(max_length=100, validators=[not_blank])
+    opened_by = models.CharField(
+        max_length=10,
+        choices=OpenedBy.choices,
+        default=OpenedBy.US,
+        help_text="Us (raised with the supplier), or the supplier (an incident it opened with "
+        "us through its ticket exchange).",
+    )
     description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
     fault_start_time = models.DateTimeField(null=True, blank=True)
     fault_location = models.TextField(blank=True, validators=[MaxLengthValidator(LOCATION_MAX)])
@@ -165,6 +174,12 @@ class Fault(ConcurrentTransitionMixin, models.Model):
                 condition=Q(rejected_at__isnull=False),
                 name="fault_rejected_at",
             ),
+            # The queue's "Opened by a supplier" and the list's filter: few rows, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(opened_by=OpenedBy.SUPPLIER),
+                name="fault_opened_by_supplier",
+            ),
             models.Index(
                 fields=["supplier", "priority", "status"],
                 condition=Q(status__in=sorted(NON_TERMINAL_STATUSES)),
@@ -183,6 +198,10 @@ class Fault(ConcurrentTransitionMixin, models.Model):
     @property
     def closure_code_label(self) -> str:
         return ClosureCode(self.closure_code).label if self.closure_code in ClosureCode else ""
+
+    @property
+    def opened_by_supplier(self) -> bool:
+        return self.opened_by == OpenedBy.SUPPLIER
 
     @property
     def is_tlos(self) -> bool:

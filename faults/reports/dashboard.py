@@ -61,7 +61,8 @@ class DashboardRow:
     repair_with_hold: RepairStats = field(default_factory=RepairStats)
     # Per contributed group of columns (its key), the count per column key.
     counted: dict[str, dict[str, int]] = field(default_factory=dict)
-    counted_columns: list[int] = field(default_factory=list)  # every group's, in column order
+    # Every group's, in column order; None where the group does not apply to the supplier.
+    counted_columns: list[int | None] = field(default_factory=list)
     rejected: int = 0
 
     @property
@@ -214,15 +215,20 @@ def sla_dashboard(filters: DashboardFilters) -> Dashboard:
     _add_rejected(rows, faults, filters)
     _add_counted(rows, filters, counted)
     _sum_counts(total, rows.values())
+    suppliers = supplier_model().objects.in_bulk({k[0] for k in rows})
     for row in [*rows.values(), total]:
         row.counted = {
             group.key: dict(zip(group.keys, row.counts_of(group), strict=True)) for group in counted
         }
-        row.counted_columns = [n for group in counted for n in row.counts_of(group)]
-    suppliers = supplier_model().objects.filter(pk__in={k[0] for k in rows})
-    names = dict(suppliers.values_list("id", "name"))
+        supplier = suppliers.get(row.supplier_id)
+        row.counted_columns = [
+            None if supplier is not None and not group.applies_to(supplier) else n
+            for group in counted
+            for n in row.counts_of(group)
+        ]
     for (supplier_id, _), row in rows.items():
-        row.supplier_name = names.get(supplier_id, str(supplier_id))
+        supplier = suppliers.get(supplier_id)
+        row.supplier_name = supplier.name if supplier is not None else str(supplier_id)
     ordered = sorted(rows.values(), key=lambda r: (r.supplier_name.lower(), r.priority or 0))
     trends = weekly_trends(faults, filters, resolved=resolved)
     return Dashboard(filters=filters, rows=ordered, total=total, trends=trends, counted=counted)

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-from faults.suppliers import Supplier, supplier_model
+from faults.suppliers import Supplier, suppliers
 from faults.ui.widgets import DateInput
 
 DEFAULT_DAYS = 28
@@ -68,7 +68,7 @@ class DashboardFilterForm(forms.Form):
     )
     supplier = forms.ModelChoiceField(
         label="Supplier",
-        queryset=supplier_model().objects.order_by("name"),
+        queryset=suppliers().order_by("name"),
         required=False,
         empty_label="All suppliers",
     )

@@ -8,7 +8,12 @@ from faults.services.merge import (
     fault_comments_merge,
     fault_updates_merge,
 )
-from faults.services.notes import fault_attachment_add, fault_comment_add
+from faults.services.notes import (
+    fault_attachment_add,
+    fault_attachment_from_supplier,
+    fault_comment_add,
+)
+from faults.services.partner_ticket import fault_partner_ticket_purged
 from faults.services.raising import (
     fault_amend,
     fault_cancel,
@@ -30,28 +35,41 @@ from faults.services.supplier import (
     fault_apply_supplier_report,
     fault_apply_supplier_status,
 )
+from faults.services.supplier_opened import (
+    ContactEntry,
+    SupplierOpening,
+    fault_apply_supplier_data,
+    fault_open_by_supplier,
+    supplier_opened_fault,
+)
 from faults.services.transitions import fault_allowed_transitions, fault_lock, fault_transition
 
 __all__ = [
     "Actor",
     "CommentEntry",
+    "ContactEntry",
     "LateRepair",
+    "SupplierOpening",
     "SupplierReport",
     "UpdateEntry",
     "fault_accept_resolution",
     "fault_allowed_transitions",
     "fault_amend",
+    "fault_apply_supplier_data",
     "fault_apply_supplier_report",
     "fault_apply_supplier_status",
     "fault_appointment_clear",
     "fault_appointment_set",
     "fault_attachment_add",
+    "fault_attachment_from_supplier",
     "fault_cancel",
     "fault_comment_add",
     "fault_comments_merge",
     "fault_create_draft",
     "fault_draft_update_with_steps",
     "fault_lock",
+    "fault_open_by_supplier",
+    "fault_partner_ticket_purged",
     "fault_raise",
     "fault_raise_with_steps",
     "fault_reject_resolution",
@@ -60,4 +78,5 @@ __all__ = [
     "fault_transition",
     "fault_updates_merge",
     "faults_auto_close_due",
+    "supplier_opened_fault",
 ]

@@ -24,6 +24,10 @@ class CommentEntry:
     text: str
     commented_by: str = ""
     commented_time: datetime | None = None
+    # The partner's own id of the note, when it has one (TEP's NoteId): the note is then known
+    # by it alone, so a later version of it (other text) is the same note, not stored again
+    # (TEP notes are immutable).
+    key: str = ""
 
 
 def party(value: str) -> str:
@@ -69,7 +73,10 @@ def fault_comments_merge(
         by = party(entry.commented_by) or Party.SELLER
         # The key is what the supplier sends: an undated comment it repeats in every
         # notification is the same comment, whenever it arrives (shown at its first arrival).
-        fingerprint = content_fingerprint(entry.text, by, entry.commented_time)
+        if entry.key:
+            fingerprint = content_fingerprint("note-id", entry.key)
+        else:
+            fingerprint = content_fingerprint(entry.text, by, entry.commented_time)
         if fingerprint in known:
             continue
         known.add(fingerprint)

@@ -2,8 +2,9 @@
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import PurePath
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -108,4 +109,65 @@ def fault_attachment_add(
             payload={"attachment_ids": [attachment.pk]},
             at=at,
         )
+    return attachment
+
+
+@transaction.atomic
+def fault_attachment_from_supplier(
+    *,
+    fault_id: int,
+    actor: Actor,
+    filename: str,
+    content: bytes | None,
+    reference: str = "",
+    at: datetime | None = None,
+) -> FaultAttachment | None:
+    """A file the supplier attached to its ticket: checked like every attachment and stored
+    once per fault (by its name and `reference`, the supplier's id for the file). Without its
+    content (not delivered to us), only the reference is recorded on the timeline. A file the
+    check refuses is not stored; the refusal is recorded as an anomaly. Returns the stored
+    attachment, None when nothing was stored now."""
+    at = at or timezone.now()
+    fault = fault_lock(fault_id=fault_id)
+    name = PurePath(filename or "").name[:255]
+    marker = content_fingerprint("supplier-file", name, reference)
+    if fault.events.filter(data__supplier_file=marker).exists():
+        return None
+    data = {"supplier_file": marker, "reference": reference[:1000]}
+    if content is None:
+        fault_event_record(
+            fault=fault,
+            kind=EventKind.ATTACHMENT,
+            actor=actor,
+            at=at,
+            message=f"{name} (the supplier's file, not delivered to us: {reference[:300]})",
+            data=data,
+        )
+        return None
+    upload = SimpleUploadedFile(name, content)
+    try:
+        name = attachment_check(upload)
+    except FaultValidationError as refused:
+        problems = [str(problem) for problems in refused.errors.values() for problem in problems]
+        fault_event_record(
+            fault=fault,
+            kind=EventKind.ANOMALY,
+            actor=actor,
+            at=at,
+            from_status=fault.status,
+            message=f"The supplier's file {name} was refused: " + " ".join(problems),
+            data={**data, "problems": problems},
+        )
+        return None
+    attachment = FaultAttachment(fault=fault, filename=name, size_bytes=len(content), uploaded=True)
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    fault_event_record(
+        fault=fault,
+        kind=EventKind.ATTACHMENT,
+        actor=actor,
+        at=at,
+        message=name,
+        data={**data, "attachment_id": attachment.pk, "size_bytes": len(content)},
+    )
     return attachment

@@ -51,6 +51,10 @@ class SupplierReport:
     comments: tuple[CommentEntry, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     late_repair: LateRepair | None = None
+    # The reason is the supplier's whole current reason for its status (a protocol that sends
+    # the full ticket each time, TMF621): an empty one clears the fault's, so a "held" reason
+    # does not outlive the hold. Otherwise an empty reason says nothing and the fault keeps its.
+    status_reason_is_complete: bool = False
     # What the message carried that could not be read or used (e.g. a status outside the
     # vocabulary): recorded as anomalies, which are shown to people, not as plain notes.
     anomalies: tuple[tuple[str, dict[str, Any]], ...] = ()
@@ -99,6 +103,7 @@ def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor:
             actor=actor,
             at=at,
             reason=report.status_reason,
+            reason_is_complete=report.status_reason_is_complete,
         )
     fault.save()
     return fault
@@ -181,7 +186,15 @@ def _apply_late_repair(fault: Fault, late: LateRepair, actor: Actor, at: datetim
     )
 
 
-def _apply_status(*, fault: Fault, status: str, actor: Actor, at: datetime, reason: str) -> None:
+def _apply_status(
+    *,
+    fault: Fault,
+    status: str,
+    actor: Actor,
+    at: datetime,
+    reason: str,
+    reason_is_complete: bool = False,
+) -> None:
     current = fault.status
     if status not in FaultStatus.values or status == FaultStatus.DRAFT:
         _anomaly(
@@ -208,7 +221,7 @@ def _apply_status(*, fault: Fault, status: str, actor: Actor, at: datetime, reas
         return
     fault.supplier_status_sent_at = at
     if status == current:
-        if reason and reason != fault.status_reason:
+        if (reason or reason_is_complete) and reason != fault.status_reason:
             fault.status_reason = reason
         return
     path = supplier_path(from_status=current, to_status=status)

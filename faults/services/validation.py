@@ -4,15 +4,24 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from faults.choices import FaultStatus
 from faults.errors import FaultValidationError
 from faults.models import Fault
 from faults.validators import NotBlankValidator, is_blank
 
 
 def fault_full_clean(fault: Fault) -> None:
-    """Run the model's field validators (lengths, non-blank, ranges) and raise the domain error."""
+    """Run the model's field validators (lengths, non-blank, ranges) and raise the domain error.
+
+    A draft may leave the service ID and the fault type out (empty) until it is raised: our
+    TMF621 API keeps a ticket whose buyer has not said yet which service it is on, and
+    `fault_check_ready_to_submit` asks for them before anything is sent. Text that is there must
+    still not be blank, and the NOC's form and REST API require both, as before."""
+    exclude = ["status"]
+    if fault.status == FaultStatus.DRAFT:
+        exclude += [field.name for field in NOT_BLANK_FIELDS if getattr(fault, field.attname) == ""]
     try:
-        fault.full_clean(exclude=["status"], validate_unique=True)
+        fault.full_clean(exclude=exclude, validate_unique=True)
     except ValidationError as exc:
         raise FaultValidationError(
             "The fault has invalid fields.", errors=exc.message_dict
@@ -54,8 +63,9 @@ def _needs(what: str) -> str:
 
 
 # What the supplier's faultDetails requires before a fault can be sent (the XSD's
-# faultDetailsType), in the order the form shows the fields. A draft needs only what the model
-# requires (supplier, service ID, fault type); the appointment rule is `appointment_rule_errors`.
+# faultDetailsType), in the order the form shows the fields. A draft needs only a supplier (and,
+# from the NOC's form and REST API, a service ID and a fault type); the appointment rule is
+# `appointment_rule_errors`.
 SUBMIT_RULES = (
     SubmitRule(("fault_start_time",), _needs("the fault start time")),
     SubmitRule(("fault_location",), _needs("the fault location")),
@@ -103,7 +113,9 @@ def fault_check_ready_to_submit(fault: Fault) -> None:
 
 def appointment_rule_errors(fault: Fault, *, now: datetime | None = None) -> dict[str, list[str]]:
     """The supplier's rule (seed 001, step 3c): a Service Outage (TLOS) fault is raised with a
-    valid appointment reservation key, any other type without one."""
+    valid appointment reservation key, any other type without one. A supplier we book no
+    appointments with (TMF621 has none) takes a Service Outage fault without one: it arranges
+    the engineer's visit itself, with the site access contact."""
     now = now or timezone.now()
     key = fault.appointment_reservation_key
     if not fault.is_tlos:
@@ -111,6 +123,15 @@ def appointment_rule_errors(fault: Fault, *, now: datetime | None = None) -> dic
             return {
                 "appointment_reservation_key": [
                     "Only a Service Outage fault carries an appointment; remove the reservation."
+                ]
+            }
+        return {}
+    if not fault.supplier.offers_appointments:
+        if key:
+            return {
+                "appointment_reservation_key": [
+                    f"{fault.supplier} books no engineer appointments through us; "
+                    "remove the reservation."
                 ]
             }
         return {}

@@ -75,9 +75,10 @@ AMENDABLE_MESSAGE_FIELDS = frozenset(_TOP_FIELDS) | frozenset(_DETAIL_FIELDS) | 
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with "Z"; fractional seconds only when there are any (".0001Z" as in the
-    samples). A naive datetime is taken to be UTC."""
+    samples). A naive datetime is taken to be UTC. The year has four digits whatever it is
+    (xs:dateTime; the C library's %Y writes the year 508 as "508")."""
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
     if value.microsecond:
         text += "." + f"{value.microsecond:06d}".rstrip("0")
     return text + "Z"

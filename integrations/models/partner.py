@@ -7,11 +7,25 @@ from django.db import models
 from django.db.models import Q
 
 from integrations.choices import Environment, InboundAuth
-from integrations.packages import package_for, protocol_choices
+from integrations.packages import non_supplying_protocols, package_for, protocol_choices
+
+
+class PartnerQuerySet(models.QuerySet):
+    def suppliers(self) -> "PartnerQuerySet":
+        """The partners we may raise faults with: every partner but those of an enabled package
+        whose partners are never suppliers (`ProtocolPackage.supplies=False`, e.g. the
+        subscribers of our TMF621 hub, which only hear about our faults). What the fault pages,
+        the fault API and the appointment pages offer as suppliers (`faults.suppliers`).
+
+        The enabled packages are read when this is called: a form or serializer that builds its
+        queryset at import reads them at start, as the URLs are."""
+        return self.exclude(protocol__in=non_supplying_protocols())
 
 
 class Partner(models.Model):
-    """A wholesale supplier we raise faults with, and how we talk to it."""
+    """A partner we exchange messages with: a wholesale supplier we raise faults with (most),
+    or a partner that only hears about our faults (a subscriber of our TMF621 hub: its
+    package's `supplies` is False, and `Partner.objects.suppliers()` leaves it out)."""
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
@@ -80,6 +94,8 @@ class Partner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PartnerQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -147,6 +163,19 @@ class Partner(models.Model):
     @property
     def default_buyer_identifier(self) -> "BuyerIdentifier | None":
         return self.buyer_identifiers.filter(is_default=True, is_active=True).first()
+
+    @property
+    def is_supplier(self) -> bool:
+        """Whether we may raise faults with it (see `PartnerQuerySet.suppliers`): False for a
+        partner that only hears about our faults, such as a subscriber of our TMF621 hub."""
+        return self.protocol not in non_supplying_protocols()
+
+    @property
+    def offers_appointments(self) -> bool:
+        """Whether we book engineer appointments with this partner: its protocol's package has
+        an appointment gateway (the supplier Ticketing API has; TMF621 has none)."""
+        package = package_for(self.protocol)
+        return package is not None and package.appointment_gateway is not None
 
 
 def normalise_fingerprint(value: str) -> str:

@@ -7,32 +7,20 @@ and a body that validates against the schema. Faults in several states, a commen
 and an appointment reserved from the supplier simulator on loopback give the generated requests
 real objects to find."""
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import close_old_connections, transaction
 from django.test import Client
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from appointments.gateways import SlotQuery
 from appointments.services import appointment_reserve, appointment_slots_query
@@ -43,20 +31,10 @@ from integrations.cityfibre.simulator import CityFibreSimulator
 from integrations.models import Partner
 from tests.factories import FaultFactory
 from tests.helpers import bring_to
+from tests.schema_fuzz import fuzz, in_process_wsgi_app
 
 pytestmark = pytest.mark.django_db
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-# Bounded (the whole file takes about 40 s) so that `make test` stays short, and derandomized so
-# that a failure in CI is the same failure on a developer's machine. API_SCHEMA_EXAMPLES=1000
-# (and API_SCHEMA_RANDOM=1 for new examples each run) looks deeper: about 8 minutes.
-EXAMPLES_PER_OPERATION = int(os.environ.get("API_SCHEMA_EXAMPLES", "50"))
-DERANDOMIZE = os.environ.get("API_SCHEMA_RANDOM", "") != "1"
 UPRN = "10002491172"
 PRODUCT = "ftthl2r"
 ACTOR = Actor.system("test")
@@ -65,13 +43,7 @@ STORED_BEFORE_THE_RULE = "HO-a/b"
 
 @pytest.fixture
 def wsgi_app() -> Iterator[WSGIHandler]:
-    """The app as a WSGI server would run it. Like Django's test client, it keeps the database
-    connection across requests, so the requests see (and stay inside) the test's transaction."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield WSGIHandler()
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    yield from in_process_wsgi_app()
 
 
 @pytest.fixture
@@ -182,14 +154,6 @@ def _published_operations() -> list[str]:
 OPERATIONS = _published_operations()
 
 
-def _cases(operation) -> st.SearchStrategy:
-    """Requests the schema allows and requests it does not (wrong types, missing fields, …)."""
-    return st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    )
-
-
 def test_every_operation_the_app_serves_is_fuzzed(api_schema):
     served = {result.ok().label for result in api_schema.get_all_operations()}
     assert served == set(OPERATIONS)
@@ -198,30 +162,9 @@ def test_every_operation_the_app_serves_is_fuzzed(api_schema):
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_every_answer_keeps_to_the_published_schema(api_schema, token, label):
     operation = api_schema.find_operation_by_label(label)
-    headers = {"Authorization": f"Token {token}"}
 
-    @given(case=_cases(operation))
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        deadline=None,
-        derandomize=DERANDOMIZE,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def call(case) -> None:
-        # Every request starts from the same rows: what one changed (or a database error it
-        # caused) is rolled back before the next, so a failure reproduces on its own.
-        savepoint = transaction.savepoint()
-        try:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-        finally:
-            transaction.savepoint_rollback(savepoint)
+    failures = fuzz(operation, headers={"Authorization": f"Token {token}"})
 
-    failures = ""
-    try:
-        call()
-    except FailureGroup as group:
-        failures = str(group)  # the report (checks, response, curl to reproduce), shown once
     assert not failures, failures
 
 
@@ -242,9 +185,10 @@ def test_the_schema_documents_what_the_api_refuses(agent_api):
     assert components["AttachmentUploadRequest"]["properties"]["file"]["format"] == "binary"
     assert "404" in faults["get"]["responses"]  # a page past the end
     assert "415" in faults["post"]["responses"]
-    assert "404" in schema["paths"]["/integrations/cityfibre/{partner_slug}/notify/"]["post"][
-        "responses"
-    ]  # an unknown partner slug
+    assert (
+        "404"
+        in schema["paths"]["/integrations/cityfibre/{partner_slug}/notify/"]["post"]["responses"]
+    )  # an unknown partner slug
 
 
 def test_a_reference_stored_before_the_rule_is_answered_as_the_schema_says(api_schema, token):
@@ -280,9 +224,7 @@ UNROUTED = ["/api/v1/appointments/-1/", "/api/v1/faults/TEST-1/attachments/x/", 
 
 @pytest.mark.parametrize("method", ["get", "post", "patch"])
 @pytest.mark.parametrize("path", [*UNROUTED, "/api/v1/faults/TEST-1/no-such-action/"])
-def test_a_url_under_the_api_that_names_no_endpoint_answers_the_apis_404(
-    agent_api, method, path
-):
+def test_a_url_under_the_api_that_names_no_endpoint_answers_the_apis_404(agent_api, method, path):
     response = getattr(agent_api, method)(path)
 
     assert response.status_code == 404

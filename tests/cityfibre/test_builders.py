@@ -474,6 +474,8 @@ def test_every_message_validates_and_survives_the_soap_round_trip(build) -> None
         (datetime(2018, 6, 9, 11, 15, 17, tzinfo=UTC), "2018-06-09T11:15:17Z"),
         (datetime(2018, 6, 9, 12, 15, tzinfo=timezone(timedelta(hours=1))), "2018-06-09T11:15:00Z"),
         (datetime(2018, 6, 9, 11, 15), "2018-06-09T11:15:00Z"),
+        # A fault start time an agent or a TMF621 client may send: the amend was invalid XML.
+        (datetime(508, 3, 31, 5, 42, 35, tzinfo=UTC), "0508-03-31T05:42:35Z"),
     ],
 )
 def test_times_are_iso_utc_with_z(value: datetime, text: str) -> None:

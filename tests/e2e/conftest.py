@@ -209,33 +209,7 @@ def notify(live_server, pki) -> Callable[[bytes], requests.Response]:
 # --- the browser (Playwright driving Debian's Chromium) ----------------------------------------
 SCREENSHOTS = django_settings.BASE_DIR / "var" / "screenshots"
 DESKTOP = {"width": 1440, "height": 900}
-# As the machine notes say: without the background-networking flags Chromium keeps trying to
-# reach Google's hosts, which this closed network refuses.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.conftest import chromium_path
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous, one at a time.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# The browser itself (`chromium`) is tests/conftest.py's, one per session.
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
-from devtools.demo import DEMO_FAULTS, demo_data_load
+from devtools.demo import DEMO_FAULTS, DEMO_PARTNER_SLUG, demo_data_load
 from devtools.demo_history import HISTORY_DAYS, HISTORY_FAULTS, REFERENCE_PREFIX
+from devtools.demo_tmf import DEMO_TMF_FAULTS, TMF_HISTORY
 from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, SlaState
 from faults.models import (
     Fault,
@@ -56,7 +57,7 @@ def snapshot() -> dict[str, object]:
             )
         ),
         "users": list(users.values_list("username", "password", "is_staff", "is_superuser")),
-        "partner": Partner.objects.values("name", "base_url", "updated_at").get(),
+        "partners": list(Partner.objects.order_by("slug").values("name", "base_url", "updated_at")),
     }
 
 
@@ -99,7 +100,8 @@ def test_demo_history_gives_the_dashboard_figures_worth_reading():
     assert SlaPause.objects.filter(fault__in=history, ended_at__isnull=False).exists()
     # Our answers came after the supplier's resolution, never before.
     assert not closed.filter(closed_at__lt=F("resolved_at")).exists()
-    assert SlaPause.objects.filter(fault__status=FaultStatus.ON_HOLD, ended_at=None).count() == 1
+    on_hold = SlaPause.objects.filter(fault__status=FaultStatus.ON_HOLD, ended_at=None)
+    assert on_hold.filter(fault__supplier__slug=DEMO_PARTNER_SLUG).count() == 1
 
 
 def test_demo_partner_and_its_default_buyer_identifier():
@@ -120,11 +122,14 @@ def test_only_the_pending_faults_raise_is_left_for_the_simulator(
     with django_capture_on_commit_callbacks() as published:
         demo_data_load()
 
-    assert len(published) == 1  # one delivery task, not one per message of the demo's past
-    waiting = OutboundMessage.objects.exclude(status=OutboundStatus.DELIVERED)
-    assert list(waiting.values_list("fault__buyer_fault_reference", "message_type")) == [
-        ("DEMO-0002", "addFaultReport")
+    # One delivery task per supplier's pending fault, not one per message of the demo's past.
+    assert len(published) == 2
+    waiting = OutboundMessage.objects.exclude(status=OutboundStatus.DELIVERED).order_by("id")
+    assert list(waiting.values_list("fault__buyer_fault_reference", "operation")) == [
+        ("DEMO-0002", "raise"),
+        ("DEMO-T001", "raise"),
     ]
+    assert waiting.first().message_type == "addFaultReport"
 
 
 def test_demo_users_have_their_roles_and_only_admin_is_staff():
@@ -165,7 +170,9 @@ def test_command_refuses_with_debug_off_unless_forced(settings):
     assert not Partner.objects.exists()
 
     call_command("load_demo", "--force", stdout=StringIO())
-    assert Fault.objects.count() == len(DEMO_FAULTS) + HISTORY_FAULTS
+    assert Fault.objects.count() == (
+        len(DEMO_FAULTS) + HISTORY_FAULTS + len(DEMO_TMF_FAULTS) + TMF_HISTORY.faults
+    )
 
 
 # --- the history reads as history everywhere (issue 10 #18) ------------------------------------
@@ -201,9 +208,9 @@ def test_the_wallboard_counts_only_what_was_raised_today(agent_user, client):
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     today = Fault.objects.filter(created_at__gte=midnight).exclude(status=FaultStatus.DRAFT)
     raised_today = today.count()
-    # The demo faults and at most the six young history faults, which were raised in the
-    # last day; none of the six weeks before.
-    assert raised_today <= len(DEMO_FAULTS) - 1 + 6
+    # Each supplier's demo faults and at most its young history faults, which were raised in
+    # the last day; none of the six weeks before.
+    assert raised_today <= len(DEMO_FAULTS) - 1 + 6 + len(DEMO_TMF_FAULTS) + TMF_HISTORY.still_open
     assert not today.filter(submitted_at__lt=midnight - timedelta(hours=1)).exists()
 
     client.force_login(agent_user)
@@ -263,7 +270,9 @@ def test_the_history_sla_figures_are_the_engines_and_count_the_suppliers_work():
 def test_the_suppliers_part_of_the_demo_arrives_as_its_messages_do(agent_user, client):
     started = timezone.now()
     demo_data_load()
-    demo = Fault.objects.exclude(status__in=(FaultStatus.DRAFT, FaultStatus.PENDING))
+    demo = Fault.objects.filter(supplier__slug=DEMO_PARTNER_SLUG).exclude(
+        status__in=(FaultStatus.DRAFT, FaultStatus.PENDING)
+    )
     changes = FaultEvent.objects.filter(fault__in=demo, kind="status", actor_kind="partner")
 
     # Each change the supplier made came in one notification, stored raw and applied then.
@@ -279,7 +288,7 @@ def test_the_suppliers_part_of_the_demo_arrives_as_its_messages_do(agent_user, c
         inbound.values_list("message_id", flat=True)
     )
     # Integration health counts them, as the fault pages show them.
-    (health,) = integration_health()
+    (health,) = [row for row in integration_health() if row.partner.slug == DEMO_PARTNER_SLUG]
     assert health.inbound.all_time == {InboundStatus.APPLIED: inbound.count()}
     client.force_login(agent_user)
     page = client.get("/faults/DEMO-H001/").content.decode()

@@ -68,5 +68,12 @@ def test_the_development_tools_are_installed_for_make_run_and_make_bench() -> No
     from django.core.management import get_commands
 
     commands = get_commands()
-    for name in ("load_demo", "demo_pki", "bench_ingest", "bench_ui", "bench_broker"):
+    for name in (
+        "load_demo",
+        "demo_pki",
+        "bench_ingest",
+        "bench_ui",
+        "bench_tmfapi",
+        "bench_broker",
+    ):
         assert commands.get(name) == DEVTOOLS, name

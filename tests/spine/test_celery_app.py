@@ -1,6 +1,6 @@
-"""The Celery app: every beat entry (the spine's sweeps; the supplier Ticketing API has no polls)
-names a registered task, the reliability settings of design §7 are on, and the configured broker
-carries a message."""
+"""The Celery app: every beat entry (the spine's sweeps, and TEP's poll: the supplier Ticketing
+API and TMF621 have no polls) names a registered task, the reliability settings of design §7 are
+on, and the configured broker carries a message."""
 
 import uuid
 
@@ -22,6 +22,7 @@ def test_every_beat_entry_names_a_registered_task():
         "integrations.tasks.sweep_outbox",
         "integrations.tasks.sweep_inbox",
         "integrations.tasks.reconcile_silent_faults",
+        "integrations.tep.tasks.poll_tep_partners",
     }
 
 

@@ -314,3 +314,81 @@ def test_a_body_whose_signature_fails_is_not_read_back_into_the_refusal(client, 
     assert "signature does not match" in answer.error_message
     assert answer.message_id == ""
     assert not InboundMessage.objects.exists()
+
+
+# --- a message that does not say which buyer identifier it is for -------------------------------
+def without_buyer(event: dict) -> dict:
+    return {name: value for name, value in event.items() if name != "buyer"}
+
+
+@pytest.mark.parametrize("names", ["ourRef", "partnerRef"])
+def test_a_message_naming_no_buyer_identifier_finds_its_fault_under_any_of_the_partners(
+    client, partner, accepted_fault, names
+):
+    """MEF 124's events carry only a ticket id: the fault is looked up under every active buyer
+    identifier of the partner, not only its default."""
+    BuyerIdentifierFactory(partner=partner, code="SPEDGE2")
+    fault = FaultFactory(
+        supplier=partner,
+        buyer_identifier=partner.buyer_identifiers.get(code="SPEDGE2"),
+        maintainer_fault_reference="TT-0077",
+    )
+    reference = fault.buyer_fault_reference if names == "ourRef" else "TT-0077"
+
+    response = post(client, without_buyer(ticket_event(**{names: reference})))
+
+    assert response.status_code == 201, response.content
+    assert InboundMessage.objects.get().fault == fault
+
+
+@pytest.mark.parametrize("names", ["ourRef", "partnerRef"])
+def test_a_message_naming_no_buyer_identifier_is_not_for_a_fault_under_an_inactive_one(
+    client, partner, accepted_fault, names
+):
+    """An identifier the edge would refuse by name does not let the fault in unnamed."""
+    partner.buyer_identifiers.filter(code=BUYER).update(is_active=False)
+    BuyerIdentifierFactory(partner=partner, code="SPEDGE2", is_default=False)
+    reference = accepted_fault.buyer_fault_reference if names == "ourRef" else "TT-0042"
+
+    response = post(client, without_buyer(ticket_event(**{names: reference})))
+
+    assert response.status_code == 400
+    assert response.json()["reason"] == (
+        "No fault with that reference under that buyer identifier."
+    )
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_message_naming_no_buyer_identifier_never_reaches_another_partners_fault(
+    client, partner, accepted_fault
+):
+    elsewhere = PartnerFactory(protocol="ticket-events")
+    other = FaultFactory(supplier=elsewhere, maintainer_fault_reference="TT-0099")
+
+    by_theirs = post(client, without_buyer(ticket_event("EV-1", partnerRef="TT-0099")))
+    by_ours = post(client, without_buyer(ticket_event("EV-2", ourRef=other.buyer_fault_reference)))
+
+    assert (by_theirs.status_code, by_ours.status_code) == (400, 400)
+    assert by_theirs.json()["reason"] == by_ours.json()["reason"] == "No such ticket."
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_message_naming_our_reference_and_no_buyer_identifier_is_stored_in_one_statement(
+    client, partner, accepted_fault, settings
+):
+    settings.PARTNER_CACHE_SECONDS = 60
+    partner_cache._cache.clear()
+    post(
+        client, without_buyer(ticket_event("EV-WARM", ourRef=accepted_fault.buyer_fault_reference))
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(
+            client,
+            without_buyer(ticket_event("EV-HOT", ourRef=accepted_fault.buyer_fault_reference)),
+        )
+
+    partner_cache._cache.clear()
+    assert response.status_code == 201
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    assert InboundMessage.objects.filter(fault=accepted_fault).count() == 2

@@ -209,8 +209,8 @@ def test_both_sites_agree_on_the_partner_paths_of_every_protocol():
     assert len(patterns) == 2 and patterns[0] == patterns[1]
     partner_path = re.compile(patterns[0])  # nginx's PCRE and Python agree on this pattern
     protocols = [package.protocol for package in enabled_packages()]
-    assert "cityfibre" in protocols
-    for protocol in [*protocols, "tmf621", "tep", "fake"]:
+    assert {"cityfibre", "tmf621"} <= set(protocols)
+    for protocol in [*protocols, "tep", "fake"]:
         assert partner_path.match(f"/integrations/{protocol}/some-partner/notify/"), protocol
     for staff_page in (
         reverse("integration-health"),

@@ -38,6 +38,8 @@ from integrations.packages import (
     poll_schedule,
     protocol_choices,
 )
+from integrations.tep.adapter import TepAdapter
+from integrations.tmf621.adapter import Tmf621Adapter
 from tests.factories import FaultFactory, PartnerFactory
 from tests.helpers import admin_form_data
 from tests.spine import throwaway_packages
@@ -45,6 +47,7 @@ from tests.spine.throwaway_packages import enable, write_package
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = "throwaway"
+UNPACKAGED = "future-protocol"  # a protocol no package declares (stored before its package)
 
 PACKAGE_PY = """
 from datetime import timedelta
@@ -116,15 +119,37 @@ def remount_urls(settings):
 
 
 # --- the default ----------------------------------------------------------------------------------
-def test_the_supplier_ticketing_api_is_the_one_package_enabled_by_default(partner, client):
-    assert [package.protocol for package in enabled_packages()] == ["cityfibre"]
+def test_the_suppliers_packages_and_our_tmf621_api_are_enabled_by_default(partner, client):
+    assert [package.protocol for package in enabled_packages()] == [
+        "cityfibre",
+        "tmf621",
+        "tmf621-hub",
+        "tep",
+    ]
     assert isinstance(get_adapter("cityfibre"), CityFibreAdapter)
+    assert isinstance(get_adapter("tmf621"), Tmf621Adapter)
+    assert isinstance(get_adapter("tep"), TepAdapter)
     assert isinstance(gateway_for(partner), CityFibreAppointmentGateway)
     assert reverse("cityfibre:notify", args=["some-supplier"]) == (
         "/integrations/cityfibre/some-supplier/notify/"
     )
-    assert protocol_choices() == [("cityfibre", "Supplier Ticketing API (XML/SOAP, mutual TLS)")]
-    assert poll_schedule() == {}  # it notifies us; reconciliation is the spine's sweep
+    assert reverse("tmf621:listener", args=["some-supplier", "troubleTicketStatusChangeEvent"]) == (
+        "/integrations/tmf621/some-supplier/listener/troubleTicketStatusChangeEvent"
+    )
+    assert protocol_choices() == [
+        ("cityfibre", "Supplier Ticketing API (XML/SOAP, mutual TLS)"),
+        ("tmf621", "TMF621 Trouble Ticket (REST/JSON)"),
+        ("tmf621-hub", "TMF621 event subscriber (our hub)"),
+        ("tep", "TEP Ticket Exchange (SOAP)"),
+    ]
+    # CityFibre and TMF621 notify us (reconciliation is the spine's sweep); TEP is polled, at
+    # most once a minute, for the partners that receive by polling.
+    assert poll_schedule() == {
+        "package-poll:tep:integrations.tep.tasks.poll_tep_partners": {
+            "task": "integrations.tep.tasks.poll_tep_partners",
+            "schedule": timedelta(seconds=60),
+        }
+    }
 
 
 def test_its_simulator_command_lives_in_the_package():
@@ -178,24 +203,24 @@ def test_a_package_not_listed_is_absent(settings, throwaway, client, db):
 
 # --- a partner of a protocol without an enabled package -------------------------------------------
 def test_it_cannot_be_saved_active_but_can_be_kept_inactive(db):
-    partner = PartnerFactory.build(slug="future", protocol="tmf621")
+    partner = PartnerFactory.build(slug="future", protocol=UNPACKAGED)
 
     with pytest.raises(ValidationError) as refused:
         partner.full_clean()
     (message,) = refused.value.message_dict["protocol"]
-    assert "No enabled protocol package handles 'tmf621'" in message
+    assert f"No enabled protocol package handles '{UNPACKAGED}'" in message
     assert "save it as inactive" in message
     partner.is_active = False
     partner.full_clean()  # kept, e.g. while its package is being deployed
 
 
 def test_the_admin_says_why_it_cannot_be_active(admin_client, partner):
-    Partner.objects.filter(pk=partner.pk).update(protocol="tmf621")
+    Partner.objects.filter(pk=partner.pk).update(protocol=UNPACKAGED)
     url = reverse("admin:integrations_partner_change", args=[partner.pk])
     page = admin_client.get(url)
-    assert ("tmf621", "tmf621 (no enabled package)") in page.context["adminform"].form.fields[
-        "protocol"
-    ].choices
+    assert (UNPACKAGED, f"{UNPACKAGED} (no enabled package)") in page.context[
+        "adminform"
+    ].form.fields["protocol"].choices
     data = admin_form_data(page)
     assert data["is_active"] is True
 
@@ -213,7 +238,7 @@ def test_the_admin_offers_only_enabled_protocols(admin_client):
     page = admin_client.get(reverse("admin:integrations_partner_add"))
 
     offered = [value for value, _ in page.context["adminform"].form.fields["protocol"].choices]
-    assert offered == ["", "cityfibre"]
+    assert offered == ["", "cityfibre", "tmf621", "tmf621-hub", "tep"]
 
 
 # --- polls ----------------------------------------------------------------------------------------
@@ -253,7 +278,9 @@ def test_beat_stores_a_packages_polls_and_drops_them_once_it_is_disabled(setting
     PackagePollScheduler(app=celery_app)
 
     assert not PeriodicTask.objects.filter(name=name).exists()
-    assert set(PeriodicTask.objects.values_list("name", flat=True)) == sweeps
+    # The default packages' polls (TEP's) went with it: cityfibre has none.
+    fixed = {sweep for sweep in sweeps if not sweep.startswith("package-poll:")}
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) == fixed
 
 
 # --- event subscribers follow the setting ------------------------------------------------------

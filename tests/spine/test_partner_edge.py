@@ -18,14 +18,15 @@ from tests.factories import PartnerFactory
 from tests.nginx_proxy import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.edge_urls")]
-SLUG = "tmf-partner"
-URL = f"/integrations/tmf621/{SLUG}/listener/"
+SLUG = "json-partner"
+URL = f"/integrations/json-listener/{SLUG}/listener/"
 
 
 class ListenerEndpoint(PartnerEndpoint):
-    """A TMF621-style listener: JSON in, JSON errors out (`{"code", "reason"}`)."""
+    """A listener of a protocol no package has (not TMF621's, which is a real package): JSON in,
+    JSON errors out (`{"code", "reason"}`)."""
 
-    protocol = "tmf621"
+    protocol = "json-listener"
     content_types = frozenset({"application/json"})
 
     def receive(self, edge: PartnerEdge, body: bytes, caller: Caller) -> HttpResponse:
@@ -52,7 +53,7 @@ def post(client, settings, tmp_path):
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
     PartnerFactory(
         slug=SLUG,
-        protocol="tmf621",
+        protocol="json-listener",
         client_cert_fingerprints=pki.supplier_client.fingerprint,
         allowed_networks="127.0.0.1/32",
     )

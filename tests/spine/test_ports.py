@@ -25,7 +25,7 @@ FAULTS_API = "/api/v1/faults/"
 NO_ADAPTER = "cannot send faults in yet"
 
 
-@pytest.fixture(params=["tmf621", "tep"])
+@pytest.fixture(params=["future-protocol", "ebonding"])
 def unsupported(request, db):
     partner = PartnerFactory(slug=f"{request.param}-supplier", name="Future Supplier")
     Partner.objects.filter(pk=partner.pk).update(protocol=request.param)
@@ -110,7 +110,7 @@ def stranded(partner, buyer_identifier, sla_policy):
         FaultFactory(supplier=partner, buyer_identifier=buyer_identifier), status
     )
     faults = {"in-progress": make("in-progress"), "resolved": make("resolved")}
-    Partner.objects.filter(pk=partner.pk).update(protocol="tmf621")
+    Partner.objects.filter(pk=partner.pk).update(protocol="future-protocol")
     return faults
 
 

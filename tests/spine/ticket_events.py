@@ -1,7 +1,9 @@
 """A test-only protocol endpoint on the shared inbound edge, storing what it receives in the
 inbox like a real one: JSON ticket events (TMF621-like) that name their ticket by our reference
-(`ourRef`), the partner's (`partnerRef`), or neither (a ticket the partner opened). It supplies
-only what `integrations.edge` asks of a protocol: its content type, parse, identify, answer."""
+(`ourRef`), the partner's (`partnerRef`), or neither (a ticket the partner opened), addressed to
+a buyer identifier (`buyer`) or, without one, to none in particular (like MEF 124's id-only
+events). It supplies only what `integrations.edge` asks of a protocol: its content type, parse,
+identify, answer."""
 
 import json
 from typing import Any
@@ -33,7 +35,7 @@ class TicketEventEndpoint(PartnerEndpoint):
             message_type=str(event.get("eventType", "")),
             message_id=event["id"],
             subject=Subject(
-                buyer_identifier=str(event.get("buyer", "")),
+                buyer_identifier=str(event["buyer"]) if "buyer" in event else None,
                 buyer_fault_reference=event.get("ourRef"),
                 partner_fault_reference=event.get("partnerRef"),
             ),

@@ -143,6 +143,7 @@ def test_faults_that_need_nothing_are_not_in_the_queue(
         "queue-rejected": "No supplier has rejected a fault in the last 7 days.",
         "queue-resolved": "No resolved fault is waiting for our answer.",
         "queue-on-hold": "No supplier is waiting for information from us.",
+        "queue-supplier-opened": "No supplier has an open incident with us.",
         "queue-dead": (
             "No message needs an agent: each reached the supplier or is still being sent."
         ),

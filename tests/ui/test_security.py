@@ -7,13 +7,17 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from integrations.packages import enabled_packages
 from tests.factories import FaultFactory
 
 pytestmark = pytest.mark.django_db
 
-# Partner endpoints authenticate by client certificate (and the API by token), not by session.
-PARTNER_PREFIXES = ("integrations/cityfibre/",)
-API_PREFIXES = ("api/",)
+# Partner endpoints authenticate by the partner's strategy (and the APIs by token, answering in
+# their own shape), not by a login page: every enabled package's inbound URLs and public APIs.
+PARTNER_PREFIXES = tuple(
+    f"integrations/{package.protocol}/" for package in enabled_packages() if package.urls
+)
+API_PREFIXES = ("api/", *(prefix for p in enabled_packages() for prefix, _ in p.api_urls))
 # Django's own pages that must answer anonymous visitors.
 PUBLIC_PAGES = {"accounts/login/", "admin/login/"}
 

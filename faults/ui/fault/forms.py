@@ -20,7 +20,7 @@ from faults.selectors import fault_get
 from faults.services.attachment_checks import human_size
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.validation import SUBMIT_RULES, SubmitRule
-from faults.suppliers import buyer_identifier_model, supplier_model
+from faults.suppliers import buyer_identifier_model, suppliers
 from faults.ui.widgets import DateTimeLocalInput
 from faults.validators import REFERENCE_MAX_LENGTH, validate_reference
 
@@ -251,7 +251,7 @@ class FaultRaiseForm(_DetailsForm):
     a Service Outage fault)."""
 
     supplier = forms.ModelChoiceField(
-        queryset=supplier_model().objects.filter(is_active=True).order_by("name"),
+        queryset=suppliers().filter(is_active=True).order_by("name"),
         label="Supplier",
         empty_label=None,
     )

@@ -6,9 +6,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from faults.choices import FaultStatus, FaultType, SlaState
+from faults.choices import FaultStatus, FaultType, OpenedBy, SlaState
 from faults.models import Fault
-from faults.suppliers import supplier_model
+from faults.suppliers import suppliers
 from faults.ui.widgets import DateInput
 from faults.worklists import Family, FaultListCriteria
 
@@ -41,7 +41,7 @@ class FaultFilterForm(forms.Form):
     supplier = forms.ModelChoiceField(
         label="Supplier",
         required=False,
-        queryset=supplier_model().objects.order_by("name"),
+        queryset=suppliers().order_by("name"),
         to_field_name="slug",
         empty_label="Any",
     )
@@ -67,6 +67,12 @@ class FaultFilterForm(forms.Form):
         label="Parents and children",
         required=False,
         choices=[("", "Any"), *Family.CHOICES],
+    )
+    opened_by = forms.ChoiceField(
+        label="Opened by",
+        required=False,
+        choices=[("", "Anyone"), *OpenedBy.choices],
+        help_text="The supplier: incidents a supplier opened with us.",
     )
     mine = forms.BooleanField(label="Only faults I raised", required=False)
 
@@ -96,6 +102,7 @@ class FaultFilterForm(forms.Form):
             parent_reference=data.get("parent", "").strip(),
             family=data.get("family", ""),
             created_by_id=user.pk if data.get("mine") else None,
+            opened_by=data.get("opened_by", ""),
             text=data.get("q", ""),
             ordering=ordering,
         )

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from faults.choices import FaultStatus, SlaState
+from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
 from faults.contributions import QueueSectionSource, contributions
 from faults.ui.access import agent_required
 from faults.ui.worklists.rendering import render_page_or_fragment
@@ -31,6 +31,7 @@ WHEN_EMPTY = {
     "rejected": "No supplier has rejected a fault in the last 7 days.",
     "resolved": "No resolved fault is waiting for our answer.",
     "on-hold": "No supplier is waiting for information from us.",
+    "supplier-opened": "No supplier has an open incident with us.",
     "sla": "No open fault is close to its SLA target or past it.",
     "drafts": "You have no drafts: a fault saved with “Save draft” waits here until submitted.",
 }
@@ -45,6 +46,9 @@ def _more_urls() -> dict[str, str]:
         "rejected": _fault_list(status=FaultStatus.REJECTED),
         "resolved": _fault_list(status=FaultStatus.RESOLVED),
         "on-hold": _fault_list(status=FaultStatus.ON_HOLD),
+        "supplier-opened": _fault_list(
+            opened_by=OpenedBy.SUPPLIER, status=list(NON_TERMINAL_STATUSES)
+        ),
         "sla": _fault_list(sla_state=[SlaState.AT_RISK, SlaState.BREACHED], sort="sla"),
         "drafts": _fault_list(status=FaultStatus.DRAFT, mine="on"),
     }

@@ -1,36 +1,41 @@
-"""Re-encrypt every partner's HMAC signing key under the first of PARTNER_SECRET_KEYS (key
-rotation: `integrations/auth/secrets.py`)."""
+"""Re-encrypt every encrypted partner secret under the first of PARTNER_SECRET_KEYS (key
+rotation: `integrations/auth/secrets.py`): the partners' HMAC signing keys, and the secrets the
+enabled protocol packages keep in their own models (`ProtocolPackage.encrypted_fields`, e.g. a
+TMF621 supplier's client secret)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from integrations.auth.secrets import SecretUnreadable, reencrypt_secret
 from integrations.models import Partner
+from integrations.packages import encrypted_fields
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt partners' HMAC signing keys under the first of PARTNER_SECRET_KEYS."
+    help = "Re-encrypt partners' stored secrets under the first of PARTNER_SECRET_KEYS."
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
-        partners = Partner.objects.select_for_update().exclude(inbound_signing_key="")
         unreadable = []
         rotated = 0
-        for partner in partners:
-            try:
-                partner.inbound_signing_key = reencrypt_secret(partner.inbound_signing_key)
-            except SecretUnreadable:
-                unreadable.append(partner.slug)
-                continue
-            # The key only: save() would also move updated_at, which says an admin changed it.
-            Partner.objects.filter(pk=partner.pk).update(
-                inbound_signing_key=partner.inbound_signing_key
-            )
-            rotated += 1
+        for model, field in [(Partner, "inbound_signing_key"), *encrypted_fields()]:
+            rows = model.objects.select_for_update().exclude(**{field: ""})
+            for row in rows:
+                try:
+                    again = reencrypt_secret(getattr(row, field))
+                except SecretUnreadable:
+                    # A partner by its slug; a package's row by what it says it is.
+                    unreadable.append(getattr(row, "slug", None) or str(row))
+                    continue
+                # The field only: save() would also move updated_at, which says an admin
+                # changed it.
+                model.objects.filter(pk=row.pk).update(**{field: again})
+                rotated += 1
         if unreadable:
-            # Nothing is changed: the keys that were readable stay as they were too.
+            # Nothing is changed: the secrets that were readable stay as they were too (the
+            # transaction rolls back).
             raise CommandError(
-                "No key re-encrypted. Not readable with PARTNER_SECRET_KEYS (add the old key "
-                f"after the new one, or set their keys again in the admin): {', '.join(unreadable)}"
+                "No secret re-encrypted. Not readable with PARTNER_SECRET_KEYS (add the old key "
+                "after the new one, or set them again in the admin): " + ", ".join(unreadable)
             )
-        self.stdout.write(f"{rotated} signing key(s) re-encrypted under the first key.")
+        self.stdout.write(f"{rotated} secret(s) re-encrypted under the first key.")

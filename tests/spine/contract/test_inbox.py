@@ -136,6 +136,37 @@ def test_a_duplicate_that_arrives_before_the_first_is_applied_is_applied_once(
     assert pending.updates.count() == 1
 
 
+def test_two_waiting_messages_of_a_fault_are_applied_in_the_order_they_were_sent(
+    protocol_driver, client, partner, pending
+):
+    """A worker that picks up the later message first (two workers, one per message) still
+    applies the earlier one first: nothing is taken for stale that was only late in the queue."""
+    accepted = protocol_driver.notification(
+        pending, message_id="N-1", status="accepted", sent_at=at_minute(5)
+    )
+    started = protocol_driver.notification(
+        pending, message_id="N-2", status="in-progress", sent_at=at_minute(9)
+    )
+    for body in (accepted, started):
+        assert protocol_driver.post(client, partner.slug, body).status_code == 200
+    first, second = InboundMessage.objects.order_by("sent_at")
+
+    assert inbox_apply(inbound_id=second.pk) == InboundStatus.APPLIED
+    assert inbox_apply(inbound_id=first.pk) is None  # applied already, by the call above
+
+    pending.refresh_from_db()
+    assert pending.status == FaultStatus.IN_PROGRESS
+    moves = FaultEvent.objects.filter(
+        fault=pending, kind=EventKind.STATUS, at__gt=SUBMITTED
+    ).order_by("at", "id")
+    assert [(e.to_status, e.at) for e in moves] == [
+        (FaultStatus.ACCEPTED, at_minute(5)),
+        (FaultStatus.IN_PROGRESS, at_minute(9)),
+    ]
+    assert not FaultEvent.objects.filter(fault=pending, kind=EventKind.STALE_STATUS).exists()
+    assert set(InboundMessage.objects.values_list("status", flat=True)) == {InboundStatus.APPLIED}
+
+
 def test_a_reused_message_id_with_another_body_is_another_message(
     protocol_driver, client, partner, pending
 ):
@@ -262,7 +293,8 @@ def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(
             pending, message_id=message_id, sent_at=at_minute(minute)
         )
         assert protocol_driver.post(client, partner.slug, body).status_code == 200
-    old, _recent, applied = InboundMessage.objects.order_by("id").values_list("id", flat=True)
+    # Applying a message applies the fault's earlier ones first: the applied one is the first.
+    applied, old, _recent = InboundMessage.objects.order_by("id").values_list("id", flat=True)
     inbox_apply(inbound_id=applied)
     InboundMessage.objects.filter(pk__in=[old, applied]).update(
         received_at=timezone.now() - timedelta(minutes=5)
