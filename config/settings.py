@@ -65,6 +65,9 @@ INSTALLED_APPS += [path for path in INTEGRATION_PACKAGES if path not in INSTALLE
 # separates a dict's entries with ";", and a "," would cut the value short); never below the
 # partner's limit that the package declares (a lower value is raised to it).
 INTEGRATION_POLL_SECONDS = env.dict("INTEGRATION_POLL_SECONDS", cast={"value": float}, default={})
+# How often a TEP partner of the "Local simulator" environment may be polled (the simulator keeps
+# the same limit, `simulate_tep --poll-interval`); every other TEP partner: the seed's 60 seconds.
+TEP_SIMULATOR_POLL_SECONDS = max(1.0, env.float("TEP_SIMULATOR_POLL_SECONDS", default=60.0))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,9 +1,10 @@
 """The demo's third partner: a wholesaler reached through the SOAP Ticket Exchange Platform (TEP),
 played by `manage.py simulate_tep` on https://127.0.0.1:8083/ (`Procfile.dev`): TEP and the
 supplier behind it. We call it with the demo PKI's buyer client certificate (mutual TLS, as TEP
-asks) and poll it for the supplier's messages (GetTicket and GetReceipt, at most once a minute
-each: the seed's limit, so a raised fault moves about once a minute). Its PartnerIDs and
-conversation role are the simulator's defaults.
+asks) and poll it for the supplier's messages (GetTicket and GetReceipt). The seed allows one
+call of each a minute; the partner is a "Local simulator", so `make run` polls it every 5 s
+(TEP_SIMULATOR_POLL_SECONDS, and `--poll-interval 5` on the simulator) and a raised fault moves
+every few seconds. Its PartnerIDs and conversation role are the simulator's defaults.
 
 Like the rest of the demo, everything is looked up by a fixed key and left alone when it exists.
 """

@@ -2,15 +2,21 @@
 enabled by listing `integrations.tep` in INTEGRATION_PACKAGES.
 
 One poll: a partner that receives by polling (`TepConnection.receive_mode`) asks TEP for tickets
-and receipts, at most once every 60 seconds (the seed's limit, enforced per partner by the poll
-itself as well). TEP has no call that reads one ticket back, so the spine's reconciliation sweep
-never asks a TEP partner about a silent fault (`TepAdapter.operations` has no request-update)."""
+and receipts, at most once every 60 seconds (the seed's limit). Beat runs it every 60 seconds;
+the limit itself is kept per partner by the poll (`polling.claim_slot`, under a row lock), which
+is what lets a beat set faster (INTEGRATION_POLL_SECONDS) poll a simulator partner faster
+(TEP_SIMULATOR_POLL_SECONDS) and every other TEP partner still once a minute.
+
+TEP has no call that reads one ticket back, so the spine's reconciliation sweep never asks a TEP
+partner about a silent fault (`TepAdapter.operations` has no request-update)."""
 
 from datetime import timedelta
 
 from integrations.packages import Poll, ProtocolPackage
 
 POLL_INTERVAL = timedelta(seconds=60)
+# Beat's own floor; the partner's limit is the poll's (see above).
+BEAT_FLOOR = timedelta(seconds=1)
 
 PACKAGE = ProtocolPackage(
     protocol="tep",
@@ -22,7 +28,7 @@ PACKAGE = ProtocolPackage(
         Poll(
             "integrations.tep.tasks.poll_tep_partners",
             every=POLL_INTERVAL,
-            min_interval=POLL_INTERVAL,
+            min_interval=BEAT_FLOOR,
         ),
     ),
 )

@@ -8,7 +8,9 @@ The seed allows each poll at most once every 60 seconds per partner. Beat runs
 redelivered task could still call twice within the minute; so each call first claims its slot
 on the partner's `TepConnection` under a row lock: the call is made only when the last one
 (`last_ticket_poll_at`, `last_receipt_poll_at`) is at least `MIN_INTERVAL` old, and the slot is
-taken whether the call then succeeds or not.
+taken whether the call then succeeds or not. A partner of the "Local simulator" environment may
+be polled as often as `settings.TEP_SIMULATOR_POLL_SECONDS` says (the demo and the end-to-end
+tests, whose simulator is told the same limit), never a partner of any other environment.
 
 What ReportTicketResult says of a message:
 
@@ -33,11 +35,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from lxml import etree
 from zeep.exceptions import Error as ZeepError
 
+from integrations.choices import Environment
 from integrations.inbox import UnknownFault
 from integrations.models import Partner
 from integrations.tep import client, messages, operations, received
@@ -49,7 +53,7 @@ from integrations.xml import XmlRejected, parse_xml
 
 logger = logging.getLogger(__name__)
 
-MIN_INTERVAL = timedelta(seconds=60)
+MIN_INTERVAL = timedelta(seconds=60)  # the seed's limit
 RECEIPTS_PER_CALL = 20  # the seed's maximum Count
 TICKET_SLOT = "last_ticket_poll_at"
 RECEIPT_SLOT = "last_receipt_poll_at"
@@ -68,9 +72,16 @@ def polling_partner_ids() -> list[int]:
     )
 
 
+def min_interval(environment: str) -> timedelta:
+    """How long a partner of `environment` must be left between two calls of one kind."""
+    if environment == Environment.SIMULATOR:
+        return timedelta(seconds=settings.TEP_SIMULATOR_POLL_SECONDS)
+    return MIN_INTERVAL
+
+
 def claim_slot(partner_id: int, slot: str, now: datetime) -> bool:
     """Take the partner's slot for one call (`TICKET_SLOT` or `RECEIPT_SLOT`) if its last call is
-    at least `MIN_INTERVAL` old, under the connection's row lock; False: not yet (or the partner
+    at least `min_interval` old, under the connection's row lock; False: not yet (or the partner
     no longer polls)."""
     with transaction.atomic():
         tep = (
@@ -83,7 +94,8 @@ def claim_slot(partner_id: int, slot: str, now: datetime) -> bool:
         if tep is None:
             return False
         last = getattr(tep, slot)
-        if last is not None and now - last < MIN_INTERVAL:
+        environment = Partner.objects.values_list("environment", flat=True).get(pk=partner_id)
+        if last is not None and now - last < min_interval(environment):
             return False
         setattr(tep, slot, now)
         tep.save(update_fields=[slot])

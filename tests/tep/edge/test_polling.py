@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from integrations.choices import Environment
 from integrations.models import InboundMessage, Partner
 from integrations.tep import polling, received
 from integrations.tep.models import ReceiveMode, TepConnection
@@ -156,8 +157,37 @@ def test_a_partner_that_does_not_poll_is_never_called(tep, pki, polling_partner)
 def test_the_poll_is_the_packages_beat_task_every_minute():
     (poll,) = PACKAGE.polls
     assert poll.task == poll_tep_partners.name
-    assert poll.every == poll.min_interval == timedelta(seconds=60)
-    assert poll.min_interval == polling.MIN_INTERVAL
+    assert poll.every == polling.MIN_INTERVAL == timedelta(seconds=60)
+
+
+@pytest.mark.parametrize("environment", [Environment.INTEGRATION, Environment.PRODUCTION])
+def test_a_real_tep_is_polled_once_a_minute_whatever_the_simulator_setting(
+    tep, polling_partner, settings, environment
+):
+    settings.TEP_SIMULATOR_POLL_SECONDS = 2
+    Partner.objects.filter(pk=polling_partner.pk).update(environment=environment)
+    clock = Clock(T0)
+    assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
+
+    clock.now += timedelta(seconds=59)
+    assert polling.poll_partner(polling_partner.pk, now=clock) == polling.PollResult()
+    clock.now += timedelta(seconds=1)
+    assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
+    assert tep.operations.count("GetTicket") == 2
+
+
+def test_a_simulator_partner_is_polled_as_often_as_the_setting_allows(
+    tep, polling_partner, settings
+):
+    settings.TEP_SIMULATOR_POLL_SECONDS = 2
+    clock = Clock(T0)
+    assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
+
+    clock.now += timedelta(seconds=1)
+    assert polling.poll_partner(polling_partner.pk, now=clock) == polling.PollResult()
+    clock.now += timedelta(seconds=1)
+    assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
+    assert tep.operations.count("GetTicket") == 2
 
 
 def test_polling_inside_a_transaction_is_refused(polling_partner):
