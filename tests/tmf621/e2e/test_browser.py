@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from faults.models import Fault
 from tests.e2e.conftest import screenshot
+from tests.e2e.fault_life import all_settled, statuses
 from tests.e2e.processes import wait_for
-from tests.tmf621.e2e.rig import all_settled, statuses
 
 pytestmark = [
     pytest.mark.postgres,

@@ -9,9 +9,9 @@ from faults.models import Fault, FaultComment, FaultEvent
 from integrations.choices import OutboundStatus
 from integrations.models import OutboundMessage
 from integrations.tmf621.mapping import PENDING_PREFIX
+from tests.e2e.fault_life import all_settled, anomalies, reaches, statuses
 from tests.e2e.processes import wait_for
 from tests.tmf621.e2e.conftest import raise_tmf_fault
-from tests.tmf621.e2e.rig import all_settled, anomalies, reaches, statuses
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,10 @@ from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault, FaultEvent
 from integrations.choices import OutboundStatus
 from integrations.models import InboundMessage, OutboundMessage, Partner
+from tests.e2e.fault_life import all_settled, anomalies, reaches, statuses
 from tests.e2e.processes import wait_for
 from tests.tmf621.e2e.conftest import BUYER, SLUG, point_partner_at, raise_tmf_fault
-from tests.tmf621.e2e.rig import all_settled, anomalies, port_in_range, reaches, statuses
+from tests.tmf621.e2e.rig import port_in_range
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
