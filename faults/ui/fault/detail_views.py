@@ -116,7 +116,9 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         amend=fault.status in AMENDABLE_STATUSES,
         comment=unfinished,
         attach=unfinished,
-        request_update=raised and bool(fault.maintainer_fault_reference),
+        request_update=raised
+        and bool(fault.maintainer_fault_reference)
+        and fault.supplier.answers_update_requests,
         accept_resolution="accept_resolution" in allowed,
         reject_resolution="reject_resolution" in allowed,
         cancel="cancel" in allowed,
