@@ -109,12 +109,13 @@ def simulator(start_simulator):
 
 @pytest.fixture
 def start_worker(redis_server, transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
-    """Start a worker (with beat) on the test database; extra env overrides the defaults."""
+    """Start a worker (with beat) on the test database; extra env overrides the defaults;
+    `scheduler`: beat's scheduler class (see `Worker`)."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     started: list[Worker] = []
 
-    def start(**extra: str) -> Worker:
+    def start(scheduler: str | None = None, **extra: str) -> Worker:
         env = {
             **os.environ,
             "DEBUG": "1",
@@ -127,7 +128,8 @@ def start_worker(redis_server, transactional_db, tmp_path) -> Iterator[Callable[
             "RECONCILE_SWEEP_SECONDS": "3600",
             **extra,
         }
-        worker = Worker(env, tmp_path / f"worker-{len(started)}.log").start()
+        logfile = tmp_path / f"worker-{len(started)}.log"
+        worker = Worker(env, logfile, **({"scheduler": scheduler} if scheduler else {})).start()
         started.append(worker)
         return worker
 

@@ -87,11 +87,21 @@ class RedisServer:
 
 
 class Worker:
-    """`celery -A config worker -B` in its own process group, reading the test database."""
+    """`celery -A config worker -B` in its own process group, reading the test database.
 
-    def __init__(self, env: dict[str, str], logfile: Path) -> None:
+    Beat keeps its schedule in a file (`PersistentScheduler`: the settings' sweeps) unless
+    `scheduler` names another, e.g. the product's `integrations.beat:PackagePollScheduler`,
+    which adds the protocol packages' polls."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        logfile: Path,
+        scheduler: str = "celery.beat:PersistentScheduler",
+    ) -> None:
         self.env = env
         self.logfile = logfile
+        self.scheduler = scheduler
         self.process: subprocess.Popen | None = None
         self.lines: list[str] = []
 
@@ -107,7 +117,7 @@ class Worker:
                 "worker",
                 "-B",
                 "--scheduler",
-                "celery.beat:PersistentScheduler",
+                self.scheduler,
                 "-s",
                 str(schedule),
                 "--pool",

@@ -1,0 +1,116 @@
+"""The TEP end-to-end rig: the app on a real socket (pytest-django's live server) on the test
+PostgreSQL database, a private Redis and a real Celery worker with beat (the fixtures of
+tests/e2e, reused), and the TEP simulator over HTTPS with mutual TLS (the test's demo PKI).
+
+In polling mode the worker's beat polls the simulator (GetTicket, ReportTicketResult,
+GetReceipt); in hosted mode the simulator posts tickets, receipts and attachments to our
+partner-hosted endpoints on the live server with the supplier's client certificate in the
+proxy's headers, as the other simulators post to their webhooks. Either way the partner is a
+"Local simulator", so it may be polled every `POLL_SECONDS` instead of the seed's minute, and the
+simulator holds us to the same limit (`poll_interval`)."""
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+
+from integrations.choices import Environment
+from integrations.models import BuyerIdentifier, Partner
+from integrations.tep.models import ReceiveMode, TepConnection
+from integrations.tep.simulator import TepSimulator
+
+# The other end-to-end tests' rig, reused: a private Redis, Celery workers, the agent's API, the
+# browser.
+from tests.e2e.conftest import (  # noqa: F401
+    api,
+    browser_as,
+    browser_window,
+    raise_fault,
+    redis_server,
+    start_worker,
+)
+from tests.factories import SlaPolicyFactory
+
+SLUG = "e2e-tep-partner"
+BUYER = "NOC-E2E-TEP"
+# The simulator's defaults: our TEP PartnerID, the supplier's, our conversation role.
+OUR_PARTNER_ID, THEIR_PARTNER_ID, ROLE = 1001, 2002, 10
+# The simulator refuses a second GetTicket (GetReceipt) within a second; we wait a little more,
+# and beat looks every second.
+SIMULATOR_POLL_LIMIT = 1.0
+POLL_SECONDS = "1.2"
+STEP_SECONDS = 0.5
+
+
+@pytest.fixture
+def tep_partner(transactional_db, pki, settings) -> Partner:
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    partner = Partner.objects.create(
+        name="E2E partner via TEP",
+        slug=SLUG,
+        protocol="tep",
+        environment=Environment.SIMULATOR,
+        base_url="https://127.0.0.1:9",
+        client_cert_fingerprints=pki.supplier_client.fingerprint,
+        allowed_networks="127.0.0.1/32",
+        client_cert_path=str(pki.buyer_client.cert_path),
+        client_key_path=str(pki.buyer_client.key_path),
+        ca_bundle_path=str(pki.ca_cert_path),
+        connect_timeout=1,
+        read_timeout=5,
+        retry_base_seconds=0.5,
+        retry_max_seconds=2,
+        max_attempts=30,
+    )
+    BuyerIdentifier.objects.create(partner=partner, code=BUYER, is_default=True)
+    SlaPolicyFactory(partner=partner, target=timedelta(hours=8))
+    TepConnection.objects.create(
+        partner=partner,
+        our_partner_id=OUR_PARTNER_ID,
+        their_partner_id=THEIR_PARTNER_ID,
+        conversation_role_id=ROLE,
+        receive_mode=ReceiveMode.POLLING,
+    )
+    return partner
+
+
+@pytest.fixture
+def start_tep(tep_partner, live_server, pki) -> Iterator[Callable[..., TepSimulator]]:
+    """`start_tep(mode="polling"|"hosted")`: the simulator, the partner pointed at it and
+    receiving that way."""
+    started: list[TepSimulator] = []
+
+    def start(*, mode: str = ReceiveMode.POLLING, step_delay: float = STEP_SECONDS) -> TepSimulator:
+        ours = f"{live_server.url}/integrations/tep/{SLUG}"
+        simulator = TepSimulator(
+            tls=pki,
+            step_delay=step_delay,
+            delivery_mode=mode,
+            partner_ticket_url=f"{ours}/TicketService.svc" if mode == ReceiveMode.HOSTED else "",
+            partner_attachment_url=(
+                f"{ours}/AttachmentService.svc" if mode == ReceiveMode.HOSTED else ""
+            ),
+            poll_interval=SIMULATOR_POLL_LIMIT,
+            deliver_backoff=0.3,
+            proxy_secret=django_settings.PARTNER_PROXY_SECRET,
+        ).start()
+        started.append(simulator)
+        Partner.objects.filter(pk=tep_partner.pk).update(base_url=simulator.url)
+        TepConnection.objects.filter(partner=tep_partner).update(receive_mode=mode)
+        return simulator
+
+    yield start
+    for simulator in started:
+        simulator.stop()
+
+
+@pytest.fixture
+def tep_worker(start_worker):  # noqa: F811 (the fixture imported above)
+    """A worker whose beat (the product's scheduler, with the packages' polls) polls TEP partners
+    every second, and may poll a simulator partner every `POLL_SECONDS`."""
+    return start_worker(
+        scheduler="integrations.beat:PackagePollScheduler",
+        INTEGRATION_POLL_SECONDS="integrations.tep.tasks.poll_tep_partners=1",
+        TEP_SIMULATOR_POLL_SECONDS=POLL_SECONDS,
+    )
