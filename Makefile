@@ -38,10 +38,10 @@ run: export DEBUG ?= 1
 run: export DEMO_PASSWORD := $(DEMO_PASSWORD)
 # The simulator moves a demo fault every 5 s; the fault page follows closely enough to show each step.
 run: export UI_REFRESH_SECONDS ?= 3
-# The TEP demo partner is a "Local simulator": beat polls it every 5 s instead of the seed's
-# minute (the simulator holds us to the same 5 s, --poll-interval in Procfile.dev).
+# The TEP demo partner is a "Local simulator": it is polled every 5 s (and a second of margin)
+# instead of the seed's minute (the simulator holds us to 5 s, --poll-interval in Procfile.dev).
 run: export TEP_SIMULATOR_POLL_SECONDS ?= 5
-run: export INTEGRATION_POLL_SECONDS ?= integrations.tep.tasks.poll_tep_partners=5
+run: export INTEGRATION_POLL_SECONDS ?= integrations.tep.tasks.poll_tep_partners=2
 run: export PATH := $(abspath $(BIN)):$(PATH)
 run: venv
 	python manage.py migrate --noinput

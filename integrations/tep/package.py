@@ -2,10 +2,12 @@
 enabled by listing `integrations.tep` in INTEGRATION_PACKAGES.
 
 One poll: a partner that receives by polling (`TepConnection.receive_mode`) asks TEP for tickets
-and receipts, at most once every 60 seconds (the seed's limit). Beat runs it every 60 seconds;
-the limit itself is kept per partner by the poll (`polling.claim_slot`, under a row lock), which
-is what lets a beat set faster (INTEGRATION_POLL_SECONDS) poll a simulator partner faster
-(TEP_SIMULATOR_POLL_SECONDS) and every other TEP partner still once a minute.
+and receipts, at most once every 60 seconds (the seed's limit). The limit is kept per partner by
+the poll (`polling.claim_slot`, under a row lock, with a second of margin), so beat only looks
+often: every 10 seconds, and a partner is polled within 10 seconds of its slot coming free (a
+beat of 60 s against a slot of 61 s would poll every other minute). A simulator partner may be
+polled faster (TEP_SIMULATOR_POLL_SECONDS), every other TEP partner once a minute whatever beat
+does.
 
 TEP has no call that reads one ticket back, so the spine's reconciliation sweep never asks a TEP
 partner about a silent fault (`TepAdapter.operations` has no request-update)."""
@@ -14,7 +16,7 @@ from datetime import timedelta
 
 from integrations.packages import Poll, ProtocolPackage
 
-POLL_INTERVAL = timedelta(seconds=60)
+POLL_INTERVAL = timedelta(seconds=10)
 # Beat's own floor; the partner's limit is the poll's (see above).
 BEAT_FLOOR = timedelta(seconds=1)
 

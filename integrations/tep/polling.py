@@ -8,7 +8,10 @@ The seed allows each poll at most once every 60 seconds per partner. Beat runs
 redelivered task could still call twice within the minute; so each call first claims its slot
 on the partner's `TepConnection` under a row lock: the call is made only when the last one
 (`last_ticket_poll_at`, `last_receipt_poll_at`) is at least `MIN_INTERVAL` old, and the slot is
-taken whether the call then succeeds or not. A partner of the "Local simulator" environment may
+taken whether the call then succeeds or not. TEP times the calls as they reach it, and one call
+can take longer on the way than the next: so the slot is kept a `MARGIN` longer than the limit,
+or a call made 60.0 s after the last by our clock could reach TEP in 59.9 and be refused. A
+partner of the "Local simulator" environment may
 be polled as often as `settings.TEP_SIMULATOR_POLL_SECONDS` says (the demo and the end-to-end
 tests, whose simulator is told the same limit), never a partner of any other environment.
 
@@ -53,7 +56,9 @@ from integrations.xml import XmlRejected, parse_xml
 
 logger = logging.getLogger(__name__)
 
-MIN_INTERVAL = timedelta(seconds=60)  # the seed's limit
+LIMIT = timedelta(seconds=60)  # the seed's
+MARGIN = timedelta(seconds=1)  # for a call slower on the way than the one before
+MIN_INTERVAL = LIMIT + MARGIN
 RECEIPTS_PER_CALL = 20  # the seed's maximum Count
 TICKET_SLOT = "last_ticket_poll_at"
 RECEIPT_SLOT = "last_receipt_poll_at"
@@ -75,7 +80,7 @@ def polling_partner_ids() -> list[int]:
 def min_interval(environment: str) -> timedelta:
     """How long a partner of `environment` must be left between two calls of one kind."""
     if environment == Environment.SIMULATOR:
-        return timedelta(seconds=settings.TEP_SIMULATOR_POLL_SECONDS)
+        return timedelta(seconds=settings.TEP_SIMULATOR_POLL_SECONDS) + MARGIN
     return MIN_INTERVAL
 
 

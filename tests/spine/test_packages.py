@@ -142,12 +142,12 @@ def test_the_suppliers_packages_and_our_tmf621_api_are_enabled_by_default(partne
         ("tmf621-hub", "TMF621 event subscriber (our hub)"),
         ("tep", "TEP Ticket Exchange (SOAP)"),
     ]
-    # CityFibre and TMF621 notify us (reconciliation is the spine's sweep); TEP is polled, at
-    # most once a minute, for the partners that receive by polling.
+    # CityFibre and TMF621 notify us (reconciliation is the spine's sweep); beat looks every 10 s
+    # for TEP partners that receive by polling (each is polled at most once a minute).
     assert poll_schedule() == {
         "package-poll:tep:integrations.tep.tasks.poll_tep_partners": {
             "task": "integrations.tep.tasks.poll_tep_partners",
-            "schedule": timedelta(seconds=60),
+            "schedule": timedelta(seconds=10),
         }
     }
 

@@ -36,10 +36,10 @@ SLUG = "e2e-tep-partner"
 BUYER = "NOC-E2E-TEP"
 # The simulator's defaults: our TEP PartnerID, the supplier's, our conversation role.
 OUR_PARTNER_ID, THEIR_PARTNER_ID, ROLE = 1001, 2002, 10
-# The simulator refuses a second GetTicket (GetReceipt) within a second; we wait a little more,
-# and beat looks every second.
+# The simulator refuses a second GetTicket (GetReceipt) within a second; we wait that and the
+# margin (`polling.MARGIN`), and beat looks every second.
 SIMULATOR_POLL_LIMIT = 1.0
-POLL_SECONDS = "1.2"
+POLL_SECONDS = "1"
 STEP_SECONDS = 0.5
 
 

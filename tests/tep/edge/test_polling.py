@@ -66,11 +66,11 @@ def test_each_call_is_made_at_most_once_a_minute_per_partner(tep, polling_partne
     polling.poll_partner(polling_partner.pk, now=clock)
     assert tep.operations == ["GetTicket", "GetReceipt"]
 
-    clock.now = T0 + timedelta(seconds=59)
+    clock.now = T0 + timedelta(seconds=60)  # the seed's minute, but not its margin yet
     assert polling.poll_partner(polling_partner.pk, now=clock) == polling.PollResult()
     assert tep.operations == ["GetTicket", "GetReceipt"]
 
-    clock.now = T0 + timedelta(seconds=60)
+    clock.now = T0 + timedelta(seconds=61)
     assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
     assert tep.operations == ["GetTicket", "GetReceipt"] * 2
     tep_connection = TepConnection.objects.get(partner=polling_partner)
@@ -85,7 +85,7 @@ def test_the_slots_are_claimed_under_the_row_lock(polling_partner):
     assert not polling.claim_slot(polling_partner.pk, slot, T0 + timedelta(seconds=30))
     # The other poll has its own slot.
     assert polling.claim_slot(polling_partner.pk, polling.RECEIPT_SLOT, T0)
-    assert polling.claim_slot(polling_partner.pk, slot, T0 + timedelta(minutes=1))
+    assert polling.claim_slot(polling_partner.pk, slot, T0 + polling.MIN_INTERVAL)
 
 
 def test_a_message_about_a_ticket_we_do_not_have_is_reported_not_found(tep, polling_partner):
@@ -154,10 +154,11 @@ def test_a_partner_that_does_not_poll_is_never_called(tep, pki, polling_partner)
     assert tep.calls == []
 
 
-def test_the_poll_is_the_packages_beat_task_every_minute():
+def test_beat_looks_every_ten_seconds_and_each_partner_waits_the_minute_and_a_second():
     (poll,) = PACKAGE.polls
     assert poll.task == poll_tep_partners.name
-    assert poll.every == polling.MIN_INTERVAL == timedelta(seconds=60)
+    assert poll.every == timedelta(seconds=10)
+    assert polling.MIN_INTERVAL.total_seconds() == 61
 
 
 @pytest.mark.parametrize("environment", [Environment.INTEGRATION, Environment.PRODUCTION])
@@ -169,7 +170,7 @@ def test_a_real_tep_is_polled_once_a_minute_whatever_the_simulator_setting(
     clock = Clock(T0)
     assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
 
-    clock.now += timedelta(seconds=59)
+    clock.now += timedelta(seconds=60)  # TEP could see less, if this call travels faster
     assert polling.poll_partner(polling_partner.pk, now=clock) == polling.PollResult()
     clock.now += timedelta(seconds=1)
     assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
@@ -183,9 +184,9 @@ def test_a_simulator_partner_is_polled_as_often_as_the_setting_allows(
     clock = Clock(T0)
     assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
 
-    clock.now += timedelta(seconds=1)
+    clock.now += timedelta(seconds=2)
     assert polling.poll_partner(polling_partner.pk, now=clock) == polling.PollResult()
-    clock.now += timedelta(seconds=1)
+    clock.now += timedelta(seconds=1)  # the setting and the margin
     assert polling.poll_partner(polling_partner.pk, now=clock).ticket == "none"
     assert tep.operations.count("GetTicket") == 2
 

@@ -111,7 +111,7 @@ def test_get_receipt_asks_for_twenty_at_most_once_a_minute(tep, pki):
     first = polling.poll_partner(partner.pk, now=lambda: T0)
     assert first.receipts == 20
     assert polling.poll_partner(partner.pk, now=lambda: T0 + timedelta(seconds=30)).receipts is None
-    later = polling.poll_partner(partner.pk, now=lambda: T0 + timedelta(seconds=60))
+    later = polling.poll_partner(partner.pk, now=lambda: T0 + polling.MIN_INTERVAL)
     assert later.receipts == 5
 
     counts = [int(payload[0].text) for operation, payload in tep.calls if operation == "GetReceipt"]
