@@ -25,13 +25,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from devtools.demo_history import demo_backdate, demo_history_load, recording_history
-from devtools.demo_partners import demo_client_tls, demo_partner_settings
+from devtools.demo_partners import demo_client_tls, demo_partner_settings, demo_sla_policies
 from devtools.demo_supplier import DemoSupplier
 from devtools.demo_tep import demo_tep_partner_load
 from devtools.demo_tmf import demo_tmf_faults_load, demo_tmf_partner_load
 from devtools.pki import DemoPki, ensure_demo_pki
 from faults.choices import FaultStatus, FaultType, SlaCalendar
-from faults.models import Fault, SlaPolicy
+from faults.models import Fault
 from faults.roles import ADMIN, AGENT, MANAGER, ensure_role_groups
 from faults.services import (
     Actor,
@@ -108,18 +108,6 @@ def _partner(summary: DemoSummary, pki: DemoPki) -> Partner:
     if created:
         summary.count("buyer identifiers")
     return partner
-
-
-def _sla_policies(partner: Partner, summary: DemoSummary) -> None:
-    for fault_type, priority, target, calendar in DEMO_SLA_POLICIES:
-        _, created = SlaPolicy.objects.get_or_create(
-            partner=partner,
-            fault_type=fault_type,
-            priority=priority,
-            defaults={"target": target, "calendar": calendar, "at_risk_percent": 80},
-        )
-        if created:
-            summary.count("SLA policies")
 
 
 def _user(
@@ -365,7 +353,7 @@ def demo_data_load(
     summary = DemoSummary()
     pki = ensure_demo_pki(pki_dir or Path(settings.DEMO_PKI_DIR))
     partner = _partner(summary, pki)
-    _sla_policies(partner, summary)
+    demo_sla_policies(partner, DEMO_SLA_POLICIES, summary.count)
     users = _users(password, summary)
     supplier = DemoSupplier(partner)
     _faults(supplier, users["agent"], summary)

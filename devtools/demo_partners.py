@@ -1,11 +1,16 @@
-"""What every demo partner's loader does with its connection settings: set those that differ from
-the demo's values, count the change once, leave a partner already set alone."""
+"""What every demo partner's loader does with its connection settings (set those that differ from
+the demo's values, count the change once, leave a partner already set alone) and its SLA
+policies (created once, by fault type and priority)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from devtools.pki import DemoPki
+from faults.models import SlaPolicy
 from integrations.models import Partner
+
+# (fault type or "" for any, priority or None for any, target, calendar)
+SlaPolicyRow = tuple[str, int | None, Any, str]
 
 
 def demo_client_tls(pki: DemoPki) -> dict[str, Any]:
@@ -31,3 +36,18 @@ def demo_partner_settings(
         partner.refresh_from_db()
         count(what)
     return partner
+
+
+def demo_sla_policies(
+    partner: Partner, policies: tuple[SlaPolicyRow, ...], count: Callable[[str], None]
+) -> None:
+    """The partner's SLA policies, each created when missing (at risk at 80 %)."""
+    for fault_type, priority, target, calendar in policies:
+        _, created = SlaPolicy.objects.get_or_create(
+            partner=partner,
+            fault_type=fault_type,
+            priority=priority,
+            defaults={"target": target, "calendar": calendar, "at_risk_percent": 80},
+        )
+        if created:
+            count("SLA policies")

@@ -12,10 +12,9 @@ Like the rest of the demo, everything is looked up by a fixed key and left alone
 from collections.abc import Callable
 from datetime import timedelta
 
-from devtools.demo_partners import demo_client_tls, demo_partner_settings
+from devtools.demo_partners import demo_client_tls, demo_partner_settings, demo_sla_policies
 from devtools.pki import DemoPki
 from faults.choices import FaultType, SlaCalendar
-from faults.models import SlaPolicy
 from integrations.choices import Environment
 from integrations.models import BuyerIdentifier, Partner
 from integrations.tep.models import ReceiveMode, TepConnection
@@ -30,10 +29,10 @@ THEIR_PARTNER_ID = 2002
 CONVERSATION_ROLE_ID = 10
 
 DEMO_TEP_SLA_POLICIES = (
-    (FaultType.SERVICE_OUTAGE, timedelta(hours=8), SlaCalendar.ALWAYS),
-    (FaultType.IMPAIRED_SERVICE, timedelta(hours=20), SlaCalendar.BUSINESS_HOURS),
-    (FaultType.PERFORMANCE_ISSUE, timedelta(hours=40), SlaCalendar.BUSINESS_HOURS),
-    ("", timedelta(hours=30), SlaCalendar.BUSINESS_HOURS),
+    (FaultType.SERVICE_OUTAGE, None, timedelta(hours=8), SlaCalendar.ALWAYS),
+    (FaultType.IMPAIRED_SERVICE, None, timedelta(hours=20), SlaCalendar.BUSINESS_HOURS),
+    (FaultType.PERFORMANCE_ISSUE, None, timedelta(hours=40), SlaCalendar.BUSINESS_HOURS),
+    ("", None, timedelta(hours=30), SlaCalendar.BUSINESS_HOURS),
 )
 
 Count = Callable[[str], None]
@@ -74,13 +73,5 @@ def demo_tep_partner_load(pki: DemoPki, count: Count) -> Partner:
     )
     if created:
         count("TEP connections")
-    for fault_type, target, calendar in DEMO_TEP_SLA_POLICIES:
-        _, created = SlaPolicy.objects.get_or_create(
-            partner=partner,
-            fault_type=fault_type,
-            priority=None,
-            defaults={"target": target, "calendar": calendar, "at_risk_percent": 80},
-        )
-        if created:
-            count("SLA policies")
+    demo_sla_policies(partner, DEMO_TEP_SLA_POLICIES, count)
     return partner

@@ -25,10 +25,11 @@ from devtools.demo_history import (
     demo_history_load,
     recording_history,
 )
+from devtools.demo_partners import demo_sla_policies
 from devtools.demo_tmf_supplier import DemoTmfSupplier
 from devtools.pki import DemoPki
 from faults.choices import FaultType, SlaCalendar
-from faults.models import Fault, SlaPolicy
+from faults.models import Fault
 from faults.services import (
     Actor,
     fault_accept_resolution,
@@ -110,15 +111,7 @@ def demo_tmf_partner_load(pki: DemoPki, count: Count) -> Partner:
     if created:
         count("buyer identifiers")
     _connection(partner, count)
-    for fault_type, priority, target, calendar in DEMO_TMF_SLA_POLICIES:
-        _, created = SlaPolicy.objects.get_or_create(
-            partner=partner,
-            fault_type=fault_type,
-            priority=priority,
-            defaults={"target": target, "calendar": calendar, "at_risk_percent": 80},
-        )
-        if created:
-            count("SLA policies")
+    demo_sla_policies(partner, DEMO_TMF_SLA_POLICIES, count)
     return partner
 
 

@@ -6,47 +6,12 @@ import pytest
 
 from faults.choices import EventKind
 from faults.models import Fault, FaultEvent
-from integrations.choices import InboundStatus, OutboundStatus
-from integrations.models import InboundMessage, OutboundMessage
+from integrations.models import OutboundMessage
 from tests.e2e.conftest import raise_fault
+from tests.e2e.fault_life import all_settled, reaches, status_of, statuses
 from tests.e2e.processes import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def statuses(reference: str) -> list[str]:
-    return list(
-        FaultEvent.objects.filter(fault__buyer_fault_reference=reference, kind=EventKind.STATUS)
-        .order_by("at", "id")
-        .values_list("to_status", flat=True)
-    )
-
-
-def status_of(reference: str) -> str:
-    return Fault.objects.get(buyer_fault_reference=reference).status
-
-
-def reaches(reference: str, status: str, timeout: float = 30) -> None:
-    try:
-        wait_for(
-            lambda: status_of(reference) == status,
-            timeout=timeout,
-            what=f"{reference} to be {status}",
-        )
-    except AssertionError as exc:
-        inbound = list(InboundMessage.objects.values_list("status", "attempts", "last_error"))
-        outbound = list(OutboundMessage.objects.values_list("message_type", "status"))
-        raise AssertionError(
-            f"{exc}: it is {status_of(reference)} after {statuses(reference)}; "
-            f"inbound {inbound}; outbound {outbound}"
-        ) from None
-
-
-def all_settled() -> bool:
-    return not (
-        OutboundMessage.objects.exclude(status=OutboundStatus.DELIVERED).exists()
-        or InboundMessage.objects.exclude(status=InboundStatus.APPLIED).exists()
-    )
 
 
 def test_raise_hold_resolve_accept_close(simulator, start_worker, api):
