@@ -5,7 +5,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.loopback import LoopbackServer
 
 
 @dataclass
@@ -26,50 +28,31 @@ class Received:
     method: str = "POST"
 
 
-class ScriptedPartner:
+class ScriptedPartner(LoopbackServer):
     def __init__(self, default: Reply | None = None) -> None:
         self.default = default or Reply(200, b"")
         self.script: deque[Reply] = deque()
         self.received: list[Received] = []
         self._lock = threading.Lock()
-        partner = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                with partner._lock:
-                    partner.received.append(
-                        Received(self.path, dict(self.headers), body, self.command)
-                    )
-                    reply = partner.script.popleft() if partner.script else partner.default
-                if reply.delay:
-                    time.sleep(reply.delay)
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                if reply.declare_length:
-                    self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "ScriptedPartner":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length)
+        with self._lock:
+            self.received.append(
+                Received(handler.path, dict(handler.headers), body, handler.command)
+            )
+            reply = self.script.popleft() if self.script else self.default
+        if reply.delay:
+            time.sleep(reply.delay)
+        handler.send_response(reply.status)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        if reply.declare_length:
+            handler.send_header("Content-Length", str(len(reply.body)))
+        handler.end_headers()
+        handler.wfile.write(reply.body)
 
     def then(self, *replies: Reply) -> "ScriptedPartner":
         self.script.extend(replies)

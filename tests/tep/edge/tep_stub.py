@@ -13,13 +13,14 @@ is committed)."""
 import threading
 from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from django.db import connections
 from lxml import etree
 
 from integrations.tep.namespaces import SOAP_ENV_NS, TICKET_SERVICE_NS, TYPES_NS
 from integrations.tep.soap import unwrap
+from tests.loopback import LoopbackServer
 
 T = f"{{{TYPES_NS}}}"
 
@@ -43,7 +44,7 @@ def _fault(fault_type: str, code: int) -> bytes:
     )
 
 
-class TepStub:
+class TepStub(LoopbackServer):
     def __init__(self) -> None:
         self.tickets: deque[tuple[int, str]] = deque()
         self.receipts: list[str] = []
@@ -53,36 +54,19 @@ class TepStub:
         self.calls: list[tuple[str, etree._Element]] = []
         self.on_report: Callable[[etree._Element], None] | None = None
         self._lock = threading.Lock()
-        stub = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    status, answer = stub.answer(body)
-                finally:
-                    connections.close_all()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "TepStub":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        try:
+            status, answer = self.answer(body)
+        finally:
+            connections.close_all()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "text/xml; charset=utf-8")
+        handler.send_header("Content-Length", str(len(answer)))
+        handler.end_headers()
+        handler.wfile.write(answer)
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
         operation, payload = unwrap(body)
