@@ -51,5 +51,3 @@ class Supplier(Protocol):
     # Whether we book engineer appointments with it; a Service Outage fault with a supplier that
     # books none is raised without a reservation (`faults.services.validation`).
     offers_appointments: bool
-    # Whether it can be asked for a full update of a fault ("Request update").
-    answers_update_requests: bool

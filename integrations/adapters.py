@@ -7,14 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from faults.choices import PartnerOperation
+from django.utils import timezone
+
+from faults.choices import EventKind, PartnerOperation
+from faults.models import Fault
+from faults.services import Actor
+from faults.services.audit import fault_event_record
 from integrations.http import CallResult, OutboundRequest, Outcome
 from integrations.packages import adapter_for, protocol_label
 
 if TYPE_CHECKING:
     from requests.auth import AuthBase
 
-    from faults.models import Fault
     from integrations.models import InboundMessage, OutboundMessage, Partner
 
 __all__ = [
@@ -26,6 +30,7 @@ __all__ = [
     "RequestNotReady",
     "UnsupportedOperation",
     "get_adapter",
+    "outbound_anomaly",
     "partner_call_refusal",
 ]
 
@@ -124,3 +129,18 @@ def get_adapter(protocol: str) -> PartnerAdapter:
     if adapter is None:
         raise UnsupportedOperation(f"No enabled package for protocol '{protocol}'.")
     return adapter
+
+
+def outbound_anomaly(message: OutboundMessage, text: str, **data: Any) -> None:
+    """Put what went wrong with one of our messages on its fault's timeline, as the partner's
+    answer to it (an anomaly entry naming the message); nothing for a message of no fault."""
+    if not message.fault_id:
+        return
+    fault_event_record(
+        fault=Fault.objects.get(pk=message.fault_id),
+        kind=EventKind.ANOMALY,
+        actor=Actor.partner(message.message_id),
+        at=timezone.now(),
+        message=text,
+        data={"outbound_id": message.pk, **data},
+    )

@@ -241,11 +241,6 @@ def fault_request_update(*, fault_id: int, actor: Actor, at: datetime | None = N
         raise TransitionNotAllowed(
             reference=fault.buyer_fault_reference, status=fault.status, action="request_update"
         )
-    if not fault.supplier.answers_update_requests:
-        raise FaultValidationError(
-            f"{fault.supplier} cannot be asked for a full update: its updates come to us as it "
-            "makes them."
-        )
     if not fault.maintainer_fault_reference:
         raise FaultValidationError(
             "The supplier has not given its reference yet; an update can be requested once the "

@@ -4,14 +4,11 @@ becomes, where it goes, what the answers mean, and how a notification is applied
 from datetime import date, datetime, time
 from typing import Any
 
-from django.utils import timezone
-
 from appointments.services import appointment_apply_supplier_event
-from faults.choices import EventKind, PartnerOperation
+from faults.choices import PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
-from faults.services.audit import fault_event_record
-from integrations.adapters import PartnerAdapter, UnsupportedOperation
+from integrations.adapters import PartnerAdapter, UnsupportedOperation, outbound_anomaly
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.mapping import (
     notification_to_appointment_events,
@@ -109,14 +106,11 @@ class CityFibreAdapter(PartnerAdapter):
         message.last_error = reason
         if message.message_type == "addFaultReport":
             self._reject_raise(message, reason)
-        elif message.fault_id:
-            fault_event_record(
-                fault=Fault.objects.get(pk=message.fault_id),
-                kind=EventKind.ANOMALY,
-                actor=Actor.partner(message.message_id),
-                at=timezone.now(),
-                message=f"The supplier refused our {message.message_type}: {reason}",
-                data={"outbound_id": message.pk, "http_status": result.status_code},
+        else:
+            outbound_anomaly(
+                message,
+                f"The supplier refused our {message.message_type}: {reason}",
+                http_status=result.status_code,
             )
 
     def _reject_raise(self, message: OutboundMessage, reason: str) -> None:

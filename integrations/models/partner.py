@@ -6,14 +6,8 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from faults.choices import PartnerOperation
 from integrations.choices import Environment, InboundAuth
-from integrations.packages import (
-    adapter_for,
-    non_supplying_protocols,
-    package_for,
-    protocol_choices,
-)
+from integrations.packages import non_supplying_protocols, package_for, protocol_choices
 
 
 class PartnerQuerySet(models.QuerySet):
@@ -182,14 +176,6 @@ class Partner(models.Model):
         an appointment gateway (the supplier Ticketing API has; TMF621 has none)."""
         package = package_for(self.protocol)
         return package is not None and package.appointment_gateway is not None
-
-    @property
-    def answers_update_requests(self) -> bool:
-        """Whether this partner can be asked for a full update of a fault: its protocol's adapter
-        has the request (the Ticketing API and TMF621 have; TEP has no call that reads a ticket
-        back, its updates only come to us)."""
-        adapter = adapter_for(self.protocol)
-        return adapter is not None and PartnerOperation.REQUEST_UPDATE in adapter.operations
 
 
 def normalise_fingerprint(value: str) -> str:

@@ -30,7 +30,12 @@ from faults.errors import FaultValidationError
 from faults.models import Fault, FaultAttachment
 from faults.services import Actor, fault_apply_supplier_status, fault_partner_ticket_purged
 from faults.services.audit import fault_event_record
-from integrations.adapters import PartnerAdapter, RequestCannotBeSent, UnsupportedOperation
+from integrations.adapters import (
+    PartnerAdapter,
+    RequestCannotBeSent,
+    UnsupportedOperation,
+    outbound_anomaly,
+)
 from integrations.http import CallResult, OutboundRequest, Outcome
 from integrations.models import InboundMessage, OutboundMessage, Partner
 from integrations.outbox import new_message_id, outbox_enqueue
@@ -74,19 +79,6 @@ def _connection(partner: Partner) -> TepConnection:
             f"{partner} has no TEP setup yet (our and its TEP PartnerIDs): an admin must add "
             "its TEP connection before faults can be sent to it."
         ) from None
-
-
-def _anomaly(message: OutboundMessage, text: str, **data: Any) -> None:
-    if message.fault_id is None:
-        return
-    fault_event_record(
-        fault=Fault.objects.get(pk=message.fault_id),
-        kind=EventKind.ANOMALY,
-        actor=Actor.partner(message.message_id),
-        at=timezone.now(),
-        message=text,
-        data={"outbound_id": message.pk, **data},
-    )
 
 
 class TepAdapter(PartnerAdapter):
@@ -279,7 +271,7 @@ class TepAdapter(PartnerAdapter):
                 if sent.kind == TepMessageKind.ATTACHMENT
                 else "its receipts are matched by our tracking reference"
             )
-            _anomaly(
+            outbound_anomaly(
                 message,
                 f"TEP took our {what} ({message.message_type} {message.message_id}) but its "
                 f"answer cannot be read ({exc}); {after}.",
@@ -315,9 +307,9 @@ class TepAdapter(PartnerAdapter):
         elif result.status_code is None:  # refused here, never sent (RequestCannotBeSent)
             if self._purged(message):
                 return  # the fault's timeline already says the partner purged its ticket
-            _anomaly(message, f"Our {message.message_type} was not sent: {reason}")
+            outbound_anomaly(message, f"Our {message.message_type} was not sent: {reason}")
         else:
-            _anomaly(
+            outbound_anomaly(
                 message,
                 f"TEP refused our {message.message_type} ({message.message_id}): {reason}",
                 http_status=result.status_code,

@@ -19,10 +19,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from django.utils import timezone
 from requests.auth import AuthBase
 
-from faults.choices import EventKind, PartnerOperation
+from faults.choices import PartnerOperation
 from faults.errors import FaultValidationError
 from faults.models import Fault, FaultAttachment, FaultComment
 from faults.services import (
@@ -31,12 +30,12 @@ from faults.services import (
     fault_apply_supplier_report,
     fault_apply_supplier_status,
 )
-from faults.services.audit import fault_event_record
 from integrations.adapters import (
     PartnerAdapter,
     RequestCannotBeSent,
     RequestNotReady,
     UnsupportedOperation,
+    outbound_anomaly,
 )
 from integrations.choices import OutboundStatus
 from integrations.http import CallResult, OutboundRequest, Outcome
@@ -101,19 +100,6 @@ def _agent_error(fault: Fault, exc: InvalidMessage) -> FaultValidationError:
     return FaultValidationError(
         f"{fault.supplier} (TMF621) cannot take this as it is: {'; '.join(exc.errors)}",
         errors=errors,
-    )
-
-
-def _record_anomaly(message: OutboundMessage, text: str, **data: Any) -> None:
-    if not message.fault_id:
-        return
-    fault_event_record(
-        fault=Fault.objects.get(pk=message.fault_id),
-        kind=EventKind.ANOMALY,
-        actor=Actor.partner(message.message_id),
-        at=timezone.now(),
-        message=text,
-        data={"outbound_id": message.pk, **data},
     )
 
 
@@ -247,7 +233,7 @@ class Tmf621Adapter(PartnerAdapter):
         """The created ticket: its id becomes the fault's supplier reference, its status ours."""
         ticket = read_json(result.body)
         if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), str):
-            _record_anomaly(
+            outbound_anomaly(
                 message,
                 "The supplier took our raise but its answer names no ticket id; messages that "
                 "need it wait for its events.",
@@ -279,7 +265,7 @@ class Tmf621Adapter(PartnerAdapter):
         """The ticket read back (reconciliation) goes to the inbox like an event: applied once."""
         ticket = read_json(result.body)
         if not isinstance(ticket, dict):
-            _record_anomaly(
+            outbound_anomaly(
                 message, "The supplier's answer to our request for the ticket is not a ticket."
             )
             return
@@ -287,7 +273,7 @@ class Tmf621Adapter(PartnerAdapter):
 
         stored = inbound.store_ticket(partner=message.partner, ticket=ticket, source="get")
         if stored is None:
-            _record_anomaly(
+            outbound_anomaly(
                 message,
                 f"The ticket the supplier sent back ({ticket.get('id')}) names no fault of ours.",
             )
@@ -305,10 +291,10 @@ class Tmf621Adapter(PartnerAdapter):
         elif result.status_code is None:  # refused here, never sent (RequestCannotBeSent)
             action = PartnerOperation(message.operation).label.lower()
             why = reason.removeprefix("not sent: ")
-            _record_anomaly(message, f"Our request ({action}) was not sent: {why}")
+            outbound_anomaly(message, f"Our request ({action}) was not sent: {why}")
         else:
             action = PartnerOperation(message.operation).label.lower()
-            _record_anomaly(
+            outbound_anomaly(
                 message,
                 f"The supplier refused our request ({action}): {reason}",
                 http_status=result.status_code,

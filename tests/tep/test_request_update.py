@@ -36,7 +36,7 @@ def test_a_crafted_request_is_refused_and_sends_nothing(agent_client, accepted_t
     answer = agent_client.post(f"/faults/{reference}/request-update/")
 
     assert answer.status_code == 400
-    assert "cannot be asked for a full update" in answer.content.decode()
+    assert "has no message for &#x27;Request full update&#x27;" in answer.content.decode()
     assert not OutboundMessage.objects.filter(fault=accepted_tep_fault).exists()
 
 
@@ -49,5 +49,5 @@ def test_the_api_refuses_it_too(accepted_tep_fault, agent_user):
     answer = api.post(f"/api/v1/faults/{reference}/request-update/")
 
     assert answer.status_code == 400
-    assert "cannot be asked for a full update" in answer.content.decode()
+    assert "has no message for 'Request full update'" in answer.content.decode()
     assert not OutboundMessage.objects.filter(fault=accepted_tep_fault).exists()

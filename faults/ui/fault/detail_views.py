@@ -16,11 +16,13 @@ from faults.choices import (
     SLA_ACTIVE_STATES,
     TERMINAL_STATUSES,
     FaultStatus,
+    PartnerOperation,
     SlaCalendar,
 )
 from faults.contributions import FaultAction, FaultFacts, contributions
 from faults.errors import FaultNotFound
 from faults.models import Fault
+from faults.ports import partner_call_refusal
 from faults.roles import can_act_on_faults
 from faults.selectors import fault_get, fault_list_queryset
 from faults.services import fault_allowed_transitions
@@ -116,9 +118,11 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         amend=fault.status in AMENDABLE_STATUSES,
         comment=unfinished,
         attach=unfinished,
+        # Not every protocol can be asked (TEP has no call that reads a ticket back).
         request_update=raised
         and bool(fault.maintainer_fault_reference)
-        and fault.supplier.answers_update_requests,
+        and partner_call_refusal(supplier=fault.supplier, operation=PartnerOperation.REQUEST_UPDATE)
+        is None,
         accept_resolution="accept_resolution" in allowed,
         reject_resolution="reject_resolution" in allowed,
         cancel="cancel" in allowed,
