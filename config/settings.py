@@ -258,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "faults.tasks.sweep_sla",
         "schedule": timedelta(seconds=env.int("SLA_SWEEP_SECONDS", default=60)),
     },
+    "faults-exception-sweep": {
+        "task": "faults.tasks.sweep_exceptions",
+        "schedule": timedelta(seconds=env.int("EXCEPTION_SWEEP_SECONDS", default=300)),
+    },
     "integrations-outbox-sweep": {
         "task": "integrations.tasks.sweep_outbox",
         "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_SECONDS", default=15)),

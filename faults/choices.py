@@ -163,6 +163,8 @@ class EventKind(models.TextChoices):
     # way); the outbound row's mark is cleared by a retry, this row is not.
     MESSAGE_DISMISSED = "message-dismissed", "Message dismissed"
     SLA = "sla", "SLA"
+    # A ticket exception raised or solved (faults.exceptions).
+    EXCEPTION = "exception", "Exception"
 
 
 class PartnerOperation(models.TextChoices):

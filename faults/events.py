@@ -131,6 +131,7 @@ EVENTLESS_KINDS = frozenset(
         EventKind.PARTNER_CALL,
         EventKind.MESSAGE_DISMISSED,
         EventKind.SLA,
+        EventKind.EXCEPTION,
     }
 )
 STATUS_EVENTS: dict[str, type[StatusChanged]] = {

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from faults.exceptions.services import exceptions_sweep
 from faults.services import faults_auto_close_due
 from faults.sla import faults_sla_sweep
 
@@ -14,3 +15,9 @@ def auto_close_resolved_faults() -> int:
 @shared_task(name="faults.tasks.sweep_sla")
 def sweep_sla(full: bool = False) -> int:
     return faults_sla_sweep(full=full)
+
+
+@shared_task(name="faults.tasks.sweep_exceptions")
+def sweep_exceptions() -> dict[str, int]:
+    result = exceptions_sweep()
+    return {"raised": result.raised, "solved": result.solved}

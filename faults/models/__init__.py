@@ -1,3 +1,5 @@
+# The exception monitoring's models live with its code (faults/exceptions) and register here.
+from faults.exceptions.models import TicketException, TicketExceptionRule
 from faults.models.fault import Fault
 from faults.models.sla import SlaPolicy
 from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPause
@@ -10,4 +12,6 @@ __all__ = [
     "FaultUpdate",
     "SlaPause",
     "SlaPolicy",
+    "TicketException",
+    "TicketExceptionRule",
 ]

@@ -1,0 +1,79 @@
+"""A rule (`TicketExceptionRule`, the seed's TicketExceptionRule) and what it raises on a fault
+(`TicketException`). At most one exception per fault and rule is open at a time: a partial
+unique index, so two sweeps running at once cannot both raise it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class TicketExceptionRule(models.Model):
+    """One kind of exception. `type_name` keys the evaluator in code (`faults.exceptions.rules`);
+    admins switch a rule on and off and tune its threshold."""
+
+    type_id = models.PositiveSmallIntegerField("type id", unique=True)
+    type_name = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField("active", default=True)
+    threshold_hours = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="How many hours the condition must hold before the exception is raised "
+        "(what it counts depends on the rule; empty for rules without one).",
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=3, help_text="1 is the most urgent: the queue lists exceptions in this order."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "type_id"]
+        verbose_name = "ticket exception rule"
+
+    def __str__(self) -> str:
+        return f"{self.type_name} ({self.name})"
+
+
+class TicketException(models.Model):
+    """A rule's condition holding on a fault. Open until the condition clears (solved by the
+    sweep, the seed's `isConsideredSolvedByTbs`) or an agent solves it with a reason."""
+
+    fault = models.ForeignKey("faults.Fault", on_delete=models.CASCADE, related_name="exceptions")
+    rule = models.ForeignKey(TicketExceptionRule, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=200)
+    comment = models.TextField(blank=True)
+    raised_at = models.DateTimeField()
+    solved_at = models.DateTimeField(null=True, blank=True)
+    solved_automatically = models.BooleanField(
+        default=False, help_text="Solved because the condition cleared (isConsideredSolvedByTbs)."
+    )
+    solved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    solved_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = "ticket exception"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fault", "rule"],
+                condition=Q(solved_at__isnull=True),
+                name="one_open_exception_per_fault_and_rule",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["rule", "fault"],
+                condition=Q(solved_at__isnull=True),
+                name="open_exceptions",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.type_name} on fault {self.fault_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.solved_at is None
