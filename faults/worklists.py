@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from faults.choices import TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
 from faults.contributions import QueueSectionSource, contributions, placed
-from faults.models import Fault
+from faults.models import Fault, TicketException
 from faults.selectors import fault_list_queryset, fault_text_search
 
 REJECTED_WITHIN = timedelta(days=7)
@@ -234,6 +234,15 @@ def sla_alerts_first(limit: int) -> list[Fault]:
     return rows[:limit]
 
 
+def open_exceptions() -> QuerySet:
+    """Open ticket exceptions, the most urgent rule first, then the oldest."""
+    return (
+        TicketException.objects.filter(solved_at__isnull=True)
+        .select_related("rule", "fault", "fault__supplier")
+        .order_by("rule__priority", "raised_at", "id")
+    )
+
+
 def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
     return (
         fault_list_queryset()
@@ -248,6 +257,7 @@ def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> li
     now = now or timezone.now()
     limit = queue_section_limit()
     own = [
+        _section("exceptions", "Exceptions to act on", open_exceptions(), limit=limit),
         _section(
             "rejected", "Rejected in the last 7 days", rejected_recently(now=now), limit=limit
         ),

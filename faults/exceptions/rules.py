@@ -54,6 +54,12 @@ def _hours(rule: TicketExceptionRule, default: float) -> timedelta:
     return timedelta(hours=rule.threshold_hours if rule.threshold_hours is not None else default)
 
 
+def _sentence(text: str, limit: int = 300) -> str:
+    """A supplier's words quoted as one sentence: cut to `limit`, ending in one full stop."""
+    text = text.strip()[:limit].rstrip(". ")
+    return f"{text}."
+
+
 def _words(hours: timedelta) -> str:
     total = hours.total_seconds() / 3600
     return f"{total:g} hour{'s' if total != 1 else ''}"
@@ -98,9 +104,8 @@ def sla_at_risk(rule: TicketExceptionRule, now: datetime) -> dict[int, Finding]:
     return {
         pk: Finding(
             subject=f"SLA at risk with {supplier}",
-            comment=f"The repair is due by {due:%Y-%m-%d %H:%M} UTC"
-            if due
-            else "The repair is close to its SLA target.",
+            comment=(f"The repair is due by {due:%Y-%m-%d %H:%M} UTC. " if due else "")
+            + "Ask the supplier for a fix time before the target is missed.",
         )
         for pk, supplier, due in rows
     }
@@ -115,9 +120,12 @@ def sla_breached(rule: TicketExceptionRule, now: datetime) -> dict[int, Finding]
     return {
         pk: Finding(
             subject=f"SLA breached by {supplier}",
-            comment=f"The repair was due by {due:%Y-%m-%d %H:%M} UTC and the fault is still open."
-            if due
-            else "The fault is still open past its SLA target.",
+            comment=(
+                f"The repair was due by {due:%Y-%m-%d %H:%M} UTC and the fault is still open. "
+                if due
+                else "The fault is still open past its SLA target. "
+            )
+            + "Escalate with the supplier and record its new fix time.",
         )
         for pk, supplier, due in rows
     }
@@ -138,7 +146,7 @@ def on_hold_too_long(rule: TicketExceptionRule, now: datetime) -> dict[int, Find
     return {
         pk: Finding(
             subject=f"On hold with {supplier} for more than {_words(held_for)}",
-            comment=(f"The supplier asked: {reason[:300]}. " if reason else "")
+            comment=(f"The supplier asked: {_sentence(reason)} " if reason else "")
             + "Give the supplier what it waits for, or chase it to take the fault off hold.",
         )
         for pk, supplier, reason in rows
@@ -165,7 +173,7 @@ def rejected_not_actioned(rule: TicketExceptionRule, now: datetime) -> dict[int,
     return {
         pk: Finding(
             subject=f"Rejected by {supplier}, not actioned for {_words(waited)}",
-            comment=(f"The supplier's reason: {reason[:300]}. " if reason else "")
+            comment=(f"The supplier's reason: {_sentence(reason)} " if reason else "")
             + "Correct and raise it again, or record why nothing is needed.",
         )
         for pk, supplier, reason in rows

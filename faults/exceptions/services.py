@@ -21,6 +21,7 @@ from faults.choices import EventKind
 from faults.errors import FaultValidationError
 from faults.exceptions.models import TicketException, TicketExceptionRule
 from faults.exceptions.rules import Finding, evaluator_for
+from faults.exceptions.shipped import SHIPPED_RULES, ship_rules
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
@@ -38,6 +39,8 @@ class SweepResult:
 def exceptions_sweep(*, now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     raised = solved = 0
+    if TicketExceptionRule.objects.count() < len(SHIPPED_RULES):
+        ship_rules(TicketExceptionRule)
     for rule in TicketExceptionRule.objects.all():
         evaluate = evaluator_for(rule.type_name)
         if not rule.is_active or evaluate is None:

@@ -20,9 +20,14 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     user = request.user
     items: list[tuple[str, str]] = []
     if can_act_on_faults(user):
-        items += [("My queue", "queue"), ("Faults", "fault-list"), ("Raise a fault", "fault-raise")]
+        items += [
+            ("My queue", "queue"),
+            ("Faults", "fault-list"),
+            ("Exceptions", "exception-list"),
+            ("Raise a fault", "fault-raise"),
+        ]
     elif can_read_faults(user):
-        items += [("Faults", "fault-list")]
+        items += [("Faults", "fault-list"), ("Exceptions", "exception-list")]
     if can_see_dashboards(user):
         items += [("SLA dashboard", "sla-dashboard")]
     if can_read_faults(user):

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("faults.ui.worklists.urls")),
     path("", include("faults.ui.fault.urls")),
     path("", include("faults.ui.reports.urls")),
+    path("", include("faults.ui.exceptions.urls")),
 ]

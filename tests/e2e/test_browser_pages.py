@@ -88,6 +88,7 @@ AGENT_PAGES = (
         "/queue/",
         "My queue",
         (
+            "Exceptions to act on",
             "Rejected in the last 7 days",
             "Resolved, awaiting our answer",
             "On hold, waiting for our information",
@@ -149,6 +150,12 @@ AGENT_PAGES = (
             "Reject resolution",
             "Timeline",
         ),
+    ),
+    MainPage(
+        "exceptions",
+        "/exceptions/",
+        "Open exceptions",
+        ("SLA breached", "Escalate with the supplier", "No update from", "Solve"),
     ),
     MainPage(
         "integration-health",

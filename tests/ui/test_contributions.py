@@ -150,7 +150,7 @@ def test_a_later_contribution_appears_in_its_place(
     assert figures(wallboard)[:3] == ["breached", "pings", "at-risk"]
     assert 'data-value="42"' in wallboard
     sections = re.findall(r'<article id="queue-([^"]+)"', queue)
-    assert sections[:2] == ["rejected", "pings"]
+    assert sections[:3] == ["exceptions", "rejected", "pings"]
     assert "No ping needs an agent." in queue
     assert b'data-kind="ping"' in page
 

@@ -140,6 +140,7 @@ def test_faults_that_need_nothing_are_not_in_the_queue(
         for article in document.xpath("//article[contains(@class, 'queue-section')]")
     }
     assert empty == {
+        "queue-exceptions": "No exception is open: every supplier is doing what it should.",
         "queue-rejected": "No supplier has rejected a fault in the last 7 days.",
         "queue-resolved": "No resolved fault is waiting for our answer.",
         "queue-on-hold": "No supplier is waiting for information from us.",

@@ -28,6 +28,7 @@ class ShownSection:
 
 # An empty section says what is true then, not just "nothing".
 WHEN_EMPTY = {
+    "exceptions": "No exception is open: every supplier is doing what it should.",
     "rejected": "No supplier has rejected a fault in the last 7 days.",
     "resolved": "No resolved fault is waiting for our answer.",
     "on-hold": "No supplier is waiting for information from us.",
@@ -43,6 +44,7 @@ def _fault_list(**params: object) -> str:
 
 def _more_urls() -> dict[str, str]:
     return {
+        "exceptions": reverse("exception-list"),
         "rejected": _fault_list(status=FaultStatus.REJECTED),
         "resolved": _fault_list(status=FaultStatus.RESOLVED),
         "on-hold": _fault_list(status=FaultStatus.ON_HOLD),

@@ -52,6 +52,16 @@ def test_the_shipped_rules_are_there_and_active():
     }
 
 
+def test_a_shipped_rule_missing_from_the_table_is_put_back_by_the_sweep_as_shipped():
+    TicketExceptionRule.objects.filter(type_name="SLA_AT_RISK").delete()
+    TicketExceptionRule.objects.filter(type_name="NO_SUPPLIER_UPDATE").update(threshold_hours=3)
+
+    exceptions_sweep(now=T0)
+
+    assert rule("SLA_AT_RISK").is_active
+    assert rule("NO_SUPPLIER_UPDATE").threshold_hours == 3  # what an admin set is kept
+
+
 def test_a_silent_supplier_raises_after_the_threshold_and_a_word_from_it_solves():
     fault = FaultFactory(
         status=FaultStatus.IN_PROGRESS,
