@@ -1,7 +1,7 @@
 """The one settings module. Every value that differs between machines comes from the environment
 (or a `.env` file beside manage.py); the defaults run the product with no external server."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import environ
@@ -285,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
 FAULT_AUTO_CLOSE_AFTER = timedelta(hours=env.float("FAULT_AUTO_CLOSE_HOURS", default=48))
 FAULT_AUTO_CLOSE_BATCH_SIZE = env.int("FAULT_AUTO_CLOSE_BATCH_SIZE", default=200)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
+# Exception monitoring: the shift whose call to action applies (faults/exceptions/shifts.py).
+EXCEPTION_TEAM_NAME = env.str("EXCEPTION_TEAM_NAME", default="Westpark")
+EXCEPTION_DAYSIDE_START = time.fromisoformat(env.str("EXCEPTION_DAYSIDE_START", default="08:00"))
+EXCEPTION_DAYSIDE_END = time.fromisoformat(env.str("EXCEPTION_DAYSIDE_END", default="18:00"))
 SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="GB")
 SLA_HOLIDAY_SUBDIVISION = env.str("SLA_HOLIDAY_SUBDIVISION", default="ENG")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

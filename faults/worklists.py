@@ -235,11 +235,11 @@ def sla_alerts_first(limit: int) -> list[Fault]:
 
 
 def open_exceptions() -> QuerySet:
-    """Open ticket exceptions, the most urgent rule first, then the oldest."""
+    """Open ticket exceptions, the most urgent call to action first, then the oldest."""
     return (
         TicketException.objects.filter(solved_at__isnull=True)
-        .select_related("rule", "fault", "fault__supplier")
-        .order_by("rule__priority", "raised_at", "id")
+        .select_related("rule", "rule__call_to_action", "fault", "fault__supplier")
+        .order_by(F("rule__call_to_action__priority").asc(nulls_last=True), "raised_at", "id")
     )
 
 

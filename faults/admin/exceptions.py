@@ -3,14 +3,20 @@
 
 from django.contrib import admin
 
-from faults.exceptions.models import TicketException, TicketExceptionRule
+from faults.exceptions.models import CallToAction, TicketException, TicketExceptionRule
 from faults.exceptions.rules import registered_types
+
+
+class CallToActionInline(admin.StackedInline):
+    model = CallToAction
+    can_delete = False
+    extra = 0
 
 
 @admin.register(TicketExceptionRule)
 class TicketExceptionRuleAdmin(admin.ModelAdmin):
-    list_display = ("type_id", "type_name", "name", "is_active", "threshold_hours", "priority")
-    list_editable = ("is_active", "threshold_hours", "priority")
+    list_display = ("type_id", "type_name", "name", "is_active", "threshold_hours")
+    list_editable = ("is_active", "threshold_hours")
     list_filter = ("is_active",)
     search_fields = ("type_name", "name")
     readonly_fields = ("type_id", "type_name", "evaluated_in_code", "updated_at")
@@ -22,9 +28,9 @@ class TicketExceptionRuleAdmin(admin.ModelAdmin):
         "description",
         "is_active",
         "threshold_hours",
-        "priority",
         "updated_at",
     )
+    inlines = [CallToActionInline]
 
     @admin.display(description="evaluated", boolean=True)
     def evaluated_in_code(self, rule: TicketExceptionRule) -> bool:

@@ -22,17 +22,58 @@ class TicketExceptionRule(models.Model):
         help_text="How many hours the condition must hold before the exception is raised "
         "(what it counts depends on the rule; empty for rules without one).",
     )
-    priority = models.PositiveSmallIntegerField(
-        default=3, help_text="1 is the most urgent: the queue lists exceptions in this order."
-    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["priority", "type_id"]
+        ordering = ["type_id"]
         verbose_name = "ticket exception rule"
 
     def __str__(self) -> str:
         return f"{self.type_name} ({self.name})"
+
+
+class Shift(models.TextChoices):
+    """Who works the NOC now (`faults.exceptions.shifts`): the day shift in business hours, the
+    evening/night shift on weekday evenings and nights, a named team at weekends and on bank
+    holidays."""
+
+    DAYSIDE = "dayside", "Dayside"
+    AFTER_HOURS = "after-hours", "After hours"
+    TEAM = "team", "Named team"
+
+
+class CallToAction(models.Model):
+    """What to do about an exception of one type, per shift (the seed's CallToAction: a text for
+    dayside, after hours and a named team, and a priority)."""
+
+    rule = models.OneToOneField(
+        TicketExceptionRule, on_delete=models.CASCADE, related_name="call_to_action"
+    )
+    template_dayside = models.TextField("text for the day shift")
+    template_after_hours = models.TextField("text after hours")
+    template_team = models.TextField(
+        "text for the named team", help_text="The team is settings.EXCEPTION_TEAM_NAME."
+    )
+    request_type = models.PositiveSmallIntegerField(
+        default=1, help_text="The helpdesk work item's request type (tbsWorkItemRequestType)."
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=5, help_text="1 is the most urgent: the queue lists exceptions in this order."
+    )
+
+    class Meta:
+        ordering = ["priority", "rule__type_id"]
+        verbose_name = "call to action"
+
+    def __str__(self) -> str:
+        return f"{self.rule.type_name} (P{self.priority})"
+
+    def text_for(self, shift: str) -> str:
+        return {
+            Shift.DAYSIDE: self.template_dayside,
+            Shift.AFTER_HOURS: self.template_after_hours,
+            Shift.TEAM: self.template_team,
+        }[Shift(shift)]
 
 
 class TicketException(models.Model):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from faults.choices import EventKind
 from faults.errors import FaultValidationError
-from faults.exceptions.models import TicketException, TicketExceptionRule
+from faults.exceptions.models import CallToAction, TicketException, TicketExceptionRule
 from faults.exceptions.rules import Finding, evaluator_for
 from faults.exceptions.shipped import SHIPPED_RULES, ship_rules
 from faults.models import Fault
@@ -39,8 +39,8 @@ class SweepResult:
 def exceptions_sweep(*, now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     raised = solved = 0
-    if TicketExceptionRule.objects.count() < len(SHIPPED_RULES):
-        ship_rules(TicketExceptionRule)
+    if CallToAction.objects.count() < len(SHIPPED_RULES):
+        ship_rules(TicketExceptionRule, CallToAction)
     for rule in TicketExceptionRule.objects.all():
         evaluate = evaluator_for(rule.type_name)
         if not rule.is_active or evaluate is None:

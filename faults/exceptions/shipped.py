@@ -1,71 +1,116 @@
-"""The rules the product ships with (seed 003's types, our thresholds). The migration that made
-the table writes them; the sweep puts back any that are missing (a table emptied by hand or by a
-test's flush), switched on as shipped. Admins tune them; they cannot delete them."""
+"""The rules the product ships with (seed 003's types, our thresholds) and their calls to action.
+The migration that made the tables writes them; the sweep puts back any that are missing (a table
+emptied by hand or by a test's flush), as shipped. Admins tune them; they cannot delete them."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
-# (type id, type name, name, threshold hours, priority, description)
-SHIPPED_RULES: tuple[tuple[int, str, str, float | None, int, str], ...] = (
-    (1, "SLA_BREACHED", "SLA breached", None, 1, "Still open past its SLA target."),
-    (2, "SLA_AT_RISK", "SLA at risk", None, 2, "The SLA clock is past its at-risk point."),
-    (
-        3,
-        "NO_SUPPLIER_UPDATE",
-        "No supplier update",
-        24,
+
+class ShippedRule(NamedTuple):
+    type_id: int
+    type_name: str
+    name: str
+    threshold_hours: float | None
+    description: str
+    priority: int  # the call to action's
+    dayside: str
+    after_hours: str
+    team: str
+
+
+SHIPPED_RULES: tuple[ShippedRule, ...] = (
+    ShippedRule(
+        1, "SLA_BREACHED", "SLA breached", None,
+        "Still open past its SLA target.",
+        1,
+        "Escalate to the supplier's duty manager now and record the new fix time.",
+        "Escalate by phone to the supplier's out-of-hours desk; hand over to the day shift.",
+        "Follow the standard escalation: call the supplier's duty manager, then e-mail the "
+        "service manager.",
+    ),
+    ShippedRule(
+        2, "SLA_AT_RISK", "SLA at risk", None,
+        "The SLA clock is past its at-risk point.",
         2,
+        "Ask the supplier for a fix time within the hour.",
+        "Ask the supplier's out-of-hours desk for a fix time.",
+        "Ask the supplier for a fix time; escalate if none comes within two hours.",
+    ),
+    ShippedRule(
+        3, "NO_SUPPLIER_UPDATE", "No supplier update", 24,
         "Open with the supplier and nothing heard from it for this many hours.",
+        3,
+        "Request a full update and chase the supplier by phone.",
+        "Request a full update; chase by phone at the start of the day shift.",
+        "Request a full update; chase only if the customer's service is down.",
     ),
-    (
-        4,
-        "RESOLVED_AWAITING_ANSWER",
-        "Resolution awaiting our answer",
-        12,
-        2,
+    ShippedRule(
+        4, "RESOLVED_AWAITING_ANSWER", "Resolution awaiting our answer", 12,
         "Resolved by the supplier, unanswered, and closing itself within this many hours.",
-    ),
-    (
-        5,
-        "ON_HOLD_TOO_LONG",
-        "On hold too long",
-        48,
-        3,
-        "On hold (the supplier waits on us) for more than this many hours.",
-    ),
-    (
-        6,
-        "REJECTED_NOT_ACTIONED",
-        "Rejection not actioned",
-        4,
-        3,
-        "Rejected by the supplier this many hours ago (within 14 days), and no agent has acted.",
-    ),
-    (
-        7,
-        "PARTNER_TICKET_PURGED",
-        "Supplier purged its ticket",
-        None,
         2,
-        "Open with us while the supplier no longer has its ticket.",
+        "Check the service with the customer, then accept or reject the resolution.",
+        "Check the service's monitoring; accept or reject before the auto-close.",
+        "Check the service's monitoring; accept or reject before the auto-close.",
     ),
-)
+    ShippedRule(
+        5, "ON_HOLD_TOO_LONG", "On hold too long", 48,
+        "On hold (the supplier waits on us) for more than this many hours.",
+        4,
+        "Give the supplier what it waits for, or ask it to take the fault off hold.",
+        "Note it for the day shift: give the supplier what it waits for.",
+        "Give the supplier what it waits for if you have it; otherwise leave for the day shift.",
+    ),
+    ShippedRule(
+        6, "REJECTED_NOT_ACTIONED", "Rejection not actioned", 4,
+        "Rejected by the supplier this many hours ago (within 14 days), and no agent has acted.",
+        4,
+        "Correct the fault and raise it again, or record why nothing is needed.",
+        "Correct and raise it again if the customer is down; otherwise leave for the day shift.",
+        "Correct and raise it again if the customer is down; otherwise leave for the day shift.",
+    ),
+    ShippedRule(
+        7, "PARTNER_TICKET_PURGED", "Supplier purged its ticket", None,
+        "Open with us while the supplier no longer has its ticket.",
+        2,
+        "Raise the fault again with the supplier, or close it here.",
+        "Raise the fault again if the customer is down; otherwise leave for the day shift.",
+        "Raise the fault again if the customer is down; otherwise leave for the day shift.",
+    ),
+)  # fmt: skip
 
 
-def ship_rules(rule_model: Any) -> int:
-    """Create the shipped rules `rule_model` (the model, or a migration's historical one) lacks;
-    how many were created. Rules already there are left as the admins set them."""
+def ship_rules(rule_model: Any, call_to_action_model: Any) -> int:
+    """Create the shipped rules and calls to action the tables lack (the models, or a
+    migration's historical ones); how many rules were created. What is there is left as the
+    admins set it."""
     present = set(rule_model.objects.values_list("type_name", flat=True))
-    missing = [
-        rule_model(
-            type_id=type_id,
-            type_name=type_name,
-            name=name,
-            threshold_hours=hours,
-            priority=priority,
-            description=description,
-        )
-        for type_id, type_name, name, hours, priority, description in SHIPPED_RULES
-        if type_name not in present
-    ]
-    rule_model.objects.bulk_create(missing, ignore_conflicts=True)
-    return len(missing)
+    rule_model.objects.bulk_create(
+        [
+            rule_model(
+                type_id=shipped.type_id,
+                type_name=shipped.type_name,
+                name=shipped.name,
+                threshold_hours=shipped.threshold_hours,
+                description=shipped.description,
+            )
+            for shipped in SHIPPED_RULES
+            if shipped.type_name not in present
+        ],
+        ignore_conflicts=True,
+    )
+    rules = dict(rule_model.objects.values_list("type_name", "pk"))
+    with_call = set(call_to_action_model.objects.values_list("rule__type_name", flat=True))
+    call_to_action_model.objects.bulk_create(
+        [
+            call_to_action_model(
+                rule_id=rules[shipped.type_name],
+                template_dayside=shipped.dayside,
+                template_after_hours=shipped.after_hours,
+                template_team=shipped.team,
+                priority=shipped.priority,
+            )
+            for shipped in SHIPPED_RULES
+            if shipped.type_name not in with_call and shipped.type_name in rules
+        ],
+        ignore_conflicts=True,
+    )
+    return len([s for s in SHIPPED_RULES if s.type_name not in present])

@@ -6,7 +6,9 @@ from faults.exceptions.shipped import ship_rules
 
 
 def ship(apps, schema_editor):
-    ship_rules(apps.get_model("faults", "TicketExceptionRule"))
+    ship_rules(
+        apps.get_model("faults", "TicketExceptionRule"), apps.get_model("faults", "CallToAction")
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,10 +1,11 @@
 # The exception monitoring's models live with its code (faults/exceptions) and register here.
-from faults.exceptions.models import TicketException, TicketExceptionRule
+from faults.exceptions.models import CallToAction, TicketException, TicketExceptionRule
 from faults.models.fault import Fault
 from faults.models.sla import SlaPolicy
 from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPause
 
 __all__ = [
+    "CallToAction",
     "Fault",
     "FaultAttachment",
     "FaultComment",

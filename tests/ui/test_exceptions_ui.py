@@ -1,14 +1,16 @@
 """Open ticket exceptions where an agent works: the queue's first section, most urgent rule
 first, and the exceptions page where an agent solves one with a reason (a manager reads it)."""
 
+import html
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus, SlaState
-from faults.exceptions.models import TicketException
+from faults.exceptions.models import CallToAction, TicketException
 from faults.exceptions.services import exceptions_sweep
+from faults.exceptions.shifts import shift_at, shift_label
 from faults.models import FaultEvent
 from tests.factories import FaultFactory
 
@@ -43,6 +45,11 @@ def test_the_queue_lists_open_exceptions_first_and_the_most_urgent_first(agent_c
         silent.buyer_fault_reference
     )
     assert "SLA breached by" in section and "No update from" in section
+    # Each with the call to action of the shift on now.
+    shift = shift_at(timezone.now())
+    breach_call = CallToAction.objects.get(rule__type_name="SLA_BREACHED").text_for(shift)
+    assert f"Call to action ({shift_label(shift)})" in section
+    assert html.escape(breach_call) in section
     assert page.index('id="queue-exceptions"') < page.index('id="queue-rejected"')
 
 

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from faults.errors import FaultValidationError
 from faults.exceptions.models import TicketException
 from faults.exceptions.services import exception_solve
+from faults.exceptions.shifts import shift_at, shift_label, with_calls_to_action
 from faults.roles import can_act_on_faults
 from faults.services import Actor
 from faults.ui.access import agent_required, reader_required
@@ -31,12 +33,15 @@ class SolveForm(forms.Form):
 
 
 def _page(request: HttpRequest, *, failed: TicketException | None = None, form=None, status=200):
+    now = timezone.now()
     page = Paginator(open_exceptions(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_calls_to_action(page.object_list, now)
     return render(
         request,
         "faults/exceptions/open.html",
         {
             "page": page,
+            "shift": shift_label(shift_at(now)),
             "can_act": can_act_on_faults(request.user),
             "failed_id": failed.pk if failed else None,
             "failed_form": form,

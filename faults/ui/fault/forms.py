@@ -256,9 +256,7 @@ class FaultRaiseForm(_DetailsForm):
         empty_label=None,
     )
     buyer_identifier = forms.ModelChoiceField(
-        queryset=buyer_identifier_model()
-        .objects.filter(is_active=True)
-        .select_related("partner"),
+        queryset=buyer_identifier_model().objects.filter(is_active=True).select_related("partner"),
         label="Buyer identifier",
         required=False,
         empty_label="The supplier's default",

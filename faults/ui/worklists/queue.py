@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
 from faults.contributions import QueueSectionSource, contributions
+from faults.exceptions.shifts import shift_at, shift_label, with_calls_to_action
 from faults.ui.access import agent_required
 from faults.ui.worklists.rendering import render_page_or_fragment
 from faults.worklists import QueueSection, queue_sections
@@ -82,9 +83,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         for section in queue_sections(user=request.user, now=now)
     ]
+    for shown in sections:
+        if shown.section.key == "exceptions":
+            with_calls_to_action(shown.section.rows, now)  # sets each row's text, in place
     return render_page_or_fragment(
         request,
         page="faults/worklists/queue.html",
         fragment="faults/worklists/_queue_panel.html",
-        context={"sections": sections, "refreshed_at": now},
+        context={"sections": sections, "refreshed_at": now, "shift": shift_label(shift_at(now))},
     )

@@ -1,6 +1,6 @@
 import pytest
 
-from faults.exceptions.models import TicketExceptionRule
+from faults.exceptions.models import CallToAction, TicketExceptionRule
 from faults.exceptions.shipped import ship_rules
 
 
@@ -8,4 +8,4 @@ from faults.exceptions.shipped import ship_rules
 def shipped_rules(db):
     """The shipped rules, as the migration writes them (a transactional test's flush before this
     one may have emptied the table)."""
-    ship_rules(TicketExceptionRule)
+    ship_rules(TicketExceptionRule, CallToAction)
