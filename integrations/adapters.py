@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault
-from faults.services import Actor
+from faults.services import Actor, fault_apply_supplier_status
 from faults.services.audit import fault_event_record
 from integrations.http import CallResult, OutboundRequest, Outcome
 from integrations.packages import adapter_for, protocol_label
@@ -31,6 +31,7 @@ __all__ = [
     "UnsupportedOperation",
     "get_adapter",
     "outbound_anomaly",
+    "outbound_raise_refused",
     "partner_call_refusal",
 ]
 
@@ -143,4 +144,15 @@ def outbound_anomaly(message: OutboundMessage, text: str, **data: Any) -> None:
         at=timezone.now(),
         message=text,
         data={"outbound_id": message.pk, **data},
+    )
+
+
+def outbound_raise_refused(message: OutboundMessage, reason: str) -> None:
+    """The partner refused our raise for good: the fault is rejected, with its words, as if the
+    supplier had rejected it (the agent corrects it and raises it again)."""
+    fault_apply_supplier_status(
+        fault_id=message.fault_id,
+        status="rejected",
+        actor=Actor.partner(message.message_id),
+        reason=reason[:4000],
     )

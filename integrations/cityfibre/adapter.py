@@ -7,8 +7,13 @@ from typing import Any
 from appointments.services import appointment_apply_supplier_event
 from faults.choices import PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
-from faults.services import Actor, fault_apply_supplier_report, fault_apply_supplier_status
-from integrations.adapters import PartnerAdapter, UnsupportedOperation, outbound_anomaly
+from faults.services import Actor, fault_apply_supplier_report
+from integrations.adapters import (
+    PartnerAdapter,
+    UnsupportedOperation,
+    outbound_anomaly,
+    outbound_raise_refused,
+)
 from integrations.cityfibre import builders, soap
 from integrations.cityfibre.mapping import (
     notification_to_appointment_events,
@@ -98,28 +103,20 @@ class CityFibreAdapter(PartnerAdapter):
     def on_delivered(self, message: OutboundMessage, result: CallResult) -> None:
         error, status = _answer_error(result.body)
         if message.message_type == "addFaultReport" and status == "rejected":
-            self._reject_raise(message, error or "rejected by the supplier")
+            outbound_raise_refused(message, error or "rejected by the supplier")
 
     def on_refused(self, message: OutboundMessage, result: CallResult) -> None:
         error, _status = _answer_error(result.body)
         reason = error or f"HTTP {result.status_code}"
         message.last_error = reason
         if message.message_type == "addFaultReport":
-            self._reject_raise(message, reason)
+            outbound_raise_refused(message, reason)
         else:
             outbound_anomaly(
                 message,
                 f"The supplier refused our {message.message_type}: {reason}",
                 http_status=result.status_code,
             )
-
-    def _reject_raise(self, message: OutboundMessage, reason: str) -> None:
-        fault_apply_supplier_status(
-            fault_id=message.fault_id,
-            status="rejected",
-            actor=Actor.partner(message.message_id),
-            reason=reason[:4000],
-        )
 
     def apply_inbound(self, message: InboundMessage) -> None:
         """The fault's part of the notification, then each appointment event, in the inbox's

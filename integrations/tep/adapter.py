@@ -28,13 +28,14 @@ from django.utils import timezone
 from faults.choices import EventKind, PartnerOperation
 from faults.errors import FaultValidationError
 from faults.models import Fault, FaultAttachment
-from faults.services import Actor, fault_apply_supplier_status, fault_partner_ticket_purged
+from faults.services import Actor, fault_partner_ticket_purged
 from faults.services.audit import fault_event_record
 from integrations.adapters import (
     PartnerAdapter,
     RequestCannotBeSent,
     UnsupportedOperation,
     outbound_anomaly,
+    outbound_raise_refused,
 )
 from integrations.http import CallResult, OutboundRequest, Outcome
 from integrations.models import InboundMessage, OutboundMessage, Partner
@@ -298,12 +299,7 @@ class TepAdapter(PartnerAdapter):
                 at=timezone.now(),
             )
         elif message.operation == PartnerOperation.RAISE:
-            fault_apply_supplier_status(
-                fault_id=message.fault_id,
-                status="rejected",
-                actor=Actor.partner(message.message_id),
-                reason=reason[:4000],
-            )
+            outbound_raise_refused(message, reason)
         elif result.status_code is None:  # refused here, never sent (RequestCannotBeSent)
             if self._purged(message):
                 return  # the fault's timeline already says the partner purged its ticket

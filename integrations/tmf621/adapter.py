@@ -28,7 +28,6 @@ from faults.services import (
     Actor,
     SupplierReport,
     fault_apply_supplier_report,
-    fault_apply_supplier_status,
 )
 from integrations.adapters import (
     PartnerAdapter,
@@ -36,6 +35,7 @@ from integrations.adapters import (
     RequestNotReady,
     UnsupportedOperation,
     outbound_anomaly,
+    outbound_raise_refused,
 )
 from integrations.choices import OutboundStatus
 from integrations.http import CallResult, OutboundRequest, Outcome
@@ -282,12 +282,7 @@ class Tmf621Adapter(PartnerAdapter):
         reason = refusal_reason(result)
         message.last_error = reason
         if message.operation == PartnerOperation.RAISE:
-            fault_apply_supplier_status(
-                fault_id=message.fault_id,
-                status="rejected",
-                actor=Actor.partner(message.message_id),
-                reason=reason[:4000],
-            )
+            outbound_raise_refused(message, reason)
         elif result.status_code is None:  # refused here, never sent (RequestCannotBeSent)
             action = PartnerOperation(message.operation).label.lower()
             why = reason.removeprefix("not sent: ")
