@@ -19,6 +19,7 @@ def test_every_beat_entry_names_a_registered_task():
     assert scheduled == {
         "faults.tasks.auto_close_resolved_faults",
         "faults.tasks.sweep_sla",
+        "faults.tasks.sweep_exceptions",
         "integrations.tasks.sweep_outbox",
         "integrations.tasks.sweep_inbox",
         "integrations.tasks.reconcile_silent_faults",
