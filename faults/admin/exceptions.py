@@ -3,7 +3,12 @@
 
 from django.contrib import admin
 
-from faults.exceptions.models import CallToAction, TicketException, TicketExceptionRule
+from faults.exceptions.models import (
+    CallToAction,
+    EscalationThreshold,
+    TicketException,
+    TicketExceptionRule,
+)
 from faults.exceptions.rules import registered_types
 
 
@@ -56,4 +61,15 @@ class TicketExceptionAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(EscalationThreshold)
+class EscalationThresholdAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "min_open_exceptions", "oldest_open_hours")
+
+    def has_add_permission(self, request) -> bool:
+        return not EscalationThreshold.objects.exists()  # one row
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from faults.api.exceptions import EscalationCandidatesView
 from faults.api.views import FaultViewSet, TokenView
 
 app_name = "faults-api"
@@ -10,5 +11,10 @@ router.register("faults", FaultViewSet, basename="fault")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path(
+        "exceptions/escalation-candidates/",
+        EscalationCandidatesView.as_view(),
+        name="escalation-candidates",
+    ),
     *router.urls,
 ]

@@ -118,3 +118,32 @@ class TicketException(models.Model):
     @property
     def is_open(self) -> bool:
         return self.solved_at is None
+
+
+class EscalationThreshold(models.Model):
+    """When a supplier becomes an escalation candidate: this many open exceptions, or its oldest
+    open exception this old (one row, edited in the admin)."""
+
+    min_open_exceptions = models.PositiveIntegerField(
+        "open exceptions", default=3, help_text="A supplier with at least this many is a candidate."
+    )
+    oldest_open_hours = models.FloatField(
+        "oldest open for (hours)",
+        default=48,
+        help_text="A supplier whose oldest open exception was raised at least this long ago is a "
+        "candidate, however few it has.",
+    )
+
+    class Meta:
+        verbose_name = "escalation threshold"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.min_open_exceptions} open exceptions, or one open for "
+            f"{self.oldest_open_hours:g} hours"
+        )
+
+    @classmethod
+    def current(cls) -> "EscalationThreshold":
+        threshold, _ = cls.objects.get_or_create(pk=1)
+        return threshold

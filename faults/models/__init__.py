@@ -1,11 +1,17 @@
 # The exception monitoring's models live with its code (faults/exceptions) and register here.
-from faults.exceptions.models import CallToAction, TicketException, TicketExceptionRule
+from faults.exceptions.models import (
+    CallToAction,
+    EscalationThreshold,
+    TicketException,
+    TicketExceptionRule,
+)
 from faults.models.fault import Fault
 from faults.models.sla import SlaPolicy
 from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPause
 
 __all__ = [
     "CallToAction",
+    "EscalationThreshold",
     "Fault",
     "FaultAttachment",
     "FaultComment",

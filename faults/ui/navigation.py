@@ -29,7 +29,7 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     elif can_read_faults(user):
         items += [("Faults", "fault-list"), ("Exceptions", "exception-list")]
     if can_see_dashboards(user):
-        items += [("SLA dashboard", "sla-dashboard")]
+        items += [("SLA dashboard", "sla-dashboard"), ("Escalations", "escalation-candidates")]
     if can_read_faults(user):
         items += [("Integration health", "integration-health"), ("Wallboard", "wallboard")]
     if user.is_staff:

@@ -171,6 +171,12 @@ MANAGER_PAGES = (
         "SLA dashboard",
         ("Open now", "Median time to repair", "By supplier and priority", "Weekly trends"),
     ),
+    MainPage(
+        "escalations",
+        "/exceptions/escalations/",
+        "Suppliers to escalate with",
+        ("Open exceptions", "Oldest raised", "Demo Supplier (simulator)"),
+    ),
 )
 WALLBOARD = MainPage(
     "wallboard",
@@ -247,7 +253,8 @@ def test_main_pages_read_right_render_labelled_and_without_errors(
     problems = _watch_errors(manager)
     for main in MANAGER_PAGES:
         _check(manager, main, problems, dark=dark)
-        expect(manager.locator("canvas").first).to_be_visible()  # the trend charts drew
+        if main.name == "sla-dashboard-demo":
+            expect(manager.locator("canvas").first).to_be_visible()  # the trend charts drew
         screenshot(manager, f"{main.name}-{color_scheme}")
 
 

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from faults.errors import FaultValidationError
-from faults.exceptions.models import TicketException
+from faults.exceptions.escalation import escalation_candidates
+from faults.exceptions.models import EscalationThreshold, TicketException
 from faults.exceptions.services import exception_solve
 from faults.exceptions.shifts import shift_at, shift_label, with_calls_to_action
 from faults.roles import can_act_on_faults
 from faults.services import Actor
-from faults.ui.access import agent_required, reader_required
+from faults.ui.access import agent_required, manager_required, reader_required
 from faults.worklists import open_exceptions
 
 PAGE_SIZE = 50
@@ -76,3 +77,13 @@ def exception_solve_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("exception-list")
     return _page(request, failed=exception, form=form, status=400)
+
+
+@manager_required
+def escalation_candidate_list(request: HttpRequest) -> HttpResponse:
+    """The suppliers to escalate with, over the admin's threshold."""
+    return render(
+        request,
+        "faults/exceptions/escalations.html",
+        {"candidates": escalation_candidates(), "threshold": EscalationThreshold.current()},
+    )
