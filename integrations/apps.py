@@ -12,7 +12,10 @@ class IntegrationsConfig(AppConfig):
         # each event to the enabled packages' subscribers, is subscribed now.
         from appointments.gateways import connect_gateway_lookup
         from faults.ports import PartnerCalls, connect_partner_calls
-        from integrations import checks  # noqa: F401  (registers the system checks)
+        from integrations import (
+            checks,  # noqa: F401  (registers the system checks)
+            exception_rules,  # noqa: F401  (registers DELIVERY_DEAD)
+        )
         from integrations.adapters import partner_call_refusal
         from integrations.contributions import register_contributions
         from integrations.outbox import outbox_partner_call

@@ -68,6 +68,15 @@ SHIPPED_RULES: tuple[ShippedRule, ...] = (
         "Correct and raise it again if the customer is down; otherwise leave for the day shift.",
     ),
     ShippedRule(
+        8, "DELIVERY_DEAD", "Message to the supplier will not arrive", None,
+        "A message of ours to the supplier is dead or refused and no agent has retried or "
+        "dismissed it (evaluated by the integration layer).",
+        2,
+        "Retry the message from the fault's page, or phone the supplier and dismiss it.",
+        "Retry the message; if it fails again, phone the supplier's out-of-hours desk.",
+        "Retry the message; if it fails again, phone the supplier's out-of-hours desk.",
+    ),
+    ShippedRule(
         7, "PARTNER_TICKET_PURGED", "Supplier purged its ticket", None,
         "Open with us while the supplier no longer has its ticket.",
         2,

@@ -49,6 +49,7 @@ def test_the_shipped_rules_are_there_and_active():
         "ON_HOLD_TOO_LONG": True,
         "REJECTED_NOT_ACTIONED": True,
         "PARTNER_TICKET_PURGED": True,
+        "DELIVERY_DEAD": True,
     }
 
 
