@@ -8,6 +8,7 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Its parts of the fault pages: timeline, dashboard, raise form, fault page.
+        from appointments import exception_rules  # noqa: F401  (APPOINTMENT_MISSED_BY_SUPPLIER)
         from appointments.contributions import register_contributions
 
         register_contributions()

@@ -77,6 +77,15 @@ SHIPPED_RULES: tuple[ShippedRule, ...] = (
         "Retry the message; if it fails again, phone the supplier's out-of-hours desk.",
     ),
     ShippedRule(
+        9, "APPOINTMENT_MISSED_BY_SUPPLIER", "Supplier missed the appointment", None,
+        "The supplier missed the fault's engineer appointment and no new one is booked "
+        "(evaluated by the appointments app).",
+        2,
+        "Book a new appointment with the supplier and tell the customer.",
+        "Book a new appointment; tell the customer at the start of the day shift.",
+        "Book a new appointment if the customer is down; otherwise leave for the day shift.",
+    ),
+    ShippedRule(
         7, "PARTNER_TICKET_PURGED", "Supplier purged its ticket", None,
         "Open with us while the supplier no longer has its ticket.",
         2,

@@ -50,6 +50,7 @@ def test_the_shipped_rules_are_there_and_active():
         "REJECTED_NOT_ACTIONED": True,
         "PARTNER_TICKET_PURGED": True,
         "DELIVERY_DEAD": True,
+        "APPOINTMENT_MISSED_BY_SUPPLIER": True,
     }
 
 
