@@ -4,7 +4,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["ConfigError", "configured", "number"]
+__all__ = ["ConfigError", "configured", "number", "scenario_setting"]
 
 Config = TypeVar("Config")
 
@@ -24,6 +24,15 @@ def number(key: str, value: Any, *, minimum: float = 0.0) -> float:
     if not result >= minimum:  # also refuses NaN
         raise ConfigError(f"{key}: must be at least {minimum:g}")
     return result
+
+
+def scenario_setting(parse: Callable[[str], Any], value: Any) -> str:
+    """The `scenario` setting: the value of the scenario `parse` (a simulator's
+    `Scenario.parse`) reads from `value`; ConfigError naming the known ones otherwise."""
+    try:
+        return parse(str(value)).value
+    except ValueError as exc:
+        raise ConfigError(f"scenario: {exc}") from None
 
 
 def configured(

@@ -50,29 +50,43 @@ def _point_celery_at(url: str) -> None:
         app.amqp._producer_pool = None
 
 
+def mutual_tls_partner(
+    pki, *, name: str, slug: str, protocol: str, buyer: str, **fields: object
+) -> Partner:
+    """A partner of the end-to-end rigs: we call it with the test PKI's buyer client certificate,
+    it calls us with the supplier's from loopback; retries fast enough for a test to see them;
+    its buyer identifier and an 8-hour SLA policy. `fields` override the partner's."""
+    partner = Partner.objects.create(
+        **{
+            "name": name,
+            "slug": slug,
+            "protocol": protocol,
+            "environment": Environment.SIMULATOR,
+            "base_url": "https://127.0.0.1:9/",
+            "client_cert_fingerprints": pki.supplier_client.fingerprint,
+            "allowed_networks": "127.0.0.1/32",
+            "client_cert_path": str(pki.buyer_client.cert_path),
+            "client_key_path": str(pki.buyer_client.key_path),
+            "ca_bundle_path": str(pki.ca_cert_path),
+            "connect_timeout": 1,
+            "read_timeout": 3,
+            "retry_base_seconds": 0.5,
+            "retry_max_seconds": 2,
+            "max_attempts": 30,
+            **fields,
+        }
+    )
+    BuyerIdentifier.objects.create(partner=partner, code=buyer, is_default=True)
+    SlaPolicyFactory(partner=partner, target=timedelta(hours=8))
+    return partner
+
+
 @pytest.fixture
 def e2e_partner(transactional_db, pki, settings) -> Partner:
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
-    partner = Partner.objects.create(
-        name="E2E supplier",
-        slug=SLUG,
-        protocol="cityfibre",
-        environment=Environment.SIMULATOR,
-        base_url="https://127.0.0.1:9/",
-        client_cert_fingerprints=pki.supplier_client.fingerprint,
-        allowed_networks="127.0.0.1/32",
-        client_cert_path=str(pki.buyer_client.cert_path),
-        client_key_path=str(pki.buyer_client.key_path),
-        ca_bundle_path=str(pki.ca_cert_path),
-        connect_timeout=1,
-        read_timeout=3,
-        retry_base_seconds=0.5,
-        retry_max_seconds=2,
-        max_attempts=30,
+    return mutual_tls_partner(
+        pki, name="E2E supplier", slug=SLUG, protocol="cityfibre", buyer="SPDEV1"
     )
-    BuyerIdentifier.objects.create(partner=partner, code="SPDEV1", is_default=True)
-    SlaPolicyFactory(partner=partner, target=timedelta(hours=8))
-    return partner
 
 
 @pytest.fixture

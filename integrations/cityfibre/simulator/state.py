@@ -19,7 +19,7 @@ from lxml import etree
 from integrations.cityfibre.simulator.scenarios import Scenario
 from integrations.cityfibre.simulator.slots import SimReservation
 from integrations.simulation import settings
-from integrations.simulation.settings import ConfigError, number
+from integrations.simulation.settings import ConfigError, number, scenario_setting
 
 __all__ = [
     "APPOINTMENT_SHAPES",
@@ -309,10 +309,7 @@ def _copy_config(config: SimConfig) -> SimConfig:
 
 def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
     if key == "scenario":
-        try:
-            config.scenario = Scenario.parse(str(value)).value
-        except ValueError as exc:
-            raise ConfigError(f"scenario: {exc}") from None
+        config.scenario = scenario_setting(Scenario.parse, value)
     elif key == "notify_url":
         if not isinstance(value, str) or not value.startswith(("http://", "https://")):
             raise ConfigError("notify_url: expected an http(s) URL")

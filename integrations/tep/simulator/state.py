@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from integrations.simulation import settings
-from integrations.simulation.settings import ConfigError, number
+from integrations.simulation.settings import ConfigError, number, scenario_setting
 from integrations.tep.simulator.clock import SimClock, parse_instant
 from integrations.tep.simulator.scenarios import Scenario
 
@@ -304,10 +304,7 @@ def configured(config: SimConfig, values: dict[str, Any]) -> SimConfig:
 
 def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
     if key == "scenario":
-        try:
-            config.scenario = Scenario.parse(str(value)).value
-        except ValueError as exc:
-            raise ConfigError(f"scenario: {exc}") from None
+        config.scenario = scenario_setting(Scenario.parse, value)
     elif key == "delivery_mode":
         if value not in DELIVERY_MODES:
             raise ConfigError(f"delivery_mode: one of {', '.join(DELIVERY_MODES)}")

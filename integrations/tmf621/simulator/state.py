@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from integrations.simulation import settings
-from integrations.simulation.settings import ConfigError, number
+from integrations.simulation.settings import ConfigError, number, scenario_setting
 from integrations.tmf621.simulator.scenarios import Scenario, Step
 from integrations.tmf621.simulator.tokens import TokenStore
 
@@ -299,10 +299,7 @@ def configured(config: SimConfig, values: dict[str, Any]) -> SimConfig:
 
 def _apply_setting(config: SimConfig, key: str, value: Any) -> None:
     if key == "scenario":
-        try:
-            config.scenario = Scenario.parse(str(value)).value
-        except ValueError as exc:
-            raise ConfigError(f"scenario: {exc}") from None
+        config.scenario = scenario_setting(Scenario.parse, value)
     elif key == "callback":
         if value not in ("", None) and not is_callback_url(value):
             raise ConfigError("callback: expected an http(s) URL")

@@ -10,13 +10,11 @@ proxy's headers, as the other simulators post to their webhooks. Either way the 
 simulator holds us to the same limit (`poll_interval`)."""
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
 
-from integrations.choices import Environment
-from integrations.models import BuyerIdentifier, Partner
+from integrations.models import Partner
 from integrations.tep.models import ReceiveMode, TepConnection
 from integrations.tep.simulator import TepSimulator
 
@@ -26,11 +24,11 @@ from tests.e2e.conftest import (  # noqa: F401
     api,
     browser_as,
     browser_window,
+    mutual_tls_partner,
     raise_fault,
     redis_server,
     start_worker,
 )
-from tests.factories import SlaPolicyFactory
 
 SLUG = "e2e-tep-partner"
 BUYER = "NOC-E2E-TEP"
@@ -46,25 +44,15 @@ STEP_SECONDS = 0.5
 @pytest.fixture
 def tep_partner(transactional_db, pki, settings) -> Partner:
     settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
-    partner = Partner.objects.create(
+    partner = mutual_tls_partner(
+        pki,
         name="E2E partner via TEP",
         slug=SLUG,
         protocol="tep",
-        environment=Environment.SIMULATOR,
+        buyer=BUYER,
         base_url="https://127.0.0.1:9",
-        client_cert_fingerprints=pki.supplier_client.fingerprint,
-        allowed_networks="127.0.0.1/32",
-        client_cert_path=str(pki.buyer_client.cert_path),
-        client_key_path=str(pki.buyer_client.key_path),
-        ca_bundle_path=str(pki.ca_cert_path),
-        connect_timeout=1,
         read_timeout=5,
-        retry_base_seconds=0.5,
-        retry_max_seconds=2,
-        max_attempts=30,
     )
-    BuyerIdentifier.objects.create(partner=partner, code=BUYER, is_default=True)
-    SlaPolicyFactory(partner=partner, target=timedelta(hours=8))
     TepConnection.objects.create(
         partner=partner,
         our_partner_id=OUR_PARTNER_ID,
