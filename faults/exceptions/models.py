@@ -147,3 +147,33 @@ class EscalationThreshold(models.Model):
     def current(cls) -> "EscalationThreshold":
         threshold, _ = cls.objects.get_or_create(pk=1)
         return threshold
+
+
+class ExternalReference(models.Model):
+    """A ticket in another system about an exception (the seed's externalReferences: a Zendesk
+    ticket in the buyer's helpdesk). The helpdesk's status webhook finds exceptions by it."""
+
+    exception = models.ForeignKey(
+        TicketException, on_delete=models.CASCADE, related_name="external_references"
+    )
+    domain = models.CharField(max_length=40, help_text='The system, e.g. "zendesk".')
+    type = models.CharField(max_length=40, default="ticket", help_text='E.g. "ticket".')
+    identifier = models.CharField(max_length=100, help_text="Its id in that system.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "external reference"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exception", "domain", "type", "identifier"],
+                name="one_link_per_exception_and_external_ticket",
+            )
+        ]
+        indexes = [models.Index(fields=["domain", "identifier"], name="external_reference_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.domain} {self.type} {self.identifier}"

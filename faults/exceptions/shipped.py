@@ -93,6 +93,26 @@ SHIPPED_RULES: tuple[ShippedRule, ...] = (
         "Raise the fault again if the customer is down; otherwise leave for the day shift.",
         "Raise the fault again if the customer is down; otherwise leave for the day shift.",
     ),
+    ShippedRule(
+        10, "ETA_MISSING", "No fix time from the supplier", 4,
+        "Accepted by the supplier this many hours ago, still being worked, with neither an "
+        "expected resolution time nor an engineer appointment (evaluated by the appointments "
+        "app).",
+        3,
+        "Ask the supplier for an expected resolution time or an appointment within two hours.",
+        "Ask the supplier's out-of-hours desk for a fix time; chase at the start of the day "
+        "shift.",
+        "Ask the supplier for a fix time; escalate only if the customer's service is down.",
+    ),
+    ShippedRule(
+        11, "LATE_REPAIR_MISMATCH", "Late repair figures disagree", None,
+        "The supplier's late repair notification counts different delay days from ours (the "
+        "SLA clock and the appointment history): the service credit is in question.",
+        4,
+        "Compare the figures on the fault's page and dispute the supplier's count in writing.",
+        "Leave for the day shift: the service credit claim is not urgent.",
+        "Leave for the day shift: the service credit claim is not urgent.",
+    ),
 )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 from faults.exceptions.models import (
     CallToAction,
     EscalationThreshold,
+    ExternalReference,
     TicketException,
     TicketExceptionRule,
 )
@@ -12,6 +13,7 @@ from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, Fa
 __all__ = [
     "CallToAction",
     "EscalationThreshold",
+    "ExternalReference",
     "Fault",
     "FaultAttachment",
     "FaultComment",
