@@ -289,6 +289,37 @@ SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 EXCEPTION_TEAM_NAME = env.str("EXCEPTION_TEAM_NAME", default="Westpark")
 EXCEPTION_DAYSIDE_START = time.fromisoformat(env.str("EXCEPTION_DAYSIDE_START", default="08:00"))
 EXCEPTION_DAYSIDE_END = time.fromisoformat(env.str("EXCEPTION_DAYSIDE_END", default="18:00"))
+# A change that can raise or clear an exception asks for a sweep this many seconds after it
+# commits (faults/exceptions/on_change.py); 0 leaves it to the periodic sweep.
+EXCEPTION_SWEEP_AFTER_CHANGE_SECONDS = env.int("EXCEPTION_SWEEP_AFTER_CHANGE_SECONDS", default=10)
+# The ticket exceptions API (seed 003, /ticketExceptions/..., faults/exceptions/api): JWT bearer
+# tokens with the claims PersonId, DisplayName, Account and Persona. The persona a route requires
+# (empty: any), and the persona our users' tokens carry, by role group (a superuser counts as an
+# admin). Tokens of another issuer are verified with its public key when one is set.
+EXCEPTIONS_API_PERSONA = env.str("EXCEPTIONS_API_PERSONA", default="DirectSupplyPartner")
+EXCEPTIONS_PUBLIC_API_PERSONA = env.str("EXCEPTIONS_PUBLIC_API_PERSONA", default="")
+EXCEPTIONS_PERSONA_BY_GROUP = env.dict(
+    "EXCEPTIONS_PERSONA_BY_GROUP",
+    default={
+        "admin": "DirectSupplyPartner",
+        "agent": "DirectSupplyPartner",
+        "manager": "DirectSupplyPartner",
+    },
+)
+EXCEPTIONS_JWT_EXTERNAL_PUBLIC_KEY = env.str("EXCEPTIONS_JWT_EXTERNAL_PUBLIC_KEY", default="")
+EXCEPTIONS_JWT_EXTERNAL_ALGORITHM = env.str("EXCEPTIONS_JWT_EXTERNAL_ALGORITHM", default="RS256")
+EXCEPTIONS_JWT_EXTERNAL_ISSUER = env.str("EXCEPTIONS_JWT_EXTERNAL_ISSUER", default="")
+EXCEPTIONS_JWT_EXTERNAL_AUDIENCE = env.str("EXCEPTIONS_JWT_EXTERNAL_AUDIENCE", default="")
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env.str("EXCEPTIONS_JWT_SIGNING_KEY", default=SECRET_KEY),
+    "ISSUER": env.str("EXCEPTIONS_JWT_ISSUER", default="noc-faults"),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("EXCEPTIONS_JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("EXCEPTIONS_JWT_REFRESH_HOURS", default=12)),
+    "LEEWAY": 30,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
 SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="GB")
 SLA_HOLIDAY_SUBDIVISION = env.str("SLA_HOLIDAY_SUBDIVISION", default="ENG")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -305,6 +336,19 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- the buyer's helpdesk (faults/exceptions/helpdesk.py, zendesk.py) ---------------------------
+# The system an agent's ticket links name by default (the seed's externalReferences domain), and
+# the address of one of its tickets ("https://example.zendesk.com/agent/tickets/{identifier}"):
+# set, the exceptions page links each ticket there; empty, it shows the number alone.
+HELPDESK_SYSTEM = env.str("HELPDESK_SYSTEM", default="zendesk")
+HELPDESK_TICKET_URL = env.str("HELPDESK_TICKET_URL", default="")
+# Zendesk's webhook signing secrets (comma-separated: the new and the old one while rotating).
+# Set, every status update from Zendesk must be signed with one of them. Unset, an update is
+# accepted unsigned only with DEBUG, and refused (403) otherwise.
+ZENDESK_WEBHOOK_SECRETS = env.list("ZENDESK_WEBHOOK_SECRETS", default=[])
+# A signature whose timestamp is further than this from our clock is refused as stale (replay).
+ZENDESK_WEBHOOK_MAX_AGE_SECONDS = env.int("ZENDESK_WEBHOOK_MAX_AGE_SECONDS", default=300)
 
 # --- partner edge (design §7) --------------------------------------------------------------
 # Addresses of the TLS-terminating proxy: only requests from these may carry a client certificate

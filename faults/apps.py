@@ -12,3 +12,9 @@ class FaultsConfig(AppConfig):
         from faults.converters import FaultReferenceConverter
 
         register_converter(FaultReferenceConverter, "ref")
+
+        # Exceptions follow a fault's changes soon after they commit (the sweep is periodic too).
+        from faults import events
+        from faults.exceptions.on_change import sweep_soon_after
+
+        events.subscribe(sweep_soon_after)

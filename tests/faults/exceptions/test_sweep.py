@@ -51,6 +51,8 @@ def test_the_shipped_rules_are_there_and_active():
         "PARTNER_TICKET_PURGED": True,
         "DELIVERY_DEAD": True,
         "APPOINTMENT_MISSED_BY_SUPPLIER": True,
+        "ETA_MISSING": True,
+        "LATE_REPAIR_MISMATCH": True,
     }
 
 
