@@ -1,15 +1,22 @@
-"""The exception rule the appointments app contributes (`faults.exceptions.rules.register`, so
-that `faults` never imports this app): APPOINTMENT_MISSED_BY_SUPPLIER, a fault still being
-worked whose current engineer appointment the supplier missed (counted against the seller). It
-clears when a new appointment replaces it, or the fault is resolved or finished."""
+"""The exception rules the appointments app contributes (`faults.exceptions.rules.register`, so
+that `faults` never imports this app):
 
-from datetime import datetime
+* APPOINTMENT_MISSED_BY_SUPPLIER, a fault still being worked whose current engineer appointment
+  the supplier missed (counted against the seller). It clears when a new appointment replaces
+  it, or the fault is resolved or finished;
+* ETA_MISSING, a fault the supplier accepted N hours ago and still works on, with neither an
+  expected resolution time nor a booked appointment. It clears when either arrives."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
 
 from appointments.choices import AppointmentState, MissedSide
 from appointments.models import Appointment
-from faults.choices import TERMINAL_STATUSES, FaultStatus
+from faults.choices import TERMINAL_STATUSES, FaultStatus, Party
 from faults.exceptions.models import TicketExceptionRule
-from faults.exceptions.rules import Finding, register
+from faults.exceptions.rules import WAITING_ON_SUPPLIER, Finding, register
+from faults.models import Fault, FaultUpdate
 
 
 @register("APPOINTMENT_MISSED_BY_SUPPLIER")
@@ -32,4 +39,50 @@ def appointment_missed_by_supplier(rule: TicketExceptionRule, now: datetime) -> 
             else "The supplier missed the engineer appointment. Book a new one.",
         )
         for fault_id, supplier, day, start, end in rows
+    }
+
+
+# How the supplier's expected resolution time reaches a fault today: TMF621's
+# `expectedResolutionDate` becomes an entry of the updates list in the supplier's name
+# (integrations.tmf621.tickets); the fault has no column for it. The rule recognises that entry
+# by its words; tests/appointments/test_eta_missing_rule.py reads a real ticket through the
+# reader, so a change of wording there fails a test here.
+EXPECTED_RESOLUTION_PREFIX = "The supplier expects to resolve it by "
+# Accepted and being worked: the supplier owes a fix time (pending is not accepted yet; on hold
+# and resolved wait on us).
+BEING_WORKED = tuple(status for status in WAITING_ON_SUPPLIER if status != FaultStatus.PENDING)
+# A visit still to come: reserved or attached by us, or confirmed by the supplier. Cancelled,
+# superseded, missed, failed and completed appointments promise no visit.
+BOOKED_STATES = (AppointmentState.RESERVED, AppointmentState.ATTACHED, AppointmentState.CONFIRMED)
+ETA_MISSING_HOURS = 4  # when the rule has no threshold
+
+
+@register("ETA_MISSING")
+def eta_missing(rule: TicketExceptionRule, now: datetime) -> dict[int, Finding]:
+    """Accepted by the supplier N hours ago, still being worked, with neither an expected
+    resolution time from the supplier nor a booked engineer appointment. It clears when the
+    supplier gives a time, an appointment is booked, or the fault leaves those statuses."""
+    hours = rule.threshold_hours if rule.threshold_hours is not None else ETA_MISSING_HOURS
+    waited = timedelta(hours=hours)
+    expected = FaultUpdate.objects.filter(
+        fault=OuterRef("pk"),
+        updated_by=Party.SELLER,
+        description__startswith=EXPECTED_RESOLUTION_PREFIX,
+    )
+    booked = Appointment.objects.filter(
+        fault=OuterRef("pk"), state__in=BOOKED_STATES, cancelled=False, missed=False
+    )
+    rows = (
+        Fault.objects.filter(status__in=BEING_WORKED, accepted_at__lte=now - waited)
+        .filter(~Exists(expected), ~Exists(booked))
+        .values_list("pk", "supplier__name", "accepted_at")
+    )
+    words = f"{hours:g} hour{'s' if hours != 1 else ''}"
+    return {
+        pk: Finding(
+            subject=f"No fix time from {supplier} {words} after acceptance",
+            comment=f"{supplier} accepted the fault at {accepted:%Y-%m-%d %H:%M} UTC and has given "
+            "neither an expected resolution time nor an engineer appointment. Ask for one.",
+        )
+        for pk, supplier, accepted in rows
     }
