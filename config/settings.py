@@ -314,7 +314,9 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": env.str("EXCEPTIONS_JWT_SIGNING_KEY", default=SECRET_KEY),
     "ISSUER": env.str("EXCEPTIONS_JWT_ISSUER", default="noc-faults"),
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("EXCEPTIONS_JWT_ACCESS_MINUTES", default=15)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=env.int("EXCEPTIONS_JWT_ACCESS_MINUTES", default=15)
+    ),
     "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("EXCEPTIONS_JWT_REFRESH_HOURS", default=12)),
     "LEEWAY": 30,
     "AUTH_HEADER_TYPES": ("Bearer",),

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from faults.api.views import EndpointNotFoundView
+from faults.exceptions.api.base import NoRouteView as ExceptionsNoRouteView
 from integrations.packages import enabled_packages
 
 urlpatterns = [
@@ -24,6 +25,9 @@ urlpatterns = [
     path("api/v1/", include("appointments.api.urls")),
     # After every API route: the API's own 404 (JSON) for a URL that names no endpoint.
     re_path(r"^api/v1/", EndpointNotFoundView.as_view()),
+    # The ticket exceptions API of seed 003 (JWT, the seed's error envelope), then its own 404.
+    path("ticketExceptions/", include("faults.exceptions.api.urls")),
+    re_path(r"^ticketExceptions/", ExceptionsNoRouteView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
