@@ -8,7 +8,10 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Its parts of the fault pages: timeline, dashboard, raise form, fault page.
-        from appointments import exception_rules  # noqa: F401  (APPOINTMENT_MISSED_BY_SUPPLIER)
+        from appointments import (
+            exception_rules,  # noqa: F401  (APPOINTMENT_MISSED_BY_SUPPLIER)
+            late_repair_rule,  # noqa: F401  (LATE_REPAIR_MISMATCH)
+        )
         from appointments.contributions import register_contributions
 
         register_contributions()
