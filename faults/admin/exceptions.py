@@ -6,6 +6,7 @@ from django.contrib import admin
 from faults.exceptions.models import (
     CallToAction,
     EscalationThreshold,
+    ExternalReference,
     TicketException,
     TicketExceptionRule,
 )
@@ -49,6 +50,24 @@ class TicketExceptionRuleAdmin(admin.ModelAdmin):
         return False  # switch it off instead: its exceptions keep pointing at it
 
 
+class ExternalReferenceInline(admin.TabularInline):
+    """The helpdesk tickets linked to the exception (linked and unlinked on the exceptions page,
+    where the timeline records it; read here)."""
+
+    model = ExternalReference
+    extra = 0
+    fields = readonly_fields = ("domain", "type", "identifier", "created_at", "created_by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(TicketException)
 class TicketExceptionAdmin(admin.ModelAdmin):
     list_display = ("fault", "rule", "subject", "raised_at", "solved_at", "solved_automatically")
@@ -56,6 +75,7 @@ class TicketExceptionAdmin(admin.ModelAdmin):
     search_fields = ("fault__buyer_fault_reference", "subject")
     list_select_related = ("fault", "rule")
     raw_id_fields = ("fault",)
+    inlines = [ExternalReferenceInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
