@@ -29,7 +29,13 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     elif can_read_faults(user):
         items += [("Faults", "fault-list"), ("Exceptions", "exception-list")]
     if can_see_dashboards(user):
-        items += [("SLA dashboard", "sla-dashboard"), ("Escalations", "escalation-candidates")]
+        items += [
+            ("SLA dashboard", "sla-dashboard"),
+            ("Escalations", "escalation-candidates"),
+            # The appointments app's page (as "Integration health" below is the integration
+            # layer's): reversed by name, never imported.
+            ("Service credits", "service-credits"),
+        ]
     if can_read_faults(user):
         items += [("Integration health", "integration-health"), ("Wallboard", "wallboard")]
     if user.is_staff:
