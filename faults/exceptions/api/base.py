@@ -11,12 +11,19 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from faults.exceptions.api.auth import BearerTokenAuthentication, Claims, actor_for
+from faults.exceptions.api import schema  # noqa: F401  (the bearer JWT's security scheme)
+from faults.exceptions.api.auth import (
+    REALM,
+    BearerTokenAuthentication,
+    Claims,
+    ExternalCaller,
+    actor_for,
+)
 from faults.exceptions.api.errors import error_response
 from faults.services.actors import Actor
 
@@ -40,6 +47,19 @@ class PersonaPermission(BasePermission):
         return False
 
 
+class WritePermission(BasePermission):
+    """A change by one of our users needs the view's `write_permission`, the Django permission
+    the admin asks for the same change (admins have it; agents and managers do not). A caller of
+    another issuer is trusted on its persona: its issuer vouches for it."""
+
+    message = "Your role may not make this change: admins configure exception monitoring."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS or isinstance(request.user, ExternalCaller):
+            return True
+        return request.user.has_perm(view.write_permission)
+
+
 class ExceptionsApiView(APIView):
     """A standard route: bearer token, the EXCEPTIONS_API_PERSONA persona."""
 
@@ -52,6 +72,11 @@ class ExceptionsApiView(APIView):
 
     def required_persona(self) -> str:
         return getattr(settings, self.persona_setting, "") or ""
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Every route asks for a bearer token, those that take none too (the token route): a
+        # refusal of credentials is a 401 there as anywhere.
+        return REALM
 
     def get_exception_handler(self) -> Any:
         return error_response

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from faults.exceptions.api.auth import persona_for, refresh_token_for
 from faults.exceptions.api.base import ExceptionsApiView
 from faults.exceptions.api.errors import ErrorEnvelopeSerializer
+from faults.exceptions.api.schema import TAG
 
 
 class TokenPairSerializer(TokenObtainPairSerializer):
@@ -46,48 +47,55 @@ class _TokenView(ExceptionsApiView):
     permission_classes = ()
     serializer_class: type[serializers.Serializer]
 
-    def post(self, request: Request) -> Response:
+    def validated(self, request: Request) -> Response:
         serializer = self.serializer_class(data=request.data)
         try:
             serializer.is_valid(raise_exception=True)
         except TokenError as exc:
-            raise exceptions.AuthenticationFailed(
-                f"The refresh token is not valid: {exc}."
-            ) from None
+            message = f"The refresh token is not valid: {exc}."
+            raise exceptions.AuthenticationFailed(message) from None
         return Response(serializer.validated_data)
 
 
-@extend_schema(
-    request=TokenPairSerializer,
-    responses={
-        200: TokenPairResponseSerializer,
-        400: ErrorEnvelopeSerializer,
-        401: OpenApiResponse(ErrorEnvelopeSerializer, description="Wrong name or password."),
-        403: OpenApiResponse(ErrorEnvelopeSerializer, description="No role, so no persona."),
-    },
-    summary="Get a token pair",
-    tags=["ticketExceptions"],
-    auth=[],
-)
 class TokenView(_TokenView):
     """A user's name and password for an access token (15 minutes by default) and a refresh
     token."""
 
     serializer_class = TokenPairSerializer
 
+    @extend_schema(
+        request=TokenPairSerializer,
+        responses={
+            200: TokenPairResponseSerializer,
+            400: ErrorEnvelopeSerializer,
+            401: OpenApiResponse(ErrorEnvelopeSerializer, description="Wrong name or password."),
+            403: OpenApiResponse(ErrorEnvelopeSerializer, description="No role, so no persona."),
+        },
+        summary="Get a token pair",
+        operation_id="createToken",
+        tags=[TAG],
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        return self.validated(request)
 
-@extend_schema(
-    request=TokenRefreshSerializer,
-    responses={
-        200: AccessResponseSerializer,
-        400: ErrorEnvelopeSerializer,
-        401: ErrorEnvelopeSerializer,
-    },
-    summary="Refresh an access token",
-    tags=["ticketExceptions"],
-    auth=[],
-)
+
 class TokenRefreshView(_TokenView):
     """A refresh token for a new access token with the same claims."""
 
     serializer_class = TokenRefreshSerializer
+
+    @extend_schema(
+        request=TokenRefreshSerializer,
+        responses={
+            200: AccessResponseSerializer,
+            400: ErrorEnvelopeSerializer,
+            401: ErrorEnvelopeSerializer,
+        },
+        summary="Refresh an access token",
+        operation_id="refreshToken",
+        tags=[TAG],
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        return self.validated(request)
