@@ -7,7 +7,6 @@ from django.urls import URLPattern, path, register_converter
 from faults.exceptions.api import (
     call_to_actions,
     escalation,
-    public,
     rules,
     ticket_exceptions,
     tokens,
@@ -62,8 +61,5 @@ urlpatterns = [
         "v1/serviceProviderEscalationCandidates",
         escalation.EscalationCandidatesView,
         "escalation-candidates",
-    ),
-    *route(
-        "public/v1/ticketExceptions/commands/updateStatus", public.UpdateStatusView, "update-status"
     ),
 ]
