@@ -322,6 +322,9 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
 }
+# The diagnostics routes (a fault's pending timers, fireNow, unhandledErrorTest): only where this
+# is on, DEBUG by default; off, they answer 404. Never on in production: fireNow closes faults.
+EXCEPTIONS_DIAGNOSTICS_ENABLED = env.bool("EXCEPTIONS_DIAGNOSTICS_ENABLED", default=DEBUG)
 SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="GB")
 SLA_HOLIDAY_SUBDIVISION = env.str("SLA_HOLIDAY_SUBDIVISION", default="ENG")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -18,3 +18,8 @@ class FaultsConfig(AppConfig):
         from faults.exceptions.on_change import sweep_soon_after
 
         events.subscribe(sweep_soon_after)
+
+        # The fault domain's pending timers (auto-close, SLA, exception sweep): diagnostics.
+        from faults.exceptions.fault_timers import register_fault_timers
+
+        register_fault_timers()

@@ -26,3 +26,7 @@ class IntegrationsConfig(AppConfig):
         connect_enabled_packages()
         # The spine's parts of the fault pages (timeline, queue, wallboard).
         register_contributions()
+        # Its pending timers for a fault (outbox deliveries, reconciliation): diagnostics.
+        from integrations.timers import register_spine_timers
+
+        register_spine_timers()

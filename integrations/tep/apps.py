@@ -13,3 +13,7 @@ class TepConfig(AppConfig):
 
         # A TEP partner's size limit defaults to one an attachment fits in (`sizes`).
         pre_save.connect(apply_tep_default, sender=Partner, dispatch_uid="tep-size-default")
+        # A polling partner's next poll, among a fault's pending timers (diagnostics).
+        from integrations.tep.timers import register_tep_timers
+
+        register_tep_timers()
