@@ -14,8 +14,9 @@ An agent links a ticket of the buyer's helpdesk (the seed's externalReferences: 
   other: if its rule's condition no longer holds, the next sweep solves it automatically.
 
 Zendesk maps its custom statuses to these categories; the webhook sends a category (its
-`{{ticket.status}}` placeholder), in any letter case. The same update delivered twice changes
-nothing the second time and is not audited twice (Zendesk retries deliveries).
+`{{ticket.status}}` placeholder), in any letter case ("On-hold" is `hold`). The same update
+delivered twice changes nothing the second time and is not audited twice (Zendesk retries
+deliveries).
 
 Whether the helpdesk solved an exception is read from the fault's timeline: the last event of
 the exception that changed its state says so (`data["action"] == HELPDESK_SOLVED`). The model
@@ -214,9 +215,15 @@ def external_reference_unlink(*, reference_id: int, actor: Actor) -> ExternalRef
     return reference
 
 
+def normal_status(status: str) -> str:
+    """The category as we name it: lower case, and Zendesk's label "On-hold" as `hold`."""
+    status = (status or "").strip().lower()
+    return "hold" if status in ("on-hold", "on hold", "on_hold") else status
+
+
 def status_category(status: str) -> str:
     """'solved' or 'open' for a helpdesk status category; a validation error otherwise."""
-    status = (status or "").strip().lower()
+    status = normal_status(status)
     if status in SOLVED_CATEGORIES:
         return "solved"
     if status in OPEN_CATEGORIES:
@@ -255,7 +262,7 @@ def helpdesk_status_update(
         errors.update(error.errors)
     if errors:
         raise FaultValidationError("The status update is not valid.", errors=errors)
-    status = status.strip().lower()
+    status = normal_status(status)
     comment = (comment or "").strip()
     if len(comment) > REASON_MAX:
         comment = comment[: REASON_MAX - 1] + "…"

@@ -201,8 +201,18 @@ def test_the_same_solved_update_twice_changes_and_records_nothing_the_second_tim
     assert len(timeline(linked)) == events
 
 
-@pytest.mark.parametrize("status", ["new", "open", "pending", "hold", "Open"])
-def test_a_ticket_reopened_in_the_helpdesk_reopens_what_the_helpdesk_solved(linked, status):
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("new", "new"),
+        ("open", "open"),
+        ("pending", "pending"),
+        ("hold", "hold"),
+        ("Open", "open"),
+        ("On-hold", "hold"),
+    ],
+)
+def test_a_ticket_reopened_in_the_helpdesk_reopens_what_the_helpdesk_solved(linked, status, said):
     update("solved", comment="Fixed")
 
     result = update(status, now=T0 + timedelta(hours=2))
@@ -211,7 +221,7 @@ def test_a_ticket_reopened_in_the_helpdesk_reopens_what_the_helpdesk_solved(link
     assert result.reopened == [linked.pk]
     assert linked.solved_at is None and linked.solved_reason == "" and linked.solved_by is None
     assert timeline(linked)[-1].message.startswith(
-        f"Exception reopened by the helpdesk (zendesk ticket 12345 is {status.lower()})"
+        f"Exception reopened by the helpdesk (zendesk ticket 12345 is {said})"
     )
     # Delivered again: nothing more.
     events = len(timeline(linked))
