@@ -65,7 +65,13 @@ class EvidenceRow:
 
     @property
     def supplier_exclusions(self) -> list[dict[str, Any]]:
-        return [e for e in self.fault.late_repair_exclusions or [] if isinstance(e, dict)]
+        """The supplier's exclusions as stored, their start and end as datetimes where they
+        read as ISO 8601 (else as sent)."""
+        return [
+            {**e, "start": _instant(e.get("start")), "end": _instant(e.get("end"))}
+            for e in self.fault.late_repair_exclusions or []
+            if isinstance(e, dict)
+        ]
 
     @property
     def seller_missed(self) -> list[MissedAppointment]:
@@ -108,6 +114,15 @@ class Evidence:
     @property
     def disputed(self) -> int:
         return sum(1 for row in self.rows if row.reconciliation.agree is False)
+
+
+def _instant(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return value
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:

@@ -58,8 +58,8 @@ def _missed(appointments: list[MissedAppointment]) -> str:
 
 def _supplier_exclusions(row: EvidenceRow) -> str:
     return "\n".join(
-        f"{e.get('reason') or ''}: {e.get('days')} day(s), {e.get('start') or '?'} to "
-        f"{e.get('end') or '?'}"
+        f"{e.get('reason') or ''}: {e.get('days')} day(s), {safe_cell(e['start']) or '?'} to "
+        f"{safe_cell(e['end']) or '?'}"
         for e in row.supplier_exclusions
     )
 
