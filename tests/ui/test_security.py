@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 PARTNER_PREFIXES = tuple(
     f"integrations/{package.protocol}/" for package in enabled_packages() if package.urls
 )
-API_PREFIXES = ("api/", *(prefix for p in enabled_packages() for prefix, _ in p.api_urls))
+# The ticket exceptions API (seed 003) takes JWT bearer tokens: tests/exceptions_api/test_routes.py.
+API_PREFIXES = (
+    "api/",
+    "ticketExceptions/",
+    *(prefix for p in enabled_packages() for prefix, _ in p.api_urls),
+)
 # Django's own pages that must answer anonymous visitors.
 PUBLIC_PAGES = {"accounts/login/", "admin/login/"}
 

@@ -103,6 +103,7 @@ def ticket_exceptions(**filters: Any) -> QuerySet[TicketException]:
         *(f.name for f in TicketException._meta.concrete_fields),
         "fault__buyer_fault_reference",
         "fault__supplier_id",
+        "fault__status",  # the state machine reads it when a fault is loaded
         "rule__type_id",
         "rule__type_name",
         "rule__call_to_action__request_type",
