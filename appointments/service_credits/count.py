@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 DAY_SECONDS = 24 * 60 * 60
 
@@ -87,6 +87,7 @@ def late_repair_count(
     datetimes), with the fault's periods on hold, its waits after appointments missed by the end
     user (or MBORC) and after those missed by the supplier. A repair not late counts 0 days.
     The rules are in this module's docstring."""
+    due_at, ended_at = due_at.astimezone(UTC), ended_at.astimezone(UTC)
     late = Period(due_at, max(ended_at, due_at))
     excused = _union(_clip(p, late) for p in (*holds, *end_user_waits))
     seller = _union(_clip(p, late) for p in seller_waits)
@@ -109,7 +110,10 @@ def late_repair_count(
 
 
 def _clip(period: Period, within: Period) -> Period | None:
-    start, end = max(period.start, within.start), min(period.end, within.end)
+    """The part of `period` within `within`, in UTC: a difference of two datetimes that share a
+    ZoneInfo is their wall-clock difference, an hour out across a clock change."""
+    start = max(period.start.astimezone(UTC), within.start)
+    end = min(period.end.astimezone(UTC), within.end)
     return Period(start, end, period.reason) if end > start else None
 
 

@@ -101,13 +101,23 @@ def mismatch_subject(supplier: str, reconciliation: Reconciliation) -> str:
 
 
 def figures_sentence(figures: Figures) -> str:
-    """ "4 days late, 3 seller-caused, 1 not" (a figure not sent reads "not given")."""
-
-    def say(value: int | None) -> str:
-        return "not given" if value is None else str(value)
-
-    total = "not given" if figures.total is None else days(figures.total)
-    return f"{total} late, {say(figures.seller)} seller-caused, {say(figures.non_seller)} not"
+    """ "4 days late, 3 seller-caused, 1 not"; a figure not sent is named as such."""
+    said = [
+        days(figures.total) + " late" if figures.total is not None else "",
+        f"{figures.seller} seller-caused" if figures.seller is not None else "",
+        f"{figures.non_seller} not" if figures.non_seller is not None else "",
+    ]
+    missing = [
+        name
+        for name, value in (
+            ("days late", figures.total),
+            ("seller-caused days", figures.seller),
+            ("non-seller-caused days", figures.non_seller),
+        )
+        if value is None
+    ]
+    sentence = ", ".join(part for part in said if part)
+    return sentence + (f" ({' and '.join(missing)} not given)" if missing else "")
 
 
 def _utc(instant: datetime) -> str:

@@ -5,7 +5,8 @@ auto-solved by the sweep), and the manager's evidence export (CSV and page). The
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -107,6 +108,19 @@ def test_a_hold_partly_outside_the_suppliers_wait_is_excluded_for_the_rest():
     )
     assert (count.total_days, count.seller_days, count.non_seller_days) == (6, 5, 1)
     assert [(p.start, p.end) for p in count.exclusions] == [(utc(6, 8), utc(7, 8))]
+
+
+def test_a_wait_across_the_clock_change_is_an_hour_short():
+    # The end user missed Sat 28 Mar 08:00 London (GMT), next visit Mon 30 Mar 08:00 London
+    # (BST): 47 hours, not 48, so only 1 whole day is excluded. Late Fri 27 Mar 17:00 UTC to
+    # Tue 31 Mar 17:00 UTC = 4 days: 3 seller-caused, 1 not.
+    london = ZoneInfo("Europe/London")
+    wait = Period(
+        datetime(2026, 3, 28, 8, tzinfo=london), datetime(2026, 3, 30, 8, tzinfo=london), "eu"
+    )
+    count = late_repair_count(due_at=utc(27, 17), ended_at=utc(31, 17), end_user_waits=[wait])
+    assert count.excluded_seconds == 47 * 3600
+    assert (count.total_days, count.seller_days, count.non_seller_days) == (4, 3, 1)
 
 
 @pytest.mark.parametrize(
@@ -351,3 +365,36 @@ def test_without_a_choice_the_page_shows_last_month_of_the_first_supplier(partne
     assert response.status_code == 200
     assert "Test Supplier · repairs ended in" in response.content.decode()
     assert "nothing to claim" in response.content.decode()
+
+
+def test_the_rule_reads_three_queries_whatever_the_number_of_notified_faults(
+    shipped, partner, django_assert_num_queries
+):
+    from appointments.late_repair_rule import late_repair_mismatch
+
+    rule = TicketExceptionRule.objects.get(type_name="LATE_REPAIR_MISMATCH")
+    make = lambda: FaultFactory(  # noqa: E731
+        supplier=partner, sla_due_at=DUE, late_repair_total_days=1, late_repair_seller_days=1
+    )
+    make()
+    with django_assert_num_queries(3):  # the faults, their pauses, their appointments
+        assert late_repair_mismatch(rule, utc(2, 18)) == {}  # 1 h late: 1 day, agreed
+    for _ in range(4):
+        make()
+    FaultFactory(supplier=partner, sla_due_at=DUE)  # no notification: never read
+    with django_assert_num_queries(3):
+        assert late_repair_mismatch(rule, utc(2, 18)) == {}  # 1 h late: 1 day, agreed
+
+
+def test_a_figure_the_supplier_left_out_is_not_compared_and_said_to_be_missing(shipped, partner):
+    # A draft's repair runs to now: due Mon 17:00, now Thu 5 Mar 09:00 -> 2 d 16 h -> 3 days.
+    fault = FaultFactory(supplier=partner, sla_due_at=DUE, late_repair_seller_days=2)
+
+    exceptions_sweep(now=utc(5, 9))
+
+    (raised,) = open_mismatch(fault)
+    assert raised.subject == "Test Supplier counts 2 seller-caused days late, we count 3"
+    assert raised.comment.startswith(
+        "The supplier's late repair notification: 2 seller-caused (days late and "
+        "non-seller-caused days not given). Our count: 3 days late"
+    )
