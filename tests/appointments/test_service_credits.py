@@ -398,3 +398,27 @@ def test_a_figure_the_supplier_left_out_is_not_compared_and_said_to_be_missing(s
         "The supplier's late repair notification: 2 seller-caused (days late and "
         "non-seller-caused days not given). Our count: 3 days late"
     )
+
+
+def test_the_evidence_lists_late_faults_even_unnotified_and_reads_five_queries(
+    disputed, partner, buyer_identifier, sla_policy, django_assert_num_queries
+):
+    from appointments.service_credits.evidence import service_credit_evidence
+
+    # Late by our count, no notification from the supplier: in the claim, "cannot compare".
+    unnotified = issue_case(partner, buyer_identifier)
+    # On time (resolved 1 h after acceptance, due 8 h after): not in the claim.
+    on_time = FaultFactory(supplier=partner, buyer_identifier=buyer_identifier)
+    fault_submit(fault_id=on_time.pk, actor=AGENT, at=utc(10, 8))
+    supplier_says(on_time, utc(10, 9), status="accepted")
+    supplier_says(on_time, utc(10, 10), status="resolved")
+
+    with django_assert_num_queries(5):
+        evidence = service_credit_evidence(supplier=partner, month=date(2026, 3, 1), now=utc(20, 9))
+        rows = {row.fault.pk: row for row in evidence.rows}
+
+    assert set(rows) == {disputed.pk, unnotified.pk}
+    assert rows[disputed.pk].reconciliation.agree is False
+    assert rows[unnotified.pk].reconciliation.agree is None
+    assert [ours for _, _, ours, _ in rows[unnotified.pk].figures] == [4, 4, 0]
+    assert evidence.disputed == 1
