@@ -6,6 +6,7 @@ from django.urls import URLPattern, path, register_converter
 
 from faults.exceptions.api import (
     call_to_actions,
+    diagnostics,
     escalation,
     rules,
     ticket_exceptions,
@@ -61,5 +62,20 @@ urlpatterns = [
         "v1/serviceProviderEscalationCandidates",
         escalation.EscalationCandidatesView,
         "escalation-candidates",
+    ),
+    *route(
+        "v1/diagnostics/pendingTriggers/commands/fireNow",
+        diagnostics.FireNowView,
+        "diagnostics-fire-now",
+    ),
+    *route(
+        "v1/diagnostics/pendingTriggers/<str:authorizationNumber>",
+        diagnostics.PendingTriggersView,
+        "diagnostics-pending-triggers",
+    ),
+    *route(
+        "v1/diagnostics/unhandledErrorTest",
+        diagnostics.UnhandledErrorTestView,
+        "diagnostics-unhandled-error-test",
     ),
 ]
