@@ -13,5 +13,8 @@ class AppointmentsConfig(AppConfig):
             late_repair_rule,  # noqa: F401  (LATE_REPAIR_MISMATCH)
         )
         from appointments.contributions import register_contributions
+        from appointments.service_credits.fault_facts import LATE_REPAIR_FACTS
+        from faults.contributions import register
 
         register_contributions()
+        register(LATE_REPAIR_FACTS)  # after the appointment, on the fault page

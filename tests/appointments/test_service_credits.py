@@ -422,3 +422,24 @@ def test_the_evidence_lists_late_faults_even_unnotified_and_reads_five_queries(
     assert rows[unnotified.pk].reconciliation.agree is None
     assert [ours for _, _, ours, _ in rows[unnotified.pk].figures] == [4, 4, 0]
     assert evidence.disputed == 1
+
+
+def test_the_fault_page_shows_both_sets_of_figures_and_links_the_evidence(
+    disputed, partner, agent_client
+):
+    page = agent_client.get(f"/faults/{disputed.buyer_fault_reference}/").content.decode()
+
+    assert "Figures differ" in page
+    assert "Supplier: 4 days late, 3 seller-caused, 1 not." in page
+    assert "Ours: 4 days late from the SLA target (2026-03-02 17:00 UTC)" in page
+    evidence = (
+        f"/appointments/service-credits/?supplier={partner.pk}&amp;month=2026-03"
+        f"#fault-{disputed.buyer_fault_reference}"
+    )
+    assert f'href="{evidence}"' in page
+
+
+def test_a_fault_without_late_repair_figures_shows_none(shipped, late_fault, agent_client):
+    page = agent_client.get(f"/faults/{late_fault.buyer_fault_reference}/").content.decode()
+
+    assert "Late repair" not in page

@@ -41,3 +41,19 @@ def test_a_manager_reads_and_prints_the_evidence(
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
     expect(page.get_by_text("How we count")).to_be_visible()
     screenshot(page, "service-credits-print")
+
+
+def test_an_agent_compares_the_figures_on_the_fault_page(
+    browser_as, partner, buyer_identifier, sla_policy, agent_user
+):
+    fault = issue_case(partner, buyer_identifier)
+    supplier_says(fault, utc(6, 17, 5), late_repair=late_repair(4, 3, 1))
+    page = browser_as(agent_user)
+
+    page.goto(f"/faults/{fault.buyer_fault_reference}/")
+
+    figures = page.locator("#fault-late-repair")
+    expect(figures).to_contain_text("Figures differ")
+    expect(figures).to_contain_text("Supplier: 4 days late, 3 seller-caused, 1 not.")
+    expect(figures.get_by_role("link", name="Service credit evidence")).to_be_visible()
+    screenshot(page, "fault-late-repair")
