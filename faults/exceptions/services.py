@@ -24,7 +24,7 @@ from faults.exceptions.rules import Finding, evaluator_for
 from faults.exceptions.shipped import SHIPPED_RULES, ship_rules
 from faults.models import Fault
 from faults.services.actors import Actor
-from faults.services.audit import fault_event_record
+from faults.services.audit import fault_event_record, fault_events_record
 
 SWEEP_ACTOR = "exception-sweep"
 SNOOZE_DEFAULT = timedelta(hours=24)
@@ -42,14 +42,29 @@ def exceptions_sweep(*, now: datetime | None = None) -> SweepResult:
     if CallToAction.objects.count() < len(SHIPPED_RULES):
         ship_rules(TicketExceptionRule, CallToAction)
     for rule in TicketExceptionRule.objects.all():
-        evaluate = evaluator_for(rule.type_name)
-        if not rule.is_active or evaluate is None:
-            solved += _solve_all(rule, now, why="the rule is switched off")
-            continue
-        findings = evaluate(rule, now)
-        raised += _raise(rule, findings, now)
-        solved += _solve_cleared(rule, set(findings), now)
+        result = rule_sweep(rule, now=now)
+        raised += result.raised
+        solved += result.solved
     return SweepResult(raised=raised, solved=solved)
+
+
+def rule_sweep(rule: TicketExceptionRule, *, now: datetime) -> SweepResult:
+    """One rule's part of the sweep: evaluate it once, raise what it newly holds on, solve what
+    cleared (everything, when the rule is switched off or has no evaluator). The bench times the
+    sweep rule by rule through this."""
+    evaluate = evaluator_for(rule.type_name)
+    if not rule.is_active or evaluate is None:
+        return SweepResult(solved=_solve_all(rule, now, why="the rule is switched off"))
+    findings = evaluate(rule, now)
+    open_ids = set(
+        TicketException.objects.filter(rule=rule, solved_at__isnull=True).values_list(
+            "fault_id", flat=True
+        )
+    )
+    return SweepResult(
+        raised=_raise(rule, findings, open_ids, now),
+        solved=_solve_cleared(rule, open_ids - set(findings), now),
+    )
 
 
 def _snoozed(rule: TicketExceptionRule, fault_ids: set[int], now: datetime) -> set[int]:
@@ -66,12 +81,9 @@ def _snoozed(rule: TicketExceptionRule, fault_ids: set[int], now: datetime) -> s
     )
 
 
-def _raise(rule: TicketExceptionRule, findings: dict[int, Finding], now: datetime) -> int:
-    open_ids = set(
-        TicketException.objects.filter(rule=rule, solved_at__isnull=True).values_list(
-            "fault_id", flat=True
-        )
-    )
+def _raise(
+    rule: TicketExceptionRule, findings: dict[int, Finding], open_ids: set[int], now: datetime
+) -> int:
     new = set(findings) - open_ids
     new -= _snoozed(rule, new, now)
     if not new:
@@ -93,19 +105,32 @@ def _raise(rule: TicketExceptionRule, findings: dict[int, Finding], now: datetim
         # Only the rows this sweep inserted (the other sweep's carry its own time).
         inserted = TicketException.objects.filter(
             rule=rule, fault_id__in=new, raised_at=now, solved_at__isnull=True
-        ).select_related("fault")
-        count = 0
-        for exception in inserted:
-            _audit(exception, now, f"Exception raised: {exception.subject}. {exception.comment}")
-            count += 1
-    return count
+        ).values_list("pk", "fault_id", "subject", "comment")
+        audited = fault_events_record(
+            kind=EventKind.EXCEPTION,
+            actor=Actor.timer(SWEEP_ACTOR),
+            at=now,
+            entries=(
+                (
+                    fault_id,
+                    f"Exception raised: {subject}. {comment}",
+                    {"exception_id": pk, "rule": rule.type_name, "open": True},
+                )
+                for pk, fault_id, subject, comment in inserted.order_by("fault_id")
+            ),
+        )
+    return len(audited)
 
 
-def _solve_cleared(rule: TicketExceptionRule, holding: set[int], now: datetime) -> int:
-    cleared = TicketException.objects.filter(rule=rule, solved_at__isnull=True).exclude(
-        fault_id__in=holding
-    )
-    return _solve(cleared, now, why="its condition no longer holds")
+def _solve_cleared(rule: TicketExceptionRule, cleared: set[int], now: datetime) -> int:
+    """Solve the open exceptions on the faults in `cleared` (open when the sweep read them, the
+    rule no longer holding). The difference is taken here, not in SQL: `fault_id NOT IN (the
+    faults the rule holds on)` compared every open row with every holding fault (224 ms for
+    8 500 at a million faults in the bench)."""
+    if not cleared:
+        return 0
+    rows = TicketException.objects.filter(rule=rule, solved_at__isnull=True, fault_id__in=cleared)
+    return _solve(rows, now, why="its condition no longer holds")
 
 
 def _solve_all(rule: TicketExceptionRule, now: datetime, *, why: str) -> int:
@@ -113,18 +138,34 @@ def _solve_all(rule: TicketExceptionRule, now: datetime, *, why: str) -> int:
 
 
 def _solve(queryset, now: datetime, *, why: str) -> int:
-    count = 0
+    """Solve the open exceptions of `queryset` automatically, in one UPDATE and one audit INSERT
+    (a supplier's outage ending may clear thousands at once). Rows another transaction holds are
+    skipped: that sweep or agent solves them."""
     with transaction.atomic():
-        for exception in queryset.select_for_update(of=("self",), skip_locked=True).select_related(
-            "fault", "rule"
-        ):
-            exception.solved_at = now
-            exception.solved_automatically = True
-            exception.solved_reason = why
-            exception.save(update_fields=["solved_at", "solved_automatically", "solved_reason"])
-            _audit(exception, now, f"Exception solved ({why}): {exception.subject}.")
-            count += 1
-    return count
+        rows = list(
+            queryset.select_for_update(of=("self",), skip_locked=True).values_list(
+                "pk", "fault_id", "subject", "rule__type_name"
+            )
+        )
+        if not rows:
+            return 0
+        TicketException.objects.filter(pk__in=[pk for pk, *_ in rows]).update(
+            solved_at=now, solved_automatically=True, solved_reason=why
+        )
+        fault_events_record(
+            kind=EventKind.EXCEPTION,
+            actor=Actor.timer(SWEEP_ACTOR),
+            at=now,
+            entries=(
+                (
+                    fault_id,
+                    f"Exception solved ({why}): {subject}.",
+                    {"exception_id": pk, "rule": type_name, "open": False},
+                )
+                for pk, fault_id, subject, type_name in rows
+            ),
+        )
+    return len(rows)
 
 
 def exception_solve(*, exception_id: int, actor: Actor, reason: str) -> TicketException:

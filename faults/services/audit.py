@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -40,3 +41,36 @@ def fault_event_record(
         )
         events.emit(row)
     return row
+
+
+def fault_events_record(
+    *,
+    kind: EventKind,
+    actor: Actor,
+    at: datetime,
+    entries: Iterable[tuple[int, str, dict[str, Any]]],
+) -> list[FaultEvent]:
+    """`fault_event_record` for many faults at once: one row per (fault id, message, data), all
+    of one kind, actor and time, written in a few INSERTs, then each row's domain event delivered
+    in order, in the same transaction. For the exception sweep, which may raise thousands at
+    once (one INSERT each took about a millisecond a row in the bench)."""
+    with transaction.atomic(savepoint=False):
+        rows = FaultEvent.objects.bulk_create(
+            [
+                FaultEvent(
+                    fault_id=fault_id,
+                    kind=kind,
+                    at=at,
+                    actor_kind=actor.kind,
+                    actor_user=actor.user,
+                    actor_ref=actor.ref[:100],
+                    message=message,
+                    data=data,
+                )
+                for fault_id, message, data in entries
+            ],
+            batch_size=1000,
+        )
+        for row in rows:
+            events.emit(row)
+    return rows

@@ -3,11 +3,13 @@ its condition has held long enough and not before, solves it when the condition 
 keeps two open for one fault and rule (also with two sweeps at once on PostgreSQL), writes each
 change on the fault's timeline, and gives way to an agent who solved one by hand."""
 
+import queue
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
 from faults.choices import EventKind, FaultStatus, SlaState
 from faults.errors import FaultValidationError
@@ -251,35 +253,67 @@ def test_an_agent_solves_one_with_a_reason_and_the_sweep_leaves_it_for_the_thres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_two_sweeps_at_once_raise_one_exception_and_audit_it_once():
+    """Two sweeps on two connections, interleaved at the worst moment: the first has raised the
+    exceptions and not committed yet when the second, which could not see them, inserts the same
+    ones. PostgreSQL makes the second wait on the partial unique index (the test sees it blocked
+    by the first), then skip every row; the second audits nothing, since it inserted nothing."""
     faults = [
         FaultFactory(status=FaultStatus.IN_PROGRESS, last_supplier_message_at=T0) for _ in range(20)
     ]
-    barrier = threading.Barrier(2)
+    first_now, second_now = T0 + timedelta(hours=30), T0 + timedelta(hours=30, microseconds=1)
+    first_raised, second_pid = threading.Event(), queue.Queue()
+    seen_waiting: list[bool] = []
     errors: list[BaseException] = []
 
-    def sweep(now: datetime) -> None:
+    def first_sweep() -> None:
         try:
-            barrier.wait()
-            exceptions_sweep(now=now)
+            with transaction.atomic():
+                exceptions_sweep(now=first_now)
+                first_raised.set()
+                pid = second_pid.get(timeout=30)
+                seen_waiting.append(_waits_on_me(pid))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+            first_raised.set()
+        finally:
+            connections.close_all()
+
+    def second_sweep() -> None:
+        try:
+            first_raised.wait(timeout=30)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                second_pid.put(cursor.fetchone()[0])
+            exceptions_sweep(now=second_now)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [
-        threading.Thread(target=sweep, args=(T0 + timedelta(hours=30, microseconds=n),))
-        for n in (1, 2)
-    ]
+    threads = [threading.Thread(target=first_sweep), threading.Thread(target=second_sweep)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
 
     assert errors == []
+    assert seen_waiting == [True]
     for fault in faults:
-        assert open_exceptions(fault, "NO_SUPPLIER_UPDATE").count() == 1
-        raised = [text for text in timeline(fault) if text.startswith("Exception raised")]
-        assert len(raised) == 1
+        raised = open_exceptions(fault, "NO_SUPPLIER_UPDATE").get()
+        assert raised.raised_at == first_now
+        assert len([t for t in timeline(fault) if t.startswith("Exception raised")]) == 1
+
+
+def _waits_on_me(pid: int, *, seconds: float = 20) -> bool:
+    """Whether the backend `pid` comes to wait on a lock this connection's transaction holds."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))", [pid])
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
 
 
 def test_the_fault_page_shows_the_exception_on_its_timeline(agent_client):
