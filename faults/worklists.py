@@ -7,6 +7,8 @@ cost the same at ten thousand and at a million faults. Services write; these onl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from faults.choices import TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
 from faults.contributions import QueueSectionSource, contributions, placed
-from faults.models import Fault, TicketException
+from faults.models import Fault, TicketException, TicketExceptionRule
 from faults.selectors import fault_list_queryset, fault_text_search
 
 REJECTED_WITHIN = timedelta(days=7)
@@ -243,6 +245,30 @@ def open_exceptions() -> QuerySet:
     )
 
 
+def open_exceptions_first(limit: int) -> list[TicketException]:
+    """The first `limit` of `open_exceptions()`, read one rule at a time, most urgent call to
+    action first: each read walks its rule's open_exceptions_by_age index and stops after
+    `limit` rows, where all the open exceptions together would be joined and sorted in full (the
+    bench measured 275 ms for 61 000 open). Rules of one priority are merged by age; rules of a
+    lower priority are not read once `limit` rows are found."""
+    rules = TicketExceptionRule.objects.order_by(
+        F("call_to_action__priority").asc(nulls_last=True), "pk"
+    ).values_list("call_to_action__priority", "pk")
+    rows: list[TicketException] = []
+    for _, group in groupby(rules, key=itemgetter(0)):
+        if len(rows) >= limit:
+            break
+        same_priority = [
+            exception
+            for _, rule_id in group
+            for exception in open_exceptions()
+            .filter(rule_id=rule_id)
+            .order_by("raised_at", "id")[:limit]
+        ]
+        rows += sorted(same_priority, key=lambda exception: (exception.raised_at, exception.pk))
+    return rows[:limit]
+
+
 def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
     return (
         fault_list_queryset()
@@ -257,7 +283,13 @@ def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> li
     now = now or timezone.now()
     limit = queue_section_limit()
     own = [
-        _section("exceptions", "Exceptions to act on", open_exceptions(), limit=limit),
+        _section(
+            "exceptions",
+            "Exceptions to act on",
+            open_exceptions(),
+            limit=limit,
+            rows_of=open_exceptions_first,
+        ),
         _section(
             "rejected", "Rejected in the last 7 days", rejected_recently(now=now), limit=limit
         ),

@@ -4,6 +4,7 @@ attachments, SLA pauses and the audit trail."""
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models import Q
 
 from faults.choices import ActorKind, EventKind, FaultStatus, Party
 from faults.models.fault import TEXT_MAX
@@ -117,6 +118,14 @@ class FaultEvent(models.Model):
         indexes = [
             models.Index(fields=["fault", "at"], name="fault_event_fault_at"),
             models.Index(fields=["kind", "at"], name="fault_event_kind_at"),
+            # The few faults whose partner purged its ticket (faults.services.partner_ticket's
+            # PURGED key), for the PARTNER_TICKET_PURGED rule: without it the rule reads every
+            # audit row.
+            models.Index(
+                fields=["fault"],
+                condition=Q(data__has_key="partner_ticket_purged"),
+                name="fault_event_partner_purged",
+            ),
         ]
 
     def __str__(self) -> str:
