@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from faults.api.permissions import FaultRolePermission
+from faults.api.serializers import InstantField
 from faults.exceptions.escalation import escalation_candidates
 
 
@@ -18,7 +19,7 @@ class EscalationCandidateSerializer(serializers.Serializer):
     serviceProviderId = serializers.IntegerField(source="supplier_id")
     serviceProviderName = serializers.CharField(source="supplier_name")
     openExceptionCount = serializers.IntegerField(source="open_exceptions")
-    oldestExceptionDate = serializers.DateTimeField(source="oldest_raised_at")
+    oldestExceptionDate = InstantField(source="oldest_raised_at")
 
 
 class EscalationCandidatesView(APIView):

@@ -1,7 +1,7 @@
 """/ticketExceptions/v1/serviceProviderEscalationCandidates: the seed's bare array of suppliers
 over the admin's threshold."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -31,9 +31,9 @@ def test_the_suppliers_over_the_threshold_in_the_seeds_shape(api, partner, raise
             "oldestExceptionDate": answer.json()[0]["oldestExceptionDate"],
         }
     ]
-    assert answer.json()[0]["oldestExceptionDate"].startswith(
-        oldest.raised_at.strftime("%Y-%m-%dT%H:%M")
-    )
+    answered = answer.json()[0]["oldestExceptionDate"]
+    assert answered.endswith("Z")  # in UTC, as the seed's dates
+    assert answered.startswith(oldest.raised_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def test_no_candidate_under_the_threshold(api, raise_exception):

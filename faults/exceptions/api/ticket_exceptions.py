@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from faults.api.serializers import InstantField
 from faults.exceptions.api.base import ExceptionsApiView
 from faults.exceptions.api.inputs import CommaListField
 from faults.exceptions.api.pagination import PageQuerySerializer, page_serializer, paged
@@ -53,8 +54,8 @@ class TicketExceptionSerializer(serializers.Serializer):
     serviceProviderId = serializers.IntegerField(source="fault.supplier_id")
     externalReferences = ExternalReferenceSerializer(source="external_references", many=True)
     isOpen = serializers.BooleanField(source="is_open")
-    raisedAt = serializers.DateTimeField(source="raised_at")
-    solvedAt = serializers.DateTimeField(source="solved_at", allow_null=True)
+    raisedAt = InstantField(source="raised_at")
+    solvedAt = InstantField(source="solved_at", allow_null=True)
     solvedReason = serializers.CharField(source="solved_reason")
 
     def get_tbsWorkItemRequestType(self, exception: TicketException) -> int | None:
