@@ -94,12 +94,9 @@ def _from_api_exception(exc: exceptions.APIException) -> Response:
         return _validation(detail if isinstance(detail, Mapping) else {WHOLE_REQUEST: detail})
     if isinstance(exc, exceptions.ParseError):
         return _validation({"body": [str(exc.detail)]}, lead="The body is not valid JSON")
-    code_status = exc.status_code
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        code_status = getattr(exc, "status_code", 401)
-    message = " ".join(_flat(exc.detail))
-    code = CODE_BY_STATUS.get(code_status) or CODE_BY_STATUS[500 if code_status >= 500 else 400]
-    response = Response(envelope(code, message), status=code_status)
+    status_code = exc.status_code
+    code = CODE_BY_STATUS.get(status_code) or CODE_BY_STATUS[500 if status_code >= 500 else 400]
+    response = Response(envelope(code, " ".join(_flat(exc.detail))), status=status_code)
     if getattr(exc, "auth_header", None):
         response["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):

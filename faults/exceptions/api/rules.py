@@ -20,7 +20,13 @@ from faults.exceptions.configuration import rule_update
 from faults.exceptions.models import TicketExceptionRule
 
 LIST_NAME = "ticketExceptionRules"
-FIELD_NAMES = {"is_active": "isActive", "threshold_hours": "thresholdHours"}
+# The API's names for the model's (and the service's keyword arguments).
+FIELDS = {
+    "isActive": "is_active",
+    "description": "description",
+    "thresholdHours": "threshold_hours",
+}
+FIELD_NAMES = {model: api for api, model in FIELDS.items()}
 
 
 class TicketExceptionRuleSerializer(serializers.Serializer):
@@ -106,19 +112,7 @@ class RuleDetailView(ExceptionsApiView):
     def patch(self, request: Request, ruleId: int) -> Response:
         body = TicketExceptionRuleUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        changes = body.validated_data
+        changes = {FIELDS[api]: value for api, value in body.validated_data.items()}
         with api_field_names(FIELD_NAMES):
-            rule_update(
-                rule_id=ruleId,
-                actor=self.actor(),
-                **{
-                    model: changes[api]
-                    for model, api in {
-                        "is_active": "isActive",
-                        "description": "description",
-                        "threshold_hours": "thresholdHours",
-                    }.items()
-                    if api in changes
-                },
-            )
+            rule_update(rule_id=ruleId, actor=self.actor(), **changes)
         return Response(status=204)
