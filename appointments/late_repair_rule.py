@@ -13,14 +13,14 @@ read. A fault without an SLA target is not reconciled (we have no figures of our
 
 from datetime import datetime
 
-from appointments.service_credits.history import CLOCK_FIELDS, late_repair_facts
+from appointments.service_credits.history import CLOCK_FIELDS, FaultClock, late_repair_facts
 from appointments.service_credits.reconcile import (
+    Figures,
     Reconciliation,
     mismatch_comment,
     mismatch_subject,
     notified,
     our_figures,
-    supplier_figures,
 )
 from faults.exceptions.models import TicketExceptionRule
 from faults.exceptions.rules import Finding, register
@@ -29,10 +29,10 @@ from faults.models import Fault
 
 @register("LATE_REPAIR_MISMATCH")
 def late_repair_mismatch(rule: TicketExceptionRule, now: datetime) -> dict[int, Finding]:
-    faults = list(
+    rows = (
         Fault.objects.filter(notified())
-        .select_related("supplier")
-        .only(
+        .order_by()
+        .values_list(
             *CLOCK_FIELDS,
             "supplier__name",
             "late_repair_total_days",
@@ -40,15 +40,21 @@ def late_repair_mismatch(rule: TicketExceptionRule, now: datetime) -> dict[int, 
             "late_repair_non_seller_days",
         )
     )
-    facts = late_repair_facts(faults, now=now)
+    clocks, read = [], {}
+    for row in rows:
+        clock = FaultClock(*row[: len(CLOCK_FIELDS)])
+        supplier, *figures = row[len(CLOCK_FIELDS) :]
+        clocks.append(clock)
+        read[clock.pk] = (supplier, Figures(*figures))
+    facts = late_repair_facts(clocks, now=now)
     findings = {}
-    for fault in faults:
-        count = facts[fault.pk].count
-        reconciliation = Reconciliation(supplier_figures(fault), our_figures(count))
+    for fault_id, (supplier, theirs) in read.items():
+        count = facts[fault_id].count
+        reconciliation = Reconciliation(theirs, our_figures(count))
         if count is None or reconciliation.agree is not False:
             continue
-        findings[fault.pk] = Finding(
-            subject=mismatch_subject(fault.supplier.name, reconciliation),
+        findings[fault_id] = Finding(
+            subject=mismatch_subject(supplier, reconciliation),
             comment=mismatch_comment(reconciliation, count),
         )
     return findings
