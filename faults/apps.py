@@ -20,6 +20,7 @@ class FaultsConfig(AppConfig):
         events.subscribe(sweep_soon_after)
 
         # The fault domain's pending timers (auto-close, SLA, exception sweep): diagnostics.
+        from faults.exceptions import checks  # noqa: F401  (diagnostics off in production)
         from faults.exceptions.fault_timers import register_fault_timers
 
         register_fault_timers()

@@ -300,3 +300,14 @@ def test_firing_a_poll_inside_the_partners_limit_calls_nothing(tester):
         assert FaultEvent.objects.filter(
             fault=fault, data__trigger=f"PartnerPoll:{fault.buyer_fault_reference}"
         ).exists()
+
+
+def test_check_deploy_warns_when_diagnostics_are_on_without_debug(settings):
+    from faults.exceptions.checks import diagnostics_off_in_production_check
+
+    settings.DEBUG = False
+    (warning,) = diagnostics_off_in_production_check(None)
+    assert warning.id == "faults.W101"
+
+    settings.EXCEPTIONS_DIAGNOSTICS_ENABLED = False
+    assert diagnostics_off_in_production_check(None) == []
