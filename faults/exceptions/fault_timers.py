@@ -12,6 +12,11 @@
   computes them from the real clock again (and the exception sweep after it solves what no
   longer holds). That is what a test of what happens at risk or at breach needs; it is why
   firing exists only outside production.
+* ExceptionRecheck — an exception an agent solved by hand while its condition still held is not
+  raised again for the snooze (the rule's threshold, 24 hours without one: `services`); its due
+  time is the snooze's end, when the sweep raises it again if the condition holds then. One per
+  rule (the key is the rule's type). Fired: the rule is evaluated now and, if it still holds on
+  the fault, the exception is raised now, as the sweep raises it; otherwise nothing is.
 * ExceptionSweep — the periodic exception sweep re-checks every rule (beat's
   "faults-exception-sweep" entry: its last run plus its interval, or now when beat has not run
   it). Listed for a fault a rule may still hold on: one not finished, one rejected (the
@@ -27,8 +32,9 @@ from django_celery_beat.models import PeriodicTask
 
 from faults.choices import OPEN_STATUSES, EventKind, FaultStatus, SlaState
 from faults.exceptions import timers
-from faults.exceptions.models import TicketException
-from faults.exceptions.services import exceptions_sweep
+from faults.exceptions.models import TicketException, TicketExceptionRule
+from faults.exceptions.rules import evaluator_for
+from faults.exceptions.services import SNOOZE_DEFAULT, SWEEP_ACTOR, exceptions_sweep
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
@@ -40,6 +46,7 @@ from faults.sla.services import SLA_FIELDS
 AUTO_CLOSE = "AutoClose"
 SLA_AT_RISK = "SlaAtRisk"
 SLA_BREACH = "SlaBreach"
+EXCEPTION_RECHECK = "ExceptionRecheck"
 EXCEPTION_SWEEP = "ExceptionSweep"
 EXCEPTION_SWEEP_ENTRY = "faults-exception-sweep"  # settings.CELERY_BEAT_SCHEDULE
 
@@ -142,6 +149,64 @@ def exception_sweep_fire(fault: Fault, key: str, now: datetime) -> str:
     return f"the exception sweep ran: {swept.raised} raised, {swept.solved} solved."
 
 
+def _snooze(rule: TicketExceptionRule) -> timedelta:
+    """As the sweep's `_snoozed` counts it."""
+    hours = rule.threshold_hours
+    return timedelta(hours=hours) if hours else SNOOZE_DEFAULT
+
+
+def exception_recheck_due(fault: Fault, now: datetime) -> list[timers.Due]:
+    solved_by_hand = (
+        TicketException.objects.filter(
+            fault=fault, solved_automatically=False, solved_at__isnull=False, rule__is_active=True
+        )
+        .exclude(
+            rule__in=TicketException.objects.filter(fault=fault, solved_at__isnull=True).values(
+                "rule"
+            )
+        )
+        .select_related("rule")
+        .order_by("rule_id", "-solved_at")
+    )
+    dues: dict[str, timers.Due] = {}
+    for exception in solved_by_hand:
+        rule = exception.rule
+        ends = exception.solved_at + _snooze(rule)
+        if rule.type_name not in dues and ends > now:
+            dues[rule.type_name] = timers.Due(ends, key=rule.type_name)
+    return list(dues.values())
+
+
+def exception_recheck_fire(fault: Fault, key: str, now: datetime) -> str:
+    rule = TicketExceptionRule.objects.get(type_name=key)
+    evaluate = evaluator_for(key)
+    finding = evaluate(rule, now).get(fault.pk) if evaluate is not None else None
+    if finding is None:
+        return f"nothing: {key} no longer holds on the fault, so the sweep would not raise it."
+    with transaction.atomic():
+        exception, raised = TicketException.objects.get_or_create(
+            fault=fault,
+            rule=rule,
+            solved_at=None,
+            defaults={
+                "subject": finding.subject[:200],
+                "comment": finding.comment,
+                "raised_at": now,
+            },
+        )
+        if not raised:
+            return f"nothing: {key} is open on the fault already."
+        fault_event_record(
+            fault=fault,
+            kind=EventKind.EXCEPTION,
+            actor=Actor.timer(SWEEP_ACTOR),
+            at=now,
+            message=f"Exception raised: {exception.subject}. {exception.comment}",
+            data={"exception_id": exception.pk, "rule": key, "open": True},
+        )
+    return f"{key} still holds on the fault: the exception was raised again now."
+
+
 def register_fault_timers() -> None:
     timers.register(
         AUTO_CLOSE, source=auto_close_due, fire=auto_close_fire, audit_kind=EventKind.EXCEPTION
@@ -155,4 +220,5 @@ def register_fault_timers() -> None:
     timers.register(
         SLA_BREACH, source=sla_breach_due, fire=_sla_fire(sla_breach_due), audit_kind=EventKind.SLA
     )
+    timers.register(EXCEPTION_RECHECK, source=exception_recheck_due, fire=exception_recheck_fire)
     timers.register(EXCEPTION_SWEEP, source=exception_sweep_due, fire=exception_sweep_fire)

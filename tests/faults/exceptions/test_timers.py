@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus, SlaState
 from faults.errors import FaultNotFound
 from faults.exceptions.models import TicketException
+from faults.exceptions.services import exception_solve, exceptions_sweep
 from faults.exceptions.timers import (
     DiagnosticsDisabled,
     TimerNotFound,
@@ -99,6 +101,7 @@ def polling_tep_fault(last_poll: datetime) -> Fault:
 def test_every_app_contributes_its_timers():
     assert registered_message_types() == [
         "AutoClose",
+        "ExceptionRecheck",
         "ExceptionSweep",
         "OutboundDelivery",
         "PartnerPoll",
@@ -288,8 +291,6 @@ def test_firing_a_delivery_sends_it_now(partner, buyer_identifier, sla_policy, t
 
 @pytest.mark.django_db(transaction=True)
 def test_firing_a_poll_inside_the_partners_limit_calls_nothing(tester):
-    from django.utils import timezone
-
     fault = polling_tep_fault(last_poll=timezone.now())
 
     fired = fire_now(f"PartnerPoll:{fault.buyer_fault_reference}", actor=tester)
@@ -311,3 +312,50 @@ def test_check_deploy_warns_when_diagnostics_are_on_without_debug(settings):
 
     settings.EXCEPTIONS_DIAGNOSTICS_ENABLED = False
     assert diagnostics_off_in_production_check(None) == []
+
+
+def silent_and_solved_by_hand(partner, buyer_identifier, agent) -> tuple[Fault, TicketException]:
+    """Silent for 30 hours: NO_SUPPLIER_UPDATE (24 h) holds; an agent solved it just now."""
+    fault = FaultFactory(
+        supplier=partner,
+        buyer_identifier=buyer_identifier,
+        status=FaultStatus.IN_PROGRESS,
+        submitted_at=timezone.now() - timedelta(hours=30),
+        last_supplier_message_at=timezone.now() - timedelta(hours=30),
+    )
+    exceptions_sweep()
+    raised = TicketException.objects.get(fault=fault, rule__type_name="NO_SUPPLIER_UPDATE")
+    return fault, exception_solve(exception_id=raised.pk, actor=agent, reason="Chased by phone.")
+
+
+def test_an_exception_solved_by_hand_is_rechecked_when_its_snooze_ends(
+    partner, buyer_identifier, agent
+):
+    fault, solved = silent_and_solved_by_hand(partner, buyer_identifier, agent)
+    ref = fault.buyer_fault_reference
+    due = solved.solved_at + timedelta(hours=24)
+
+    assert listed(ref, "recheck", now=solved.solved_at) == [
+        (f"ExceptionRecheck:{ref}:NO_SUPPLIER_UPDATE", due)
+    ]
+    # The sweep agrees: not raised again a minute before, raised at the due time.
+    exceptions_sweep(now=due - timedelta(minutes=1))
+    assert not TicketException.objects.filter(fault=fault, solved_at__isnull=True).exists()
+    exceptions_sweep(now=due)
+    assert TicketException.objects.filter(fault=fault, solved_at__isnull=True).exists()
+    assert listed(ref, "recheck", now=due) == []
+
+
+def test_firing_a_recheck_raises_the_exception_again_now(partner, buyer_identifier, agent):
+    fault, _ = silent_and_solved_by_hand(partner, buyer_identifier, agent)
+    ref = fault.buyer_fault_reference
+
+    fired = fire_now(f"ExceptionRecheck:{ref}:NO_SUPPLIER_UPDATE", actor=agent)
+
+    assert "raised again now" in fired.outcome
+    (again,) = TicketException.objects.filter(fault=fault, solved_at__isnull=True)
+    assert again.rule.type_name == "NO_SUPPLIER_UPDATE"
+    assert FaultEvent.objects.filter(
+        fault=fault, kind=EventKind.EXCEPTION, data__exception_id=again.pk
+    ).exists()
+    assert listed(ref, "recheck", now=timezone.now()) == []  # open again: nothing to re-check
