@@ -8,6 +8,7 @@ from faults.exceptions.api import (
     call_to_actions,
     diagnostics,
     escalation,
+    public,
     rules,
     ticket_exceptions,
     tokens,
@@ -77,5 +78,8 @@ urlpatterns = [
         "v1/diagnostics/unhandledErrorTest",
         diagnostics.UnhandledErrorTestView,
         "diagnostics-unhandled-error-test",
+    ),
+    *route(
+        "public/v1/ticketExceptions/commands/updateStatus", public.UpdateStatusView, "update-status"
     ),
 ]
