@@ -22,7 +22,10 @@ help:
 	@echo "            generated faults (BENCH_UI_SIZES=10000,100000 to change; BENCH_PARTS=ui or"
 	@echo "            BENCH_PARTS=ingest to run one part), then the TMF621 API's filtered list and"
 	@echo "            one ticket with fields= at the same sizes (BENCH_PARTS=tmfapi), then the"
-	@echo "            embedded broker candidates through a Celery worker (BENCH_PARTS=broker)"
+	@echo "            embedded broker candidates through a Celery worker (BENCH_PARTS=broker),"
+	@echo "            then the exception sweep over 10 000 and 100 000 open faults against one rule"
+	@echo "            on one fault, and the queue's exceptions section at 1 000 000 faults"
+	@echo "            (BENCH_PARTS=exceptions, on a database of its own)"
 	@echo "make clean  remove .venv, var/ (database, broker queue, media, static) and caches"
 
 venv: $(STAMP)
@@ -73,10 +76,12 @@ lint: venv
 # A fresh PostgreSQL database and Redis db 14 on this machine, dropped afterwards. The ingest
 # part runs first (on a small table); the UI part then grows the fault table to each size. The
 # TMF621 API part grows a table of its own from 10 000 (in a second fresh database, since the
-# table never shrinks back), with one fault in two raised through the API.
+# table never shrinks back), with one fault in two raised through the API. The exceptions part
+# needs an empty fault table to start with (its one-fault figures): a third fresh database.
 BENCH_DB := noc_bench_$(shell date +%s)
 BENCH_TMFAPI_DB := $(BENCH_DB)_tmfapi
-BENCH_PARTS ?= ingest ui tmfapi broker
+BENCH_EXCEPTIONS_DB := $(BENCH_DB)_exceptions
+BENCH_PARTS ?= ingest ui tmfapi broker exceptions
 BENCH_UI_SIZES ?= 10000,100000,1000000
 bench: export DEBUG := 1
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
@@ -92,9 +97,14 @@ bench: venv
 			&& export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_TMFAPI_DB) \
 			&& $(BIN)/python manage.py migrate --noinput -v 0 \
 			&& $(BIN)/python manage.py bench_tmfapi $(BENCH_TMFAPI_ARGS)) \
-		$(if $(filter broker,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_broker $(BENCH_BROKER_ARGS)); \
+		$(if $(filter broker,$(BENCH_PARTS)),&& $(BIN)/python manage.py bench_broker $(BENCH_BROKER_ARGS)) \
+		$(if $(filter exceptions,$(BENCH_PARTS)),&& createdb -h 127.0.0.1 -U postgres $(BENCH_EXCEPTIONS_DB) \
+			&& export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_EXCEPTIONS_DB) \
+			&& $(BIN)/python manage.py migrate --noinput -v 0 \
+			&& $(BIN)/python manage.py bench_exceptions $(BENCH_EXCEPTIONS_ARGS)); \
 		status=$$?; dropdb -h 127.0.0.1 -U postgres --force $(BENCH_DB); \
 		$(if $(filter tmfapi,$(BENCH_PARTS)),dropdb -h 127.0.0.1 -U postgres --force --if-exists $(BENCH_TMFAPI_DB);) \
+		$(if $(filter exceptions,$(BENCH_PARTS)),dropdb -h 127.0.0.1 -U postgres --force --if-exists $(BENCH_EXCEPTIONS_DB);) \
 		redis-cli -n 14 flushdb >/dev/null; exit $$status
 
 clean:

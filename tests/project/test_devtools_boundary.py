@@ -75,5 +75,6 @@ def test_the_development_tools_are_installed_for_make_run_and_make_bench() -> No
         "bench_ui",
         "bench_tmfapi",
         "bench_broker",
+        "bench_exceptions",
     ):
         assert commands.get(name) == DEVTOOLS, name
