@@ -60,12 +60,8 @@ class DashboardFilterForm(forms.Form):
         empty_value=None,
         choices=[("", "Custom dates")] + [(d, f"Last {d} days") for d in PRESET_DAYS],
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=DateInput
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=DateInput
-    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_to = forms.DateField(label="To", required=False, widget=DateInput)
     supplier = forms.ModelChoiceField(
         label="Supplier",
         queryset=suppliers().order_by("name"),

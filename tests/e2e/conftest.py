@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import kombu.pools
 import pytest
 import requests
 from django.conf import settings as django_settings
@@ -41,10 +42,11 @@ def redis_server(tmp_path, monkeypatch) -> Iterator[RedisServer]:
 
 def _point_celery_at(url: str) -> None:
     """Switch this process's Celery app to another broker: drop its connection and producer
-    pools, which were built from the old URL."""
+    pools, which were built from the old URL. Kombu keeps them in process-wide registries keyed
+    by URL, so closing one and keeping the registry would hand the closed pool back when the
+    old URL returns ('Acquire on closed pool' in the next test that publishes)."""
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    kombu.pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None

@@ -15,6 +15,7 @@ from devtools.demo import DEMO_FAULTS, DEMO_PARTNER_SLUG, demo_data_load
 from devtools.demo_history import HISTORY_DAYS, HISTORY_FAULTS, REFERENCE_PREFIX
 from devtools.demo_tmf import DEMO_TMF_FAULTS, TMF_HISTORY
 from faults.choices import NON_TERMINAL_STATUSES, EventKind, FaultStatus, SlaState
+from faults.exceptions.on_change import request_sweep
 from faults.models import (
     Fault,
     FaultAttachment,
@@ -122,8 +123,10 @@ def test_only_the_pending_faults_raise_is_left_for_the_simulator(
     with django_capture_on_commit_callbacks() as published:
         demo_data_load()
 
-    # One delivery task per supplier's pending fault, not one per message of the demo's past.
-    assert len(published) == 2
+    # One delivery task per supplier's pending fault, not one per message of the demo's past
+    # (besides, the exception sweep the new faults ask for).
+    deliveries = [callback for callback in published if callback is not request_sweep]
+    assert len(deliveries) == 2
     waiting = OutboundMessage.objects.exclude(status=OutboundStatus.DELIVERED).order_by("id")
     assert list(waiting.values_list("fault__buyer_fault_reference", "operation")) == [
         ("DEMO-0002", "raise"),

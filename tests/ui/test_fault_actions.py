@@ -216,9 +216,11 @@ def _attach_help(page: bytes) -> tuple[str, list[str], str]:
     document = lxml.html.fromstring(page)
     help_text = document.get_element_by_id("id_file_helptext").text_content()
     listed = document.xpath("//details[summary='Every accepted file type']//li")
-    return help_text, [item.text_content() for item in listed], document.get_element_by_id(
-        "id_file"
-    ).get("accept")
+    return (
+        help_text,
+        [item.text_content() for item in listed],
+        document.get_element_by_id("id_file").get("accept"),
+    )
 
 
 def test_the_attachment_help_says_the_kinds_of_file_and_lists_every_type_on_demand(

@@ -19,12 +19,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tasks_run_at_once():
+def tasks_run_at_once(monkeypatch):
     """The sweep the change asks for runs in this process as soon as it is asked for."""
     cache.delete(PENDING_KEY)
-    app.conf.task_always_eager = True
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
     yield
-    app.conf.task_always_eager = False
     cache.delete(PENDING_KEY)
 
 
