@@ -29,6 +29,11 @@ SEED_OPERATIONS = {
     ("get", "/ticketExceptions/v1/callToActions/{callToActionId}"),
     ("patch", "/ticketExceptions/v1/callToActions/{callToActionId}"),
     ("get", "/ticketExceptions/v1/serviceProviderEscalationCandidates"),
+    # Published where the diagnostics are switched on (DEBUG, as in the tests).
+    ("get", "/ticketExceptions/v1/diagnostics/pendingTriggers/{authorizationNumber}"),
+    ("post", "/ticketExceptions/v1/diagnostics/pendingTriggers/commands/fireNow"),
+    ("get", "/ticketExceptions/v1/diagnostics/unhandledErrorTest"),
+    ("patch", "/ticketExceptions/public/v1/ticketExceptions/commands/updateStatus"),
 }
 
 
