@@ -165,6 +165,10 @@ class EventKind(models.TextChoices):
     SLA = "sla", "SLA"
     # A ticket exception raised or solved (faults.exceptions).
     EXCEPTION = "exception", "Exception"
+    # The NOC workspace (issue 16): who owns a fault, our internal notes, a fault raised again.
+    ASSIGNED = "assigned", "Owner or team changed"
+    NOTE = "note", "Internal note"
+    RAISED_AGAIN = "raised-again", "Raised again"
 
 
 class PartnerOperation(models.TextChoices):
@@ -176,3 +180,18 @@ class PartnerOperation(models.TextChoices):
     CANCEL = "cancel", "Cancel fault"
     RESOLUTION_ANSWER = "resolution-answer", "Answer resolution"
     REQUEST_UPDATE = "request-update", "Request full update"
+
+
+class SavedViewPage(models.TextChoices):
+    """The pages whose filters, sort and columns a user can save."""
+
+    LIST = "list", "Fault list"
+    QUEUE = "queue", "Queue"
+
+
+class DigestFrequency(models.TextChoices):
+    """How often a user's e-mail digest of new work is sent."""
+
+    OFF = "off", "Never"
+    HOURLY = "hourly", "Hourly"
+    DAILY = "daily", "Daily"

@@ -9,6 +9,7 @@ from faults.exceptions.models import (
 from faults.models.fault import Fault
 from faults.models.sla import SlaPolicy
 from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPause
+from faults.models.workspace import FaultNote, SavedView, Team, WorkspacePreference
 
 __all__ = [
     "CallToAction",
@@ -18,9 +19,13 @@ __all__ = [
     "FaultAttachment",
     "FaultComment",
     "FaultEvent",
+    "FaultNote",
     "FaultUpdate",
+    "SavedView",
     "SlaPause",
     "SlaPolicy",
+    "Team",
     "TicketException",
     "TicketExceptionRule",
+    "WorkspacePreference",
 ]

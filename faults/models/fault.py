@@ -118,6 +118,24 @@ class Fault(ConcurrentTransitionMixin, models.Model):
     late_repair_non_seller_days = models.IntegerField(null=True, blank=True)
     late_repair_exclusions = models.JSONField(default=list, blank=True)
 
+    # The supplier's own expected resolution time (TMF621 expectedResolutionDate and the like).
+    supplier_expected_resolution_at = models.DateTimeField(null=True, blank=True)
+    # Who in our NOC works the fault (issue 16).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_faults",
+    )
+    team = models.ForeignKey(
+        "faults.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="faults"
+    )
+    # A rejected or cancelled fault copied into a new draft: the new one points at the old.
+    raised_again_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="raised_again_as"
+    )
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -147,6 +165,9 @@ class Fault(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["supplier", "status"], name="fault_supplier_status"),
+            # The queue and list filtered to mine / my team's / unassigned.
+            models.Index(fields=["owner", "status"], name="fault_owner_status"),
+            models.Index(fields=["team", "status"], name="fault_team_status"),
             models.Index(fields=["sla_state", "sla_due_at"], name="fault_sla_state_due"),
             models.Index(fields=["status", "auto_close_due_at"], name="fault_status_autoclose"),
             models.Index(fields=["supplier", "priority", "created_at"], name="fault_supplier_prio"),
