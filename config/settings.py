@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "faults.ui.navigation.navigation",
                 "faults.ui.navigation.live_refresh",
+                "faults.ui.shortcuts.keyboard_shortcuts",
             ],
         },
     },

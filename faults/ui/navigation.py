@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from faults.roles import can_act_on_faults, can_read_faults, can_see_dashboards
+from faults.ui.shortcuts import NAVIGATION_KEYS
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class NavItem:
     label: str
     url: str
     active: bool
+    shortcut: str = ""
 
 
 def _items(request: HttpRequest) -> list[tuple[str, str]]:
@@ -47,13 +49,14 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"nav_items": []}
     path = request.path
-    nav = []
-    for label, name in _items(request):
-        url = reverse(name)
-        # The longest matching prefix wins, so /faults/new/ marks "Raise", not "Faults".
-        nav.append((label, url))
-    best = max((url for _, url in nav if path.startswith(url) and url != "/"), key=len, default="")
-    return {"nav_items": [NavItem(label, url, url == best) for label, url in nav]}
+    nav = [(label, reverse(name), NAVIGATION_KEYS.get(name, "")) for label, name in _items(request)]
+    # The longest matching prefix wins, so /faults/new/ marks "Raise", not "Faults".
+    best = max(
+        (url for _, url, _ in nav if path.startswith(url) and url != "/"), key=len, default=""
+    )
+    return {
+        "nav_items": [NavItem(label, url, url == best, keys) for label, url, keys in nav]
+    }
 
 
 def live_refresh(request: HttpRequest) -> dict[str, int]:

@@ -318,7 +318,11 @@ class AmendForm(_DetailsForm):
 
 
 class CommentForm(ServiceErrorsMixin, forms.Form):
-    text = forms.CharField(label="Comment", max_length=TEXT_MAX, widget=_textarea())
+    text = forms.CharField(
+        label="Comment",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "c"}),
+    )
 
 
 class AttachmentForm(ServiceErrorsMixin, forms.Form):

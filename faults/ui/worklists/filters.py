@@ -30,7 +30,9 @@ class FaultFilterForm(forms.Form):
         required=False,
         max_length=SEARCH_MAX,
         help_text="Our reference or the supplier's, service ID, location or description.",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference, service…"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Reference, service…", "data-shortcut": "/"}
+        ),
     )
     status = forms.MultipleChoiceField(
         label="Status",
