@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.reconcile_silent_faults",
         "schedule": timedelta(seconds=env.int("RECONCILE_SWEEP_SECONDS", default=300)),
     },
+    "faults-work-digests": {
+        "task": "faults.tasks.send_work_digests",
+        "schedule": timedelta(seconds=env.int("WORK_DIGEST_SWEEP_SECONDS", default=300)),
+    },
     "faults-sla-nightly-full-recompute": {
         "task": "faults.tasks.sweep_sla",
         "schedule": crontab(hour=2, minute=30),
@@ -414,3 +418,13 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# --- e-mail (the work digests, faults/services/digests.py) -------------------------------------
+# EMAIL_URL as django-environ reads it: smtp://user:password@host:587/?tls=True, or
+# consolemail:// (printed, the development default) / dummymail:// (dropped).
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noc@localhost")
+# The product's public address, for links in e-mails (no request to take it from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from faults.exceptions.services import exceptions_sweep
 from faults.services import faults_auto_close_due
+from faults.services.digests import work_digests_send
 from faults.sla import faults_sla_sweep
 
 
@@ -21,3 +22,8 @@ def sweep_sla(full: bool = False) -> int:
 def sweep_exceptions() -> dict[str, int]:
     result = exceptions_sweep()
     return {"raised": result.raised, "solved": result.solved}
+
+
+@shared_task(name="faults.tasks.send_work_digests")
+def send_work_digests() -> int:
+    return work_digests_send()

@@ -54,9 +54,7 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
     best = max(
         (url for _, url, _ in nav if path.startswith(url) and url != "/"), key=len, default=""
     )
-    return {
-        "nav_items": [NavItem(label, url, url == best, keys) for label, url, keys in nav]
-    }
+    return {"nav_items": [NavItem(label, url, url == best, keys) for label, url, keys in nav]}
 
 
 def live_refresh(request: HttpRequest) -> dict[str, int]:
