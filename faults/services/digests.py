@@ -17,6 +17,7 @@ from django.utils import timezone
 from faults.choices import DigestFrequency
 from faults.models import WorkspacePreference
 from faults.new_work import new_work_since
+from faults.roles import can_read_faults
 
 PERIODS = {DigestFrequency.HOURLY: timedelta(hours=1), DigestFrequency.DAILY: timedelta(days=1)}
 
@@ -45,8 +46,9 @@ def work_digest_send(preference_id: int, *, now: datetime | None = None) -> int:
             .get(pk=preference_id)
         )
         period = PERIODS.get(preference.email_digest)
-        if period is None or not preference.user.email or not preference.user.is_active:
-            return 0
+        user = preference.user
+        if period is None or not user.email or not user.is_active or not can_read_faults(user):
+            return 0  # switched off, nowhere to send it, or no longer allowed to see faults
         if preference.digest_sent_at and preference.digest_sent_at > now - period:
             return 0  # another sweep sent it
         since = preference.digest_sent_at or now - period

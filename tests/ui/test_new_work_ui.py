@@ -112,3 +112,10 @@ def test_no_digest_without_an_address_or_when_switched_off(hourly, agent_user):
     workspace_preference_set(user_id=agent_user.pk, email_digest=DigestFrequency.OFF)
     assert work_digests_send() == 0
     assert mail.outbox == []
+
+
+def test_no_digest_for_a_user_who_lost_the_role(hourly, agent_user):
+    FaultFactory(status=FaultStatus.REJECTED, rejected_at=timezone.now() - timedelta(minutes=5))
+    agent_user.groups.clear()
+    assert work_digests_send() == 0
+    assert mail.outbox == []
