@@ -5,7 +5,8 @@ Where they come from. Every change of a fault writes one row through the audit f
 (`faults.services.audit.fault_event_record`); the funnel turns that row into at most one event
 here (`event_for`) and hands it to every subscriber. Rows that record no change of the fault emit
 nothing: an anomaly, an ignored older status, a queued or dismissed call to a partner, and the
-auto-accept note (its status change, resolved → closed, is the transition's own row and event).
+auto-accept note (its status change, resolved → closed, is the transition's own row and event),
+and an internal note (it never leaves the NOC).
 
 Which event a row means:
 
@@ -132,6 +133,8 @@ EVENTLESS_KINDS = frozenset(
         EventKind.MESSAGE_DISMISSED,
         EventKind.SLA,
         EventKind.EXCEPTION,
+        # An internal note stays inside the NOC: no subscriber (a partner) may hear of it.
+        EventKind.NOTE,
     }
 )
 STATUS_EVENTS: dict[str, type[StatusChanged]] = {

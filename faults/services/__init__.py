@@ -2,6 +2,7 @@
 
 from faults.services.actors import Actor
 from faults.services.appointment import fault_appointment_clear, fault_appointment_set
+from faults.services.internal_notes import fault_add_note
 from faults.services.merge import (
     CommentEntry,
     UpdateEntry,
@@ -53,6 +54,7 @@ __all__ = [
     "SupplierReport",
     "UpdateEntry",
     "fault_accept_resolution",
+    "fault_add_note",
     "fault_allowed_transitions",
     "fault_amend",
     "fault_apply_supplier_data",
