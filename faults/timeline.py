@@ -1,8 +1,9 @@
 """A fault's one timeline, newest first: audit events, the supplier-shared updates, comments,
-attachments, and what the apps above contribute (`faults.contributions.TimelineSource`: the
-appointment history, the messages exchanged with the supplier).
+our internal notes, attachments, and what the apps above contribute
+(`faults.contributions.TimelineSource`: the appointment history, the messages exchanged with the
+supplier).
 
-Read-only. Each source is read with one query (seven in all with appointments and integrations,
+Read-only. Each source is read with one query (eight in all with appointments and integrations,
 whatever the number of rows); the contributed sources never load message bodies either.
 """
 
@@ -14,12 +15,13 @@ from faults.choices import ActorKind, EventKind, PartnerOperation, Party
 from faults.contributions import TimelineSource, contributions
 from faults.field_labels import field_labels
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate
+from faults.models.workspace import FaultNote
 
-# Audit rows that duplicate a row shown from its own table: the comment, the attachment, and
-# whatever a source says it shows from its rows (`TimelineSource.shows`: the call to the
+# Audit rows that duplicate a row shown from its own table: the comment, the note, the attachment,
+# and whatever a source says it shows from its rows (`TimelineSource.shows`: the call to the
 # supplier is its outbound message, "Sent to supplier" with how its delivery went, rather than
 # a second line naming the message type and id).
-SHOWN_FROM_THEIR_OWN_TABLE = frozenset({EventKind.COMMENT, EventKind.ATTACHMENT})
+SHOWN_FROM_THEIR_OWN_TABLE = frozenset({EventKind.COMMENT, EventKind.NOTE, EventKind.ATTACHMENT})
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,20 @@ def _comment_entry(comment: FaultComment) -> TimelineEntry:
         at=comment.commented_time,
         who=who,
         text=comment.text,
+        details={"from_supplier": comment.commented_by == Party.SELLER},
         order=comment.pk,
+    )
+
+
+def _note_entry(note: FaultNote) -> TimelineEntry:
+    """An internal note: never sent to the supplier, which the timeline says beside it."""
+    return TimelineEntry(
+        kind="note",
+        label="Internal note",
+        at=note.created_at,
+        who=note.author.get_username() if note.author_id else "—",
+        text=note.text,
+        order=note.pk,
     )
 
 
@@ -158,6 +173,9 @@ def fault_timeline(*, fault: Fault) -> list[TimelineEntry]:
     entries += [
         _comment_entry(c)
         for c in FaultComment.objects.filter(fault_id=fault.pk).select_related("author")
+    ]
+    entries += [
+        _note_entry(n) for n in FaultNote.objects.filter(fault_id=fault.pk).select_related("author")
     ]
     entries += [
         _attachment_entry(a)

@@ -205,10 +205,13 @@ def _actions(page: bytes) -> str:
     ],
 )
 def test_a_finished_fault_says_why_it_offers_no_action(agent_client, fault, status, says):
-    # The actions column was left blank beside the timeline.
+    # The actions column was left blank beside the timeline. An internal note is still offered
+    # (it is never sent to the supplier), after the reason.
     fault = bring_to(fault, status)
 
-    assert _actions(agent_client.get(url(fault)).content) == f"Actions {says}"
+    actions = _actions(agent_client.get(url(fault)).content)
+    assert actions.startswith(f"Actions {says} Internal · not sent to supplier")
+    assert actions.endswith("Add internal note")
 
 
 def test_a_reader_is_told_the_actions_are_for_agents(manager_client, fault):

@@ -18,6 +18,7 @@ from faults.models import Fault
 from faults.services import (
     Actor,
     fault_accept_resolution,
+    fault_add_note,
     fault_amend,
     fault_attachment_add,
     fault_cancel,
@@ -34,6 +35,7 @@ from faults.ui.fault.forms import (
     CancelForm,
     CommentForm,
     NoInputForm,
+    NoteForm,
     RejectResolutionForm,
 )
 
@@ -100,6 +102,11 @@ def _comment(fault: Fault, data: dict[str, Any], actor: Actor) -> str:
     return "Comment added."
 
 
+def _note(fault: Fault, data: dict[str, Any], actor: Actor) -> str:
+    fault_add_note(fault_id=fault.pk, text=data["text"], actor=actor)
+    return "Internal note added (not sent to the supplier)."
+
+
 def _attach(fault: Fault, data: dict[str, Any], actor: Actor) -> str:
     attachment = fault_attachment_add(fault_id=fault.pk, actor=actor, upload=data["file"])
     return f"{attachment.filename} attached."
@@ -144,6 +151,13 @@ def fault_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
 def fault_comment_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = CommentForm(request.POST)
     return perform(request, reference, key="comment", form=form, call=_comment)
+
+
+@agent_required
+@require_POST
+def fault_note_view(request: HttpRequest, reference: str) -> HttpResponse:
+    form = NoteForm(request.POST)
+    return perform(request, reference, key="note", form=form, call=_note)
 
 
 @agent_required

@@ -28,6 +28,8 @@ from faults.selectors import fault_get, fault_list_queryset
 from faults.services import fault_allowed_transitions
 from faults.sla.wall_clock import calendar_words, fault_clock_time
 from faults.timeline import fault_timeline
+from faults.timeline_filter import PARAMETER as TIMELINE_FILTER
+from faults.timeline_filter import timeline_filtered
 from faults.ui.access import reader_required
 from faults.ui.fault.forms import (
     AmendForm,
@@ -35,6 +37,7 @@ from faults.ui.fault.forms import (
     CancelForm,
     CommentForm,
     NoInputForm,
+    NoteForm,
     RejectResolutionForm,
 )
 
@@ -73,6 +76,8 @@ class Offered:
     edit_draft: bool = False
     amend: bool = False
     comment: bool = False
+    # An internal note: on every fault, finished ones too (it is never sent to the supplier).
+    note: bool = False
     attach: bool = False
     request_update: bool = False
     accept_resolution: bool = False
@@ -117,6 +122,7 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         edit_draft=fault.status == FaultStatus.DRAFT,
         amend=fault.status in AMENDABLE_STATUSES,
         comment=unfinished,
+        note=True,
         attach=unfinished,
         # Not every protocol can be asked (TEP has no call that reads a ticket back).
         request_update=raised
@@ -129,7 +135,9 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         raise_child=unfinished and fault.parent_id is None,
         contributed=tuple(a for a in contributions(FaultAction) if a.offered(fault)),
     )
-    return offered if offered.any else replace(offered, none_because=_finished(fault))
+    # A note alone does not make a finished fault actionable: say why nothing else is offered.
+    toward_supplier = replace(offered, note=False)
+    return offered if toward_supplier.any else replace(offered, none_because=_finished(fault))
 
 
 def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:
@@ -138,6 +146,7 @@ def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:
         "submit": NoInputForm(prefix="submit"),
         "amend": AmendForm(instance=fault),
         "comment": CommentForm(),
+        "note": NoteForm(),
         "attach": AttachmentForm(),
         "request_update": NoInputForm(prefix="request_update"),
         "accept_resolution": NoInputForm(prefix="accept_resolution"),
@@ -180,11 +189,17 @@ def actions_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> 
     return context
 
 
+def timeline_context(request: HttpRequest, fault: Fault) -> dict[str, Any]:
+    """The timeline, filtered by kind as the query string asks (`faults.timeline_filter`)."""
+    filtered = timeline_filtered(fault_timeline(fault=fault), request.GET.getlist(TIMELINE_FILTER))
+    return {"fault": fault, "timeline": filtered.entries, "timeline_filter": filtered}
+
+
 def detail_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> dict[str, Any]:
     return {
         **header_context(fault),
         **actions_context(request, fault, **bound),
-        "timeline": fault_timeline(fault=fault),
+        **timeline_context(request, fault),
         "fragment": bool(getattr(request, "htmx", False)),
     }
 
@@ -220,8 +235,7 @@ def fault_header(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def fault_timeline_fragment(request: HttpRequest, reference: str) -> HttpResponse:
     fault = fault_or_404(reference)
-    context = {"fault": fault, "timeline": fault_timeline(fault=fault)}
-    return render(request, "faults/fault/_timeline.html", context)
+    return render(request, "faults/fault/_timeline.html", timeline_context(request, fault))
 
 
 @reader_required

@@ -319,9 +319,22 @@ class AmendForm(_DetailsForm):
 
 class CommentForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(
-        label="Comment",
+        label="Comment to the supplier",
         max_length=TEXT_MAX,
+        help_text="Sent to the supplier: they will read it. For our eyes only, write a note.",
         widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "c"}),
+    )
+
+
+class NoteForm(ServiceErrorsMixin, forms.Form):
+    """An internal note: the same text rules as a comment, but it stays in our NOC."""
+
+    prefix = "note"
+    text = forms.CharField(
+        label="Internal note",
+        max_length=TEXT_MAX,
+        help_text="Stays in our NOC: never sent to the supplier.",
+        widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "n", "aria-keyshortcuts": "n"}),
     )
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("faults/<ref:reference>/submit/", action_views.fault_submit_view, name="fault-submit"),
     path("faults/<ref:reference>/amend/", action_views.fault_amend_view, name="fault-amend"),
     path("faults/<ref:reference>/comment/", action_views.fault_comment_view, name="fault-comment"),
+    path("faults/<ref:reference>/note/", action_views.fault_note_view, name="fault-note"),
     path("faults/<ref:reference>/attach/", action_views.fault_attach_view, name="fault-attach"),
     path(
         "faults/<ref:reference>/request-update/",
