@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from faults.errors import FaultNotFound
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent
+from faults.models.workspace import FaultNote
 from faults.suppliers import BuyerIdentifier, buyer_identifier_model
 
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
@@ -52,6 +53,11 @@ def fault_detail_get(*, fault_id: int) -> Fault:
 
 def fault_comments(*, fault: Fault) -> QuerySet[FaultComment]:
     return FaultComment.objects.filter(fault=fault).select_related("author")
+
+
+def fault_notes(*, fault: Fault) -> QuerySet[FaultNote]:
+    """The fault's internal notes, oldest first (never shown to a partner)."""
+    return FaultNote.objects.filter(fault=fault).select_related("author")
 
 
 def fault_attachments(*, fault: Fault) -> QuerySet[FaultAttachment]:

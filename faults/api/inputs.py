@@ -142,5 +142,11 @@ class CommentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_MAX)
 
 
+class NoteCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    text = serializers.CharField(
+        max_length=TEXT_MAX, help_text="The internal note: kept in our NOC, never sent."
+    )
+
+
 class AttachmentUploadSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     file = serializers.FileField(max_length=255, help_text="Multipart upload.")

@@ -13,6 +13,7 @@ from faults.api.serializers import (
     FaultCommentSerializer,
     FaultDetailSerializer,
     FaultListSerializer,
+    FaultNoteSerializer,
 )
 
 ERROR_DESCRIPTIONS = {
@@ -49,6 +50,7 @@ SERIALIZERS_BY_ACTION: dict[str, Any] = {
     "reject_resolution": inputs.RejectResolutionSerializer,
     "request_update": inputs.NoInputSerializer,
     "comments": inputs.CommentCreateSerializer,
+    "notes": inputs.NoteCreateSerializer,
     "attachments": inputs.AttachmentUploadSerializer,
 }
 
@@ -106,6 +108,23 @@ FAULT_VIEWSET_SCHEMAS = {
             summary="Add a comment",
             request=inputs.CommentCreateSerializer,
             responses={201: FaultCommentSerializer, **errors(*ACTION_ERRORS)},
+        ),
+    ],
+    "notes": [
+        extend_schema(
+            methods=["GET"],
+            summary="The fault's internal notes",
+            description="Notes stay in our NOC: never sent to the supplier, unlike comments.",
+            request=None,
+            responses={200: FaultNoteSerializer(many=True), **errors(*DETAIL_READ_ERRORS)},
+        ),
+        extend_schema(
+            methods=["POST"],
+            summary="Add an internal note (never sent to the supplier)",
+            description="Allowed in every status, a finished fault's too. To write to the "
+            "supplier, add a comment instead.",
+            request=inputs.NoteCreateSerializer,
+            responses={201: FaultNoteSerializer, **errors(400, 401, 403, 404)},
         ),
     ],
     "attachments": [

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from faults.api.permissions import can_act_on_faults
 from faults.choices import EventKind
 from faults.models import Fault, FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPolicy
+from faults.models.workspace import FaultNote
 from faults.services import fault_allowed_transitions
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
 from faults.services.transitions import AGENT_TRANSITIONS
@@ -115,6 +116,16 @@ class FaultCommentSerializer(ApiModelSerializer):
     class Meta:
         model = FaultComment
         fields = ["id", "text", "commented_by", "commented_time", "author"]
+
+
+class FaultNoteSerializer(ApiModelSerializer):
+    """An internal note: for our NOC only, never sent to the supplier."""
+
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FaultNote
+        fields = ["id", "text", "created_at", "author"]
 
 
 class FaultAttachmentSerializer(ApiModelSerializer):

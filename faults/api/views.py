@@ -30,12 +30,14 @@ from faults.api.serializers import (
     FaultAttachmentSerializer,
     FaultCommentSerializer,
     FaultDetailSerializer,
+    FaultNoteSerializer,
 )
 from faults.errors import FaultNotFound
 from faults.models import Fault
 from faults.services import (
     Actor,
     fault_accept_resolution,
+    fault_add_note,
     fault_amend,
     fault_attachment_add,
     fault_cancel,
@@ -186,6 +188,17 @@ class FaultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self._input(inputs.CommentCreateSerializer)
         comment = fault_comment_add(fault_id=fault.pk, actor=self._actor(), text=data["text"])
         return Response(FaultCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get", "post"], **NOT_A_LIST)
+    def notes(self, request: Request, buyer_fault_reference: str) -> Response:
+        """Internal notes: apart from the comments, as they are never sent to the supplier."""
+        fault = self.get_object()
+        if request.method == "GET":
+            rows = selectors.fault_notes(fault=fault)
+            return Response(FaultNoteSerializer(rows, many=True).data)
+        data = self._input(inputs.NoteCreateSerializer)
+        note = fault_add_note(fault_id=fault.pk, text=data["text"], actor=self._actor())
+        return Response(FaultNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @action(
         detail=True,
