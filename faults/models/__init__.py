@@ -6,12 +6,15 @@ from faults.exceptions.models import (
     TicketException,
     TicketExceptionRule,
 )
+from faults.models.bulk import BulkRun, BulkRunItem
 from faults.models.fault import Fault
 from faults.models.sla import SlaPolicy
 from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPause
 from faults.models.workspace import FaultNote, SavedView, Team, WorkspacePreference
 
 __all__ = [
+    "BulkRun",
+    "BulkRunItem",
     "CallToAction",
     "EscalationThreshold",
     "ExternalReference",
