@@ -13,10 +13,11 @@ from django.db.models import Exists, OuterRef
 
 from appointments.choices import AppointmentState, MissedSide
 from appointments.models import Appointment
-from faults.choices import TERMINAL_STATUSES, FaultStatus, Party
+from faults.choices import TERMINAL_STATUSES, FaultStatus
 from faults.exceptions.models import TicketExceptionRule
-from faults.exceptions.rules import WAITING_ON_SUPPLIER, Finding, register
-from faults.models import Fault, FaultUpdate
+from faults.exceptions.rules import Finding, register
+from faults.models import Fault
+from faults.models.fault import FIX_TIME_OWED_STATUSES
 
 
 @register("APPOINTMENT_MISSED_BY_SUPPLIER")
@@ -42,15 +43,9 @@ def appointment_missed_by_supplier(rule: TicketExceptionRule, now: datetime) -> 
     }
 
 
-# How the supplier's expected resolution time reaches a fault today: TMF621's
-# `expectedResolutionDate` becomes an entry of the updates list in the supplier's name
-# (integrations.tmf621.tickets); the fault has no column for it. The rule recognises that entry
-# by its words; tests/appointments/test_eta_missing_rule.py reads a real ticket through the
-# reader, so a change of wording there fails a test here.
-EXPECTED_RESOLUTION_PREFIX = "The supplier expects to resolve it by "
 # Accepted and being worked: the supplier owes a fix time (pending is not accepted yet; on hold
-# and resolved wait on us).
-BEING_WORKED = tuple(status for status in WAITING_ON_SUPPLIER if status != FaultStatus.PENDING)
+# and resolved wait on us). The fault model's partial index for this rule names the same ones.
+BEING_WORKED = FIX_TIME_OWED_STATUSES
 # A visit still to come: reserved or attached by us, or confirmed by the supplier. Cancelled,
 # superseded, missed, failed and completed appointments promise no visit.
 BOOKED_STATES = (AppointmentState.RESERVED, AppointmentState.ATTACHED, AppointmentState.CONFIRMED)
@@ -64,17 +59,18 @@ def eta_missing(rule: TicketExceptionRule, now: datetime) -> dict[int, Finding]:
     supplier gives a time, an appointment is booked, or the fault leaves those statuses."""
     hours = rule.threshold_hours if rule.threshold_hours is not None else ETA_MISSING_HOURS
     waited = timedelta(hours=hours)
-    expected = FaultUpdate.objects.filter(
-        fault=OuterRef("pk"),
-        updated_by=Party.SELLER,
-        description__startswith=EXPECTED_RESOLUTION_PREFIX,
-    )
+    # The supplier's time is the fault's column (`fault_apply_supplier_report` keeps its latest).
     booked = Appointment.objects.filter(
         fault=OuterRef("pk"), state__in=BOOKED_STATES, cancelled=False, missed=False
     )
     rows = (
-        Fault.objects.filter(status__in=BEING_WORKED, accepted_at__lte=now - waited)
-        .filter(~Exists(expected), ~Exists(booked))
+        Fault.objects.filter(
+            status__in=BEING_WORKED,
+            accepted_at__lte=now - waited,
+            supplier_expected_resolution_at__isnull=True,
+        )
+        .filter(~Exists(booked))
+        .order_by()  # a sweep needs no order: no sort of the rows found
         .values_list("pk", "supplier__name", "accepted_at")
     )
     words = f"{hours:g} hour{'s' if hours != 1 else ''}"

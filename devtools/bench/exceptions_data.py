@@ -5,7 +5,8 @@ Every fault is open (or rejected within the fortnight REJECTED_NOT_ACTIONED look
 ago), the others are in the state one rule looks for: a supplier silent for 30 hours, an SLA at
 risk or breached, on hold for 60 hours, a resolution about to close itself, a rejection nobody
 acted on, a purged partner ticket, a dead message to the supplier, an appointment the supplier
-missed, accepted six hours ago with no fix time, a late repair notification. Kinds are dealt in
+missed, accepted six hours ago with no fix time (the others being worked have the supplier's
+fix time, or a booked appointment), a late repair notification. Kinds are dealt in
 the same proportions in every block of 100 faults (fault number i is kind `_deal(i)`), so a
 sample of any size has the mix, and `kind=` makes every fault one kind (the one-fault baseline).
 
@@ -164,6 +165,11 @@ _FAULT_VALUES = {
     "late_repair_total_days": "late_total",
     "late_repair_seller_days": "late_seller",
     "late_repair_non_seller_days": "late_non_seller",
+    # The supplier's fix time: given on every fault it works on, but the kind ETA_MISSING looks
+    # for and the one with a booked appointment instead.
+    "supplier_expected_resolution_at": "CASE WHEN st IN ('in-progress', 'on-hold', 'resolved') "
+    f"AND kind NOT IN ({KIND_NUMBER['no-eta']}, {KIND_NUMBER['booked']}) "
+    "THEN %(now)s::timestamptz + due_in END",
 }
 
 # The faults inserted by this call, with their kind again (the same deal, from the reference).

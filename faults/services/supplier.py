@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
@@ -58,6 +59,9 @@ class SupplierReport:
     # What the message carried that could not be read or used (e.g. a status outside the
     # vocabulary): recorded as anomalies, which are shown to people, not as plain notes.
     anomalies: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # When the supplier expects to have resolved the fault (TMF621 `expectedResolutionDate`);
+    # None says nothing, so the fault keeps the time it has.
+    expected_resolution_at: datetime | None = None
 
 
 @transaction.atomic
@@ -92,6 +96,8 @@ def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor:
                 data={"comment_id": comment.pk},
             )
     _apply_details(fault, report.details, actor, at)
+    if report.expected_resolution_at is not None:
+        _apply_expected_resolution(fault, report.expected_resolution_at, actor, at)
     if report.late_repair is not None:
         _apply_late_repair(fault, report.late_repair, actor, at)
     for message, data in report.anomalies:
@@ -162,6 +168,41 @@ def _apply_details(fault: Fault, details: dict[str, Any], actor: Actor, at: date
             message=f"Supplier updated: {field_labels(changes)}",
             data=changes,
         )
+
+
+EXPECTED_RESOLUTION = "supplier_expected_resolution_at"
+
+
+def _apply_expected_resolution(
+    fault: Fault, expected: datetime, actor: Actor, at: datetime
+) -> None:
+    """Keep the supplier's latest expected resolution time. Like a status, a time from a message
+    older than the one that set the fault's is not applied (messages may arrive out of order);
+    the audit trail's supplier-data rows say when the current time was sent, so no column is
+    needed for it."""
+    if expected == fault.supplier_expected_resolution_at:
+        return
+    set_at = fault.events.filter(
+        kind=EventKind.SUPPLIER_DATA, data__has_key=EXPECTED_RESOLUTION
+    ).aggregate(latest=Max("at"))["latest"]
+    if set_at is not None and at < set_at:
+        return
+    previous = fault.supplier_expected_resolution_at
+    fault_event_record(
+        fault=fault,
+        kind=EventKind.SUPPLIER_DATA,
+        actor=actor,
+        at=at,
+        message=f"Expected resolution from the supplier: {expected:%Y-%m-%d %H:%M} UTC"
+        + (f" (was {previous:%Y-%m-%d %H:%M} UTC)" if previous else ""),
+        data={
+            EXPECTED_RESOLUTION: [
+                previous.isoformat() if previous else None,
+                expected.isoformat(),
+            ]
+        },
+    )
+    fault.supplier_expected_resolution_at = expected
 
 
 def _apply_late_repair(fault: Fault, late: LateRepair, actor: Actor, at: datetime) -> None:

@@ -11,7 +11,8 @@ read into domain terms; no HTTP and no database here.
   status of ours: its reason is an update entry;
 * the supplier's ticket id as the fault's maintainer reference;
 * the supplier's notes as comments, never ours (`noc-…` ids, or MEF 124's `source: buyer`);
-* `expectedResolutionDate` as an update entry (the fault has no field for it);
+* `expectedResolutionDate` as the fault's supplier expected resolution time (the service keeps
+  the latest and audits it), and as an update entry for the people reading the fault's updates;
 * what could not be read, and a status we do not know, as anomalies with the supplier's words.
 
 Read tolerantly: a field of the wrong type is a problem reported, not an error raised. Text is
@@ -171,15 +172,19 @@ def _status(
     return mapped, reason_with_prefix(mapped, reason)[:REASON_MAX], clean_text(word)[:200]
 
 
-def _expected_resolution(ticket: dict[str, Any], problems: list[str]) -> UpdateEntry | None:
+def _expected_resolution(ticket: dict[str, Any], problems: list[str]) -> datetime | None:
     value = ticket.get("expectedResolutionDate")
     if value is None:
         return None
     expected = parse_time(value)
     if expected is None:
         problems.append(f"expectedResolutionDate: '{value}'")
-        return None
-    # Undated, so the same expectation repeated in every event is one entry; a new date is another.
+    return expected
+
+
+def _expected_resolution_entry(expected: datetime) -> UpdateEntry:
+    """The time in words among the fault's updates, for people only (nothing reads it back).
+    Undated, so the same expectation repeated in every event is one entry; a new date is another."""
     return UpdateEntry(
         f"The supplier expects to resolve it by {expected:%Y-%m-%d %H:%M} UTC.", Party.SELLER
     )
@@ -212,7 +217,7 @@ def ticket_to_report(
         status = mapped.status
     expected = _expected_resolution(ticket, problems)
     if expected is not None:
-        updates.append(expected)
+        updates.append(_expected_resolution_entry(expected))
     if problems:
         problems = [clean_text(problem)[:300] for problem in problems]
         anomalies.append(
@@ -232,6 +237,7 @@ def ticket_to_report(
         updates=tuple(updates),
         comments=tuple(comments),
         anomalies=tuple(anomalies),
+        expected_resolution_at=expected,
     )
 
 

@@ -1,7 +1,9 @@
 """ETA_MISSING, contributed by the appointments app: a fault the supplier accepted 4 hours ago (the
 shipped threshold) and still works on, with neither an expected resolution time from the
 supplier nor a booked engineer appointment. Raised when that has held for the threshold and not
-before; solved by the sweep when the supplier's time arrives or an appointment is booked."""
+before; solved by the sweep when the supplier's time arrives or an appointment is booked. The
+supplier's time is the fault's `supplier_expected_resolution_at`, set by the supplier path from
+what each protocol's reader maps (TMF621's `expectedResolutionDate`)."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -55,13 +57,11 @@ def book(fault, state: str = AppointmentState.CONFIRMED, key: str = "K1", **fiel
     )
 
 
-def supplier_expects(fault, when: str) -> None:
-    """The supplier's expected resolution arriving as it does today: a TMF621 ticket's
-    expectedResolutionDate, read by the real reader and applied by the supplier path."""
+def supplier_expects(fault, when: str, sent_at: datetime = T0 + timedelta(hours=5)) -> None:
+    """The supplier's expected resolution arriving: a TMF621 ticket's expectedResolutionDate,
+    read by the real reader and applied by the supplier path."""
     report = ticket_to_report(
-        {"id": "TT-1", "expectedResolutionDate": when},
-        sent_at=T0 + timedelta(hours=5),
-        holds_pause_sla=True,
+        {"id": "TT-1", "expectedResolutionDate": when}, sent_at=sent_at, holds_pause_sla=True
     )
     fault_apply_supplier_report(fault_id=fault.pk, report=report, actor=Actor.partner("m-1"))
 
@@ -102,7 +102,8 @@ def test_the_suppliers_expected_resolution_time_solves_it():
     assert open_eta(fault).exists()
 
     supplier_expects(fault, "2026-11-25T16:00:00Z")
-    assert FaultUpdate.objects.filter(fault=fault, updated_by=Party.SELLER).exists()
+    fault.refresh_from_db()
+    assert fault.supplier_expected_resolution_at == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
     exceptions_sweep(now=T0 + THRESHOLD + timedelta(minutes=5))
 
     (solved,) = TicketException.objects.filter(fault=fault, rule__type_name="ETA_MISSING")
@@ -136,16 +137,36 @@ def test_a_fault_with_a_time_or_a_visit_from_the_start_never_raises():
     assert not open_eta(with_visit).exists()
 
 
-def test_an_entry_of_ours_worded_like_the_suppliers_is_not_its_time():
+def test_words_in_the_updates_are_no_time_only_the_suppliers_field_is():
+    # Whoever writes the supplier's usual sentence among the updates gives no fix time.
     fault = accepted()
-    FaultUpdate.objects.create(
-        fault=fault,
-        description="The supplier expects to resolve it by 2026-11-25 16:00 UTC.",
-        updated_by=Party.BUYER,
-        fingerprint="ours",
-    )
+    for party in (Party.BUYER, Party.SELLER):
+        FaultUpdate.objects.create(
+            fault=fault,
+            description="The supplier expects to resolve it by 2026-11-25 16:00 UTC.",
+            updated_by=party,
+            fingerprint=party,
+        )
     exceptions_sweep(now=T0 + THRESHOLD)
     assert open_eta(fault).exists()
+
+
+def test_a_time_set_on_the_fault_clears_it_whatever_the_protocol():
+    fault = accepted(supplier_expected_resolution_at=T0 + timedelta(days=1))
+    exceptions_sweep(now=T0 + THRESHOLD)
+    assert not open_eta(fault).exists()
+
+
+def test_an_older_message_does_not_replace_the_suppliers_newer_time():
+    fault = accepted()
+    supplier_expects(fault, "2026-11-25T16:00:00Z", sent_at=T0 + timedelta(hours=5))
+    supplier_expects(fault, "2026-11-25T09:00:00Z", sent_at=T0 + timedelta(hours=3))
+    fault.refresh_from_db()
+    assert fault.supplier_expected_resolution_at == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+
+    supplier_expects(fault, "2026-11-26T12:00:00Z", sent_at=T0 + timedelta(hours=6))
+    fault.refresh_from_db()
+    assert fault.supplier_expected_resolution_at == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

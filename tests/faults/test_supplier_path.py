@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
 from faults.models import FaultUpdate, SlaPause
-from faults.services import Actor, UpdateEntry, fault_apply_supplier_status
+from faults.services import (
+    Actor,
+    SupplierReport,
+    UpdateEntry,
+    fault_apply_supplier_report,
+    fault_apply_supplier_status,
+)
 from tests.factories import FaultFactory
 from tests.helpers import bring_to, events
 
@@ -220,3 +226,50 @@ def test_a_supplier_clock_behind_ours_does_not_make_its_first_status_stale(pendi
         sent_at=pending.submitted_at - timedelta(seconds=2),
     )
     assert fault.status == FaultStatus.ACCEPTED
+
+
+def expect(fault, hour, *, minutes, message="MSG"):
+    """A notification sent `minutes` after submission whose only news is the supplier's
+    expected resolution time, `hour` o'clock tomorrow."""
+    when = (fault.submitted_at + timedelta(days=1)).replace(hour=hour, minute=0, second=0)
+    report = SupplierReport(
+        sent_at=fault.submitted_at + timedelta(minutes=minutes), expected_resolution_at=when
+    )
+    fault_apply_supplier_report(fault_id=fault.pk, report=report, actor=Actor.partner(message))
+    fault.refresh_from_db()
+    return when
+
+
+def test_the_expected_resolution_time_is_kept_and_audited_as_supplier_data(pending):
+    first = expect(pending, 16, minutes=5, message="M1")
+    assert pending.supplier_expected_resolution_at == first
+    (row,) = events(pending, EventKind.SUPPLIER_DATA)
+    assert row.actor_ref == "M1"
+    assert row.message == f"Expected resolution from the supplier: {first:%Y-%m-%d %H:%M} UTC"
+    assert row.data == {"supplier_expected_resolution_at": [None, first.isoformat()]}
+
+    later = expect(pending, 18, minutes=10, message="M2")
+    assert pending.supplier_expected_resolution_at == later
+    assert events(pending, EventKind.SUPPLIER_DATA)[-1].message.endswith(
+        f"(was {first:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+def test_the_same_expected_resolution_time_again_is_not_audited_again(pending):
+    expect(pending, 16, minutes=5)
+    expect(pending, 16, minutes=10)
+    assert len(events(pending, EventKind.SUPPLIER_DATA)) == 1
+
+
+def test_an_older_message_does_not_replace_a_newer_expected_resolution_time(pending):
+    newer = expect(pending, 16, minutes=10)
+    expect(pending, 9, minutes=5)  # sent before, arrived after
+    assert pending.supplier_expected_resolution_at == newer
+    assert len(events(pending, EventKind.SUPPLIER_DATA)) == 1
+
+
+def test_a_message_without_an_expected_resolution_time_keeps_the_one_the_fault_has(pending):
+    kept = expect(pending, 16, minutes=5)
+    apply(pending, "accepted", minutes=10)
+    pending.refresh_from_db()
+    assert pending.supplier_expected_resolution_at == kept
