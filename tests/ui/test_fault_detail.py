@@ -3,7 +3,7 @@ every kind of entry, a fixed number of queries whatever the timeline's length, t
 htmx polls, and user text always escaped."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -15,7 +15,9 @@ from appointments.services import appointment_reserve, appointment_slots_query
 from faults.choices import SlaCalendar
 from faults.services import (
     Actor,
+    SupplierReport,
     UpdateEntry,
+    fault_apply_supplier_report,
     fault_apply_supplier_status,
     fault_comment_add,
     fault_submit,
@@ -274,3 +276,33 @@ def test_the_sla_clock_says_what_it_counts_with_the_clock_time_beside_it(
     assert clock["Paused"] == "0 m of business hours"
     # The clock time, as the dashboard counts time to repair: 21 h 40 m, 13 h 55 m on hold.
     assert clock["Time to repair"] == "7 h 45 m + 13 h 55 m on hold (clock time)"
+
+
+def sla_facts(page) -> dict[str, str]:
+    (sla,) = page.xpath("//dl[@id='fault-sla']")
+    return {
+        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
+        for dt in sla.xpath("./dt")
+    }
+
+
+def test_the_suppliers_expected_resolution_is_beside_the_sla_due_time_in_london_time(
+    agent_client, fault
+):
+    fault = bring_to(fault, "in-progress")
+    page = lxml.html.fromstring(agent_client.get(url(fault)).content)
+    assert sla_facts(page)["Supplier expects fix by"] == "— (not given)"
+
+    # 15:00 UTC on a summer day is 16:00 in London; later than the SLA's due time.
+    report = SupplierReport(expected_resolution_at=datetime(2030, 7, 1, 15, 0, tzinfo=UTC))
+    fault_apply_supplier_report(fault_id=fault.pk, report=report, actor=SUPPLIER)
+    page = lxml.html.fromstring(agent_client.get(url(fault)).content)
+    assert sla_facts(page)["Supplier expects fix by"] == "2030-07-01 16:00 (after the SLA is due)"
+
+    # Within the SLA: no remark.
+    fault.refresh_from_db()
+    report = SupplierReport(expected_resolution_at=fault.sla_due_at - timedelta(hours=1))
+    fault_apply_supplier_report(fault_id=fault.pk, report=report, actor=SUPPLIER)
+    page = lxml.html.fromstring(agent_client.get(url(fault)).content)
+    shown = timezone.localtime(fault.sla_due_at - timedelta(hours=1))
+    assert sla_facts(page)["Supplier expects fix by"] == f"{shown:%Y-%m-%d %H:%M}"
