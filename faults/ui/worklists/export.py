@@ -58,6 +58,8 @@ def fault_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         problems = [f"{field}: {' '.join(errors)}" for field, errors in asked.form.errors.items()]
         if not asked.sort_is_valid:
             problems.append("sort: not a column the list can be sorted by")
+        if not asked.columns.is_valid:
+            problems.append(f"columns: not columns of the list: {', '.join(asked.columns.unknown)}")
         return HttpResponse(
             "The export was not made; these filters could not be read:\n" + "\n".join(problems),
             status=400,

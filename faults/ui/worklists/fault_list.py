@@ -4,13 +4,14 @@ million faults. Every role may read it; htmx swaps only the results, plain GET w
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from faults.ui.access import reader_required
+from faults.ui.worklists.columns import COLUMNS, ColumnChoice, parse_columns, shown_columns
 from faults.ui.worklists.filters import FaultFilterForm
 from faults.ui.worklists.paging import Page, paginate, parse_page_number
 from faults.ui.worklists.rendering import render_page_or_fragment
-from faults.ui.worklists.sorting import Sort, parse_sort, sortable_columns
+from faults.ui.worklists.sorting import Sort, parse_sort
 from faults.worklists import fault_list_count_cap, faults_matching
 
 
@@ -20,15 +21,17 @@ def page_size() -> int:
 
 @dataclass(frozen=True)
 class FaultListRequest:
-    """The list's query string, read: the filter form, the sort, and what was wrong with it."""
+    """The list's query string, read: the filter form, the sort, the columns, and what was wrong
+    with them."""
 
     form: FaultFilterForm
     sort: Sort
     sort_is_valid: bool
+    columns: ColumnChoice
 
     @property
     def is_valid(self) -> bool:
-        return self.form.is_valid() and self.sort_is_valid
+        return self.form.is_valid() and self.sort_is_valid and self.columns.is_valid
 
     @property
     def filters_are_valid(self) -> bool:
@@ -36,10 +39,16 @@ class FaultListRequest:
         return self.form.is_valid()
 
 
+def read_fault_list_query(query: QueryDict) -> FaultListRequest:
+    """Read a query string of the list (a request's, or a saved view's)."""
+    form = FaultFilterForm(query)
+    sort, sort_is_valid = parse_sort(query.get("sort"))
+    columns = parse_columns(query.getlist("columns"))
+    return FaultListRequest(form=form, sort=sort, sort_is_valid=sort_is_valid, columns=columns)
+
+
 def read_fault_list_request(request: HttpRequest) -> FaultListRequest:
-    form = FaultFilterForm(request.GET)
-    sort, sort_is_valid = parse_sort(request.GET.get("sort"))
-    return FaultListRequest(form=form, sort=sort, sort_is_valid=sort_is_valid)
+    return read_fault_list_query(request.GET)
 
 
 @reader_required
@@ -64,7 +73,9 @@ def fault_list(request: HttpRequest) -> HttpResponse:
             "form": asked.form,
             "sort": asked.sort,
             "sort_is_valid": asked.sort_is_valid,
-            "columns": sortable_columns(asked.sort),
+            "columns": shown_columns(asked.columns, asked.sort),
+            "column_choice": asked.columns,
+            "all_columns": COLUMNS,
             "page": page,
         },
         # A query string we cannot read is the caller's error; the page says what is wrong.
