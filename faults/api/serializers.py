@@ -264,6 +264,7 @@ class FaultDetailSerializer(ApiModelSerializer):
             "late_repair_seller_days",
             "late_repair_non_seller_days",
             "late_repair_exclusions",
+            "supplier_expected_resolution_at",
             *MILESTONE_FIELDS,
             "sla",
             "allowed_actions",
@@ -274,6 +275,12 @@ class FaultDetailSerializer(ApiModelSerializer):
             "events",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "supplier_expected_resolution_at": {
+                "help_text": "When the supplier expects to have resolved the fault, as its latest "
+                "message said; null when it has given no time."
+            }
+        }
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(choices=list(ACTION_NAMES.values())))

@@ -1,7 +1,7 @@
 """The REST API at /api/v1/: authentication, roles, the fault list and its filters, the detail,
 create, amend and every action (the allowed paths; refusals are in test_api_bad_input.py)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,7 +13,13 @@ from rest_framework.test import APIClient
 
 from faults.choices import EventKind, FaultStatus, PartnerOperation, SlaState
 from faults.models import Fault, FaultAttachment, FaultComment
-from faults.services import Actor, UpdateEntry, fault_apply_supplier_status
+from faults.services import (
+    Actor,
+    SupplierReport,
+    UpdateEntry,
+    fault_apply_supplier_report,
+    fault_apply_supplier_status,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
 from tests.helpers import SUPPLIER, bring_to, client_for, events
@@ -361,6 +367,21 @@ def test_detail_shows_the_whole_fault(agent, draft, agent_user):
     status_event = next(e for e in body["events"] if e["to_status"] == "pending")
     assert status_event["from_status"] == "draft"
     assert status_event["actor"]
+
+
+def test_detail_gives_the_suppliers_expected_resolution_in_utc(agent, draft):
+    fault = bring_to(draft, "in-progress")
+    assert agent.get(detail_url(fault)).json()["supplier_expected_resolution_at"] is None
+
+    # A summer time: stored and shown in London as 16:00, answered as its instant in UTC.
+    expected = datetime(2030, 7, 1, 15, 0, tzinfo=UTC)
+    report = SupplierReport(expected_resolution_at=expected)
+    fault_apply_supplier_report(fault_id=fault.pk, report=report, actor=SUPPLIER)
+
+    body = agent.get(detail_url(fault)).json()
+    assert body["supplier_expected_resolution_at"] == "2030-07-01T15:00:00Z"
+    supplier_data = [e["message"] for e in body["events"] if e["kind"] == EventKind.SUPPLIER_DATA]
+    assert "Expected resolution from the supplier: 2030-07-01 15:00 UTC" in supplier_data
 
 
 def test_detail_offers_only_allowed_actions(agent, manager, draft):
