@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "faults.tasks.send_work_digests",
         "schedule": timedelta(seconds=env.int("WORK_DIGEST_SWEEP_SECONDS", default=300)),
     },
+    # A bulk run whose task was lost (broker down, worker killed) is published again.
+    "faults-resume-bulk-runs": {
+        "task": "faults.tasks.resume_bulk_runs",
+        "schedule": timedelta(seconds=env.int("BULK_RESUME_SWEEP_SECONDS", default=300)),
+    },
     "faults-sla-nightly-full-recompute": {
         "task": "faults.tasks.sweep_sla",
         "schedule": crontab(hour=2, minute=30),

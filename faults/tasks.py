@@ -1,9 +1,11 @@
-"""Periodic work, run by Celery beat (config/settings.py CELERY_BEAT_SCHEDULE)."""
+"""Periodic work, run by Celery beat (config/settings.py CELERY_BEAT_SCHEDULE), and the bulk
+actions too long to apply inside a request."""
 
 from celery import shared_task
 
 from faults.exceptions.services import exceptions_sweep
 from faults.services import faults_auto_close_due
+from faults.services.bulk import bulk_run_apply, bulk_runs_resume
 from faults.services.digests import work_digests_send
 from faults.sla import faults_sla_sweep
 
@@ -27,3 +29,14 @@ def sweep_exceptions() -> dict[str, int]:
 @shared_task(name="faults.tasks.send_work_digests")
 def send_work_digests() -> int:
     return work_digests_send()
+
+
+@shared_task(name="faults.tasks.apply_bulk_run")
+def apply_bulk_run(run_id: int) -> dict[str, int]:
+    """Apply a bulk run's pending faults; delivered twice, it applies none of them twice."""
+    return bulk_run_apply(run_id=run_id)
+
+
+@shared_task(name="faults.tasks.resume_bulk_runs")
+def resume_bulk_runs() -> int:
+    return bulk_runs_resume()
