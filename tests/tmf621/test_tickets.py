@@ -186,7 +186,14 @@ def test_a_note_list_that_is_no_list_is_an_anomaly():
 
 
 # --- other fields --------------------------------------------------------------------------------
-def test_the_expected_resolution_date_is_an_undated_update_so_a_repeat_is_the_same_entry():
+def test_the_expected_resolution_date_is_the_reports_expected_resolution_time_in_utc():
+    read = report(ticket(expectedResolutionDate="2024-03-02T17:00:00+01:00"))
+
+    assert read.expected_resolution_at == datetime(2024, 3, 2, 16, 0, tzinfo=UTC)
+    assert report(ticket()).expected_resolution_at is None
+
+
+def test_the_expected_resolution_date_is_also_an_undated_update_so_a_repeat_is_the_same_entry():
     first = report(ticket(expectedResolutionDate="2024-03-02T17:00:00+01:00"))
     again = report(ticket(expectedResolutionDate="2024-03-02T16:00:00Z", lastUpdate="later"))
 
@@ -205,6 +212,7 @@ def test_an_unreadable_expected_resolution_date_is_an_anomaly():
     read = report(ticket(expectedResolutionDate="next Tuesday"))
 
     assert read.updates == ()
+    assert read.expected_resolution_at is None
     assert read.anomalies[0][1] == {"problems": ["expectedResolutionDate: 'next Tuesday'"]}
 
 
