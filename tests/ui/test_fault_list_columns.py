@@ -15,6 +15,7 @@ def headers(answer) -> list[str]:
     return [
         " ".join(th.text_content().split())
         for th in page.xpath("//table[contains(@class, 'fault-list')]//th")
+        if th.text_content().strip() != "Select"  # the bulk actions' checkbox, not a column
     ]
 
 
@@ -23,6 +24,7 @@ def first_row(answer) -> list[str]:
     return [
         " ".join(td.text_content().split())
         for td in page.xpath("//table[contains(@class, 'fault-list')]//td")
+        if not td.xpath(".//input[@type='checkbox']")  # the bulk actions' checkbox
     ]
 
 

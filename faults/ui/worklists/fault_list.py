@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 
+from faults.choices import SavedViewPage
 from faults.ui.access import reader_required
 from faults.ui.worklists.columns import COLUMNS, ColumnChoice, parse_columns, shown_columns
 from faults.ui.worklists.filters import FaultFilterForm
 from faults.ui.worklists.paging import Page, paginate, parse_page_number
 from faults.ui.worklists.rendering import render_page_or_fragment
+from faults.ui.worklists.saved_views import open_saved_view, views_bar
 from faults.ui.worklists.sorting import Sort, parse_sort
 from faults.worklists import fault_list_count_cap, faults_matching
 
@@ -53,6 +55,8 @@ def read_fault_list_request(request: HttpRequest) -> FaultListRequest:
 
 @reader_required
 def fault_list(request: HttpRequest) -> HttpResponse:
+    if opened := open_saved_view(request, SavedViewPage.LIST):
+        return opened
     asked = read_fault_list_request(request)
     page: Page | None = None
     if asked.filters_are_valid:
@@ -76,6 +80,7 @@ def fault_list(request: HttpRequest) -> HttpResponse:
             "columns": shown_columns(asked.columns, asked.sort),
             "column_choice": asked.columns,
             "all_columns": COLUMNS,
+            "views_bar": views_bar(request, SavedViewPage.LIST, columns=asked.columns.param),
             "page": page,
         },
         # A query string we cannot read is the caller's error; the page says what is wrong.

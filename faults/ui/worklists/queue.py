@@ -7,11 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
+from faults.choices import NON_TERMINAL_STATUSES, FaultStatus, OpenedBy, SavedViewPage, SlaState
 from faults.contributions import QueueSectionSource, contributions
 from faults.exceptions.shifts import shift_at, shift_label, with_calls_to_action
 from faults.ui.access import agent_required
 from faults.ui.worklists.rendering import render_page_or_fragment
+from faults.ui.worklists.saved_views import open_saved_view, views_bar
 from faults.worklists import QueueSection, queue_sections
 
 
@@ -69,6 +70,8 @@ def _shown(section: QueueSection, source: QueueSectionSource) -> ShownSection:
 
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
+    if opened := open_saved_view(request, SavedViewPage.QUEUE):
+        return opened
     now = timezone.now()
     more_urls = _more_urls()
     added = {source.key: source for source in contributions(QueueSectionSource)}
@@ -90,5 +93,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         page="faults/worklists/queue.html",
         fragment="faults/worklists/_queue_panel.html",
-        context={"sections": sections, "refreshed_at": now, "shift": shift_label(shift_at(now))},
+        context={
+            "sections": sections,
+            "refreshed_at": now,
+            "shift": shift_label(shift_at(now)),
+            "views_bar": views_bar(request, SavedViewPage.QUEUE),
+        },
     )
