@@ -135,6 +135,9 @@ EVENTLESS_KINDS = frozenset(
         EventKind.EXCEPTION,
         # An internal note stays inside the NOC: no subscriber (a partner) may hear of it.
         EventKind.NOTE,
+        # The link between a fault and the draft raised again from it: the draft's own creation
+        # is its event, and the old fault (rejected or cancelled) did not change.
+        EventKind.RAISED_AGAIN,
     }
 )
 STATUS_EVENTS: dict[str, type[StatusChanged]] = {

@@ -200,10 +200,15 @@ def _actions(page: bytes) -> str:
         (
             "rejected",
             "The supplier rejected this fault, so nothing more can be done on it. To try again, "
-            "raise a new fault with the details corrected. Raise a fault",
+            "raise it again and correct the details in the new draft. Raise again A new draft "
+            "with this fault's details (nothing is sent until you submit it).",
         ),
         ("closed", "The fault is closed: nothing more can be done on it."),
-        ("cancelled", "The fault is cancelled: nothing more can be done on it."),
+        (
+            "cancelled",
+            "The fault is cancelled: nothing more can be done on it. Raise again A new draft "
+            "with this fault's details (nothing is sent until you submit it).",
+        ),
     ],
 )
 def test_a_finished_fault_says_why_it_offers_no_action(agent_client, fault, status, says):

@@ -26,6 +26,7 @@ from faults.ports import partner_call_refusal
 from faults.roles import can_act_on_faults
 from faults.selectors import fault_get, fault_list_queryset
 from faults.services import fault_allowed_transitions
+from faults.services.raise_again import raise_again_refusal
 from faults.sla.wall_clock import calendar_words, fault_clock_time
 from faults.timeline import fault_timeline
 from faults.timeline_filter import PARAMETER as TIMELINE_FILTER
@@ -84,6 +85,8 @@ class Offered:
     reject_resolution: bool = False
     cancel: bool = False
     raise_child: bool = False
+    # A rejected or cancelled fault of ours copied into a new draft (`fault_raise_again`).
+    raise_again: bool = False
     # The actions the apps above add (e.g. re-appoint), offered for this fault.
     contributed: tuple[FaultAction, ...] = ()
     # When nothing is offered, why, in words: an empty column says nothing.
@@ -105,7 +108,7 @@ def _finished(fault: Fault) -> str:
     if fault.status == FaultStatus.REJECTED:
         return (
             "The supplier rejected this fault, so nothing more can be done on it. "
-            "To try again, raise a new fault with the details corrected."
+            "To try again, raise it again and correct the details in the new draft."
         )
     status = FaultStatus(fault.status).label.lower()
     return f"The fault is {status}: nothing more can be done on it."
@@ -133,10 +136,11 @@ def offered_actions(fault: Fault, user: AbstractBaseUser | AnonymousUser) -> Off
         reject_resolution="reject_resolution" in allowed,
         cancel="cancel" in allowed,
         raise_child=unfinished and fault.parent_id is None,
+        raise_again=not raise_again_refusal(fault),
         contributed=tuple(a for a in contributions(FaultAction) if a.offered(fault)),
     )
     # A note alone does not make a finished fault actionable: say why nothing else is offered.
-    toward_supplier = replace(offered, note=False)
+    toward_supplier = replace(offered, note=False, raise_again=False)
     return offered if toward_supplier.any else replace(offered, none_because=_finished(fault))
 
 
@@ -167,6 +171,7 @@ def header_context(fault: Fault) -> dict[str, Any]:
         "contributed_facts": facts,
         "fault": fault,
         "children": list(fault.children.all()),
+        "raised_again_as": list(fault.raised_again_as.order_by("id")),
         "sla_active": fault.sla_state in SLA_ACTIVE_STATES,
         # What the SLA figures count, and the fault's time in clock time beside them.
         "sla_counts": calendar_words(policy) if policy is not None else "",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faults.ui.fault import action_views, detail_views, raise_views
+from faults.ui.fault import action_views, detail_views, raise_again_views, raise_views
 
 urlpatterns = [
     path("faults/new/", raise_views.fault_raise, name="fault-raise"),
@@ -42,4 +42,9 @@ urlpatterns = [
         name="fault-reject-resolution",
     ),
     path("faults/<ref:reference>/cancel/", action_views.fault_cancel_view, name="fault-cancel"),
+    path(
+        "faults/<ref:reference>/raise-again/",
+        raise_again_views.fault_raise_again_view,
+        name="fault-raise-again",
+    ),
 ]
