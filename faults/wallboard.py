@@ -5,14 +5,22 @@ fixed number of rows) and says how many it leaves out. The apps above add figure
 (`faults.contributions.WallboardFigure`, e.g. the undelivered messages to suppliers).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count
 from django.utils import timezone
 
-from faults.choices import OPEN_STATUSES, TERMINAL_STATUSES, FaultStatus, SlaState
+from faults.choices import (
+    NON_TERMINAL_STATUSES,
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    FaultStatus,
+    SlaState,
+)
 from faults.contributions import WallboardFigure, contributions, placed
+from faults.figure_links import FigureLink, Params, figure_link
 from faults.models import Fault
 from faults.worklists import SLA_ALERT_STATES, sla_alerts_first, start_of_day
 
@@ -23,6 +31,12 @@ class StatusCount:
     label: str
     count: int
 
+    @property
+    def link(self) -> FigureLink:
+        return figure_link(
+            self.count, f"open faults {self.label.lower()}", [("status", self.status)], scope="now"
+        )
+
 
 @dataclass(frozen=True)
 class FigureCard:
@@ -31,6 +45,7 @@ class FigureCard:
     value: int
     tone: str = ""  # "bad" or "warning": the card stands out when the value is not 0
     after: str = ""  # a contributed card: the key of the card it follows
+    link: FigureLink | None = None  # to the fault list of its faults (not for a contributed card)
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class WallboardFigures:
     breached: int
     resolved_awaiting_answer: int
     raised_today: int
+    today: date
     alerts: list[Fault]
     contributed: list[FigureCard]  # the apps' own figures, each placed after its `after`
 
@@ -51,18 +67,56 @@ class WallboardFigures:
     def cards(self) -> list[FigureCard]:
         """The figures across the top of the screen, in their order."""
         own = [
-            FigureCard("breached", "SLA breached", self.breached, "bad"),
-            FigureCard("at-risk", "SLA at risk", self.at_risk, "warning"),
+            FigureCard(
+                "breached", "SLA breached", self.breached, "bad", link=self._link("breached")
+            ),
+            FigureCard(
+                "at-risk", "SLA at risk", self.at_risk, "warning", link=self._link("at-risk")
+            ),
             FigureCard(
                 "resolved",
                 "Resolved, awaiting our answer",
                 self.resolved_awaiting_answer,
                 "warning",
+                link=self._link("resolved"),
             ),
-            FigureCard("raised-today", "Raised today", self.raised_today),
-            FigureCard("open", "Open faults", self.open_total),
+            FigureCard(
+                "raised-today", "Raised today", self.raised_today, link=self._link("raised-today")
+            ),
+            FigureCard("open", "Open faults", self.open_total, link=self._link("open")),
         ]
         return placed(own, self.contributed, key=lambda card: card.key)
+
+    def _link(self, key: str) -> FigureLink:
+        """The card's faults on the fault list: the same conditions as wallboard_figures'
+        queries below (tested card by card against the list's count)."""
+        what, params, count = {
+            "breached": (
+                "breached faults",
+                [*_statuses(NON_TERMINAL_STATUSES), ("sla_state", SlaState.BREACHED)],
+                self.breached,
+            ),
+            "at-risk": (
+                "faults at risk",
+                [*_statuses(NON_TERMINAL_STATUSES), ("sla_state", SlaState.AT_RISK)],
+                self.at_risk,
+            ),
+            "resolved": (
+                "resolved faults awaiting our answer",
+                [("status", FaultStatus.RESOLVED)],
+                self.resolved_awaiting_answer,
+            ),
+            "raised-today": (
+                "faults raised today",
+                [
+                    *_statuses(s for s in FaultStatus.values if s != FaultStatus.DRAFT),
+                    ("created_from", self.today.isoformat()),
+                ],
+                self.raised_today,
+            ),
+            "open": ("open faults", _statuses(OPEN_STATUSES), self.open_total),
+        }[key]
+        return figure_link(count, what, params, scope="now")
 
     @property
     def alerts_not_shown(self) -> int:
@@ -101,9 +155,14 @@ def wallboard_figures(*, now: datetime | None = None, alert_limit: int = 8) -> W
         breached=by_sla.get(SlaState.BREACHED, 0),
         resolved_awaiting_answer=by_status.get(FaultStatus.RESOLVED, 0),
         raised_today=raised_today,
+        today=timezone.localdate(now),
         alerts=sla_alerts_first(alert_limit),
         contributed=[_card(figure) for figure in contributions(WallboardFigure)],
     )
+
+
+def _statuses(statuses: Iterable[str]) -> Params:
+    return [("status", s) for s in statuses]
 
 
 def _card(figure: WallboardFigure) -> FigureCard:

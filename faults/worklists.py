@@ -93,6 +93,46 @@ class FaultListCriteria:
     opened_by: str = ""
     text: str = ""
     ordering: tuple[str, ...] = field(default=("-created_at", "-id"))
+    # A period of one milestone (Milestone), in whole days of the NOC's time zone as the SLA
+    # dashboard counts them: its figures link here with the same condition.
+    milestone: str = ""
+    milestone_from: date | None = None
+    milestone_to: date | None = None
+
+
+class Milestone:
+    """The moments in a fault's life a period can be of (the fault list's "Period of")."""
+
+    SUBMITTED = "submitted"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    SLA_DUE = "sla_due"
+    CHOICES = (
+        (SUBMITTED, "Raised with the supplier"),
+        (RESOLVED, "Resolved"),
+        (REJECTED, "Rejected"),
+        (SLA_DUE, "SLA target passed"),
+    )
+    FIELDS = {
+        SUBMITTED: "submitted_at",
+        RESOLVED: "resolved_at",
+        REJECTED: "rejected_at",
+        SLA_DUE: "sla_due_at",
+    }
+
+
+def milestone_filter(milestone: str, day_from: date | None, day_to: date | None) -> Q:
+    """Faults whose `milestone` fell from the start of `day_from` to the end of `day_to` (both
+    optional); with no day, faults that reached the milestone at all."""
+    if not milestone:
+        return Q()
+    name = Milestone.FIELDS[milestone]
+    found = Q(**{f"{name}__isnull": False})
+    if day_from:
+        found &= Q(**{f"{name}__gte": start_of_day(day_from)})
+    if day_to:
+        found &= Q(**{f"{name}__lt": start_of_day(day_to + timedelta(days=1))})
+    return found
 
 
 def start_of_day(day: date) -> datetime:
@@ -138,6 +178,7 @@ def faults_matching(criteria: FaultListCriteria) -> QuerySet[Fault]:
     if criteria.opened_by:
         filters &= Q(opened_by=criteria.opened_by)
     filters &= _family_filter(criteria.family)
+    filters &= milestone_filter(criteria.milestone, criteria.milestone_from, criteria.milestone_to)
     queryset = fault_list_queryset().filter(filters)
     queryset = fault_text_search(queryset, criteria.text)
     return queryset.order_by(*criteria.ordering)

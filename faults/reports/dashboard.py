@@ -16,18 +16,21 @@ Whether the SLA was kept is the SLA state's to say, in the policy's calendar.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 
 from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
 from faults.contributions import DashboardCounts, contributions
+from faults.figure_links import FigureLink, Params, day_span, figure_link
 from faults.models import Fault
 from faults.reports.aggregates import GroupKey, group_percentiles
 from faults.reports.durations import hold_seconds, repair_seconds, repair_without_hold_seconds
 from faults.reports.filters import DashboardFilters
-from faults.reports.trends import WeekTrend, weekly_trends
-from faults.suppliers import supplier_model
+from faults.reports.trends import BREACH_STATES, WeekTrend, weekly_trends
+from faults.suppliers import Supplier, supplier_model
+from faults.worklists import Milestone
 
 # Faults with the supplier and not finished (a draft has not been raised yet).
 RESOLVED_STATUSES = (FaultStatus.RESOLVED, FaultStatus.CLOSED)
@@ -64,6 +67,13 @@ class DashboardRow:
     # Every group's, in column order; None where the group does not apply to the supplier.
     counted_columns: list[int | None] = field(default_factory=list)
     rejected: int = 0
+    # Each figure's link to the fault list (FIGURES' keys, "open:<status>" per open status).
+    links: dict[str, FigureLink] = field(default_factory=dict)
+
+    @property
+    def open_links(self) -> list[FigureLink]:
+        """The open-by-status figures' links, in OPEN_STATUSES order."""
+        return [self.links[f"open:{s}"] for s in OPEN_STATUSES]
 
     @property
     def open_total(self) -> int:
@@ -203,6 +213,121 @@ def _sum_counts(total: DashboardRow, rows: Iterable[DashboardRow]) -> None:
                 into[column] = into.get(column, 0) + n
 
 
+# --- each figure's faults, as the fault list's filters (faults.ui.worklists.filters) ----------
+# Beside the queries above, and tested figure by figure against them: the list's count behind a
+# figure's link is the figure. Each is (words for the faults, filters); a period's figures also
+# take the period's days (a week's, cut to the period, for the weekly trends).
+
+
+def _statuses(statuses: Iterable[str]) -> list[tuple[str, str]]:
+    return [("status", s) for s in statuses]
+
+
+def _between(milestone: str, first: date, last: date) -> list[tuple[str, str]]:
+    return [
+        ("milestone", milestone),
+        ("milestone_from", first.isoformat()),
+        ("milestone_to", last.isoformat()),
+    ]
+
+
+def figure_filters(figure: str, first: date, last: date) -> tuple[str, Params]:
+    """What the faults behind `figure` are called and the list's filters that find them."""
+    if figure.startswith("open:"):
+        status = figure.removeprefix("open:")
+        return f"open faults {FaultStatus(status).label.lower()}", _statuses([status])
+    resolved = _statuses(RESOLVED_STATUSES) + _between(Milestone.RESOLVED, first, last)
+    return {
+        # _add_open: with the supplier and not finished, whatever the period.
+        "open": ("open faults", _statuses(OPEN_STATUSES)),
+        "at_risk": (
+            "open faults at risk",
+            [*_statuses(OPEN_STATUSES), ("sla_state", SlaState.AT_RISK)],
+        ),
+        "breached": (
+            "open breached faults",
+            [*_statuses(OPEN_STATUSES), ("sla_state", SlaState.BREACHED)],
+        ),
+        # resolved_in_period: behind every time to repair and the on-hold share too.
+        "resolved": ("faults resolved", resolved),
+        # _add_rejected
+        "rejected": ("raises rejected", _between(Milestone.REJECTED, first, last)),
+        # weekly_trends: raised by submitted time, breached by the SLA target passed.
+        "raised": ("faults raised", _between(Milestone.SUBMITTED, first, last)),
+        "breached_in": (
+            "SLA breaches",
+            [("sla_state", s) for s in BREACH_STATES] + _between(Milestone.SLA_DUE, first, last),
+        ),
+    }[figure]
+
+
+ROW_FIGURES = ("open", "at_risk", "breached", "resolved", "rejected")
+WEEK_FIGURES = ("raised", "resolved", "breached_in")
+
+
+def _link(
+    figure: str,
+    count: int,
+    first: date,
+    last: date,
+    *,
+    supplier: Supplier | None,
+    priority: int | None,
+    in_period: bool,
+) -> FigureLink:
+    what, params = figure_filters(figure, first, last)
+    narrowed: list = [("supplier", supplier.slug)] if supplier is not None else []
+    if priority is not None:
+        narrowed.append(("priority", priority))
+    scope = [f"for {supplier.name}"] if supplier is not None else []
+    if priority is not None:
+        scope.append(f"P{priority}")
+    scope.append(day_span(first, last) if in_period else "now")
+    return figure_link(count, what, [*narrowed, *params], scope=", ".join(scope))
+
+
+def _row_links(row: DashboardRow, filters: DashboardFilters, supplier: Supplier | None) -> None:
+    counts = {
+        "open": row.open_total,
+        "at_risk": row.at_risk,
+        "breached": row.breached,
+        "resolved": row.resolved,
+        "rejected": row.rejected,
+        **{f"open:{s}": row.open_by_status.get(s, 0) for s in OPEN_STATUSES},
+    }
+    row.links = {
+        figure: _link(
+            figure,
+            count,
+            filters.date_from,
+            filters.date_to,
+            supplier=supplier,
+            priority=row.priority if row.priority is not None else filters.priority,
+            in_period=figure in ("resolved", "rejected"),
+        )
+        for figure, count in counts.items()
+    }
+
+
+def _week_links(trend: WeekTrend, filters: DashboardFilters) -> WeekTrend:
+    first = max(trend.week_start, filters.date_from)
+    last = min(trend.week_start + timedelta(days=6), filters.date_to)
+    counts = {"raised": trend.raised, "resolved": trend.resolved, "breached_in": trend.breached}
+    links = {
+        figure: _link(
+            figure,
+            count,
+            first,
+            last,
+            supplier=filters.supplier,
+            priority=filters.priority,
+            in_period=True,
+        )
+        for figure, count in counts.items()
+    }
+    return replace(trend, links=links)
+
+
 def sla_dashboard(filters: DashboardFilters) -> Dashboard:
     """Every figure of the dashboard for the filters, in a fixed number of queries."""
     faults = _faults(filters)
@@ -229,6 +354,8 @@ def sla_dashboard(filters: DashboardFilters) -> Dashboard:
     for (supplier_id, _), row in rows.items():
         supplier = suppliers.get(supplier_id)
         row.supplier_name = supplier.name if supplier is not None else str(supplier_id)
+        _row_links(row, filters, supplier)
+    _row_links(total, filters, filters.supplier)
     ordered = sorted(rows.values(), key=lambda r: (r.supplier_name.lower(), r.priority or 0))
-    trends = weekly_trends(faults, filters, resolved=resolved)
+    trends = [_week_links(w, filters) for w in weekly_trends(faults, filters, resolved=resolved)]
     return Dashboard(filters=filters, rows=ordered, total=total, trends=trends, counted=counted)

@@ -4,8 +4,9 @@ Monday to Sunday), each named as a manager reads it: "w/c 26 Oct", the week comm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncWeek
@@ -24,6 +25,8 @@ class WeekTrend:
     resolved: int = 0
     breached: int = 0
     with_year: bool = False  # the period spans two years: "w/c 29 Dec 2025", "w/c 5 Jan 2026"
+    # Each figure's faults on the fault list (faults.reports.dashboard adds them).
+    links: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def label(self) -> str:

@@ -34,7 +34,7 @@ def figure(html: str, key: str) -> int:
     )
     assert card, f"no figure {key}"
     assert re.search(rf'<h3 id="figure-{key}-label"[^>]*>\s*\S', card[1]), "the figure has no label"
-    return int(re.search(r'<p class="figure"[^>]*>(\d+)</p>', card[1])[1])
+    return int(re.search(r'<p class="figure"[^>]*>(?:<a [^>]*>)?(\d+)(?:</a>)?</p>', card[1])[1])
 
 
 def test_wallboard_figures_are_correct(manager_client, make_fault, sla_policy):

@@ -10,7 +10,7 @@ from faults.choices import FaultStatus, FaultType, OpenedBy, SlaState
 from faults.models import Fault
 from faults.suppliers import suppliers
 from faults.ui.widgets import DateInput
-from faults.worklists import Family, FaultListCriteria
+from faults.worklists import Family, FaultListCriteria, Milestone
 
 PRIORITY_CHOICES = [("", "Any")] + [(str(n), str(n)) for n in range(1, 6)]
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
@@ -77,6 +77,14 @@ class FaultFilterForm(forms.Form):
         help_text="The supplier: incidents a supplier opened with us.",
     )
     mine = forms.BooleanField(label="Only faults I raised", required=False)
+    milestone = forms.ChoiceField(
+        label="Period of",
+        required=False,
+        choices=[("", "Any"), *Milestone.CHOICES],
+        help_text="The days below are of this moment (London days, as the SLA dashboard).",
+    )
+    milestone_from = forms.DateField(label="Period from", required=False, widget=DateInput)
+    milestone_to = forms.DateField(label="Period to", required=False, widget=DateInput)
 
     fault_type_options = FaultType.values
 
@@ -85,6 +93,11 @@ class FaultFilterForm(forms.Form):
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
         if start and end and start > end:
             self.add_error("created_to", "The end date is before the start date.")
+        since, until = cleaned.get("milestone_from"), cleaned.get("milestone_to")
+        if since and until and since > until:
+            self.add_error("milestone_to", "The end date is before the start date.")
+        if (since or until) and not cleaned.get("milestone"):
+            self.add_error("milestone", "Choose what the period's dates are of.")
         return cleaned
 
     def criteria(
@@ -107,4 +120,7 @@ class FaultFilterForm(forms.Form):
             opened_by=data.get("opened_by", ""),
             text=data.get("q", ""),
             ordering=ordering,
+            milestone=data.get("milestone", ""),
+            milestone_from=data.get("milestone_from"),
+            milestone_to=data.get("milestone_to"),
         )
