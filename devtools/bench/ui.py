@@ -14,7 +14,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from devtools.bench.generate import FAULTS_PER_DAY, generate_faults
 from faults.reports.dashboard import sla_dashboard
-from faults.reports.filters import DashboardFilters, default_period
+from faults.reports.filters import DEFAULT_DAYS, DashboardFilters, default_period
 from faults.roles import MANAGER, ensure_role_groups
 from integrations.choices import Environment
 from integrations.models import BuyerIdentifier, Partner
@@ -35,6 +35,7 @@ from integrations.models import BuyerIdentifier, Partner
 _INDEX_SCAN = re.compile(r"(?:Index (?:Only )?Scan using|Bitmap Index Scan on) (\S+)")
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 GROWTH_GOAL = 3.0
+YEAR_DAYS = 365
 PARTNERS = ("bench-cityfibre", "bench-openreach", "bench-netomnia")
 
 
@@ -45,6 +46,7 @@ class SizeResult:
     dashboard_ms: float
     fault_list_ms: float
     sorted_list_ms: float
+    year_dashboard_ms: float = 0.0  # the dashboard over the last 365 days
 
 
 def ensure_partners() -> list[tuple[int, int]]:
@@ -120,13 +122,13 @@ def grow_to(
     return time.perf_counter() - started
 
 
-def explain_dashboard(out: TextIO) -> None:
-    """EXPLAIN ANALYZE every query the dashboard makes over faults or appointments, and say
-    whether it reads them through an index."""
-    date_from, date_to = default_period()
+def explain_dashboard(out: TextIO, *, days: int = DEFAULT_DAYS) -> None:
+    """EXPLAIN ANALYZE every query the dashboard makes over faults or appointments for the last
+    `days` days, and say whether it reads them through an index."""
+    date_from, date_to = default_period(days=days)
     with CaptureQueriesContext(connection) as captured:
         sla_dashboard(DashboardFilters(date_from=date_from, date_to=date_to))
-    out.write("\nDashboard queries at this size (EXPLAIN ANALYZE):\n")
+    out.write(f"\nDashboard queries over {days} days at this size (EXPLAIN ANALYZE):\n")
     explain_queries(
         out,
         [query["sql"] for query in captured.captured_queries],
@@ -169,6 +171,7 @@ def run(
     client = _manager_client()
     dashboard_url, list_url = reverse("sla-dashboard"), reverse("fault-list")
     sorted_url = f"{list_url}?sort=-priority"  # a click on the Priority column header
+    year_url = f"{dashboard_url}?{year_query()}"
     now = timezone.now()
     results = []
     out.write(
@@ -183,16 +186,19 @@ def run(
             dashboard_ms=time_get(client, dashboard_url, runs=runs, warmups=warmups),
             fault_list_ms=time_get(client, list_url, runs=runs, warmups=warmups),
             sorted_list_ms=time_get(client, sorted_url, runs=runs, warmups=warmups),
+            year_dashboard_ms=time_get(client, year_url, runs=runs, warmups=warmups),
         )
         results.append(result)
         out.write(
             f"  {size:>10,} faults generated in {generated:6.1f} s: dashboard "
             f"{result.dashboard_ms:8.1f} ms, fault list {result.fault_list_ms:8.1f} ms, "
-            f"sorted by priority {result.sorted_list_ms:8.1f} ms\n"
+            f"sorted by priority {result.sorted_list_ms:8.1f} ms, "
+            f"dashboard over a year {result.year_dashboard_ms:8.1f} ms\n"
         )
     _table(out, results)
     if explain:
         explain_dashboard(out)
+        explain_dashboard(out, days=YEAR_DAYS)
     return results
 
 
@@ -217,3 +223,22 @@ def _table(out: TextIO, results: list[SizeResult]) -> None:
         verdict = "ok" if growth <= GROWTH_GOAL else f"OVER the {GROWTH_GOAL:g}x goal"
         span = f"{first.faults:,} -> {last.faults:,} faults"
         out.write(f"growth {span}, {label}: x{growth:.2f} ({verdict})\n")
+    out.write(annual_review_verdict(first, last) + "\n")
+
+
+def year_query(today: date | None = None) -> str:
+    """The dashboard's query string for the last 365 days (a manager's annual review)."""
+    date_from, date_to = default_period(today, days=YEAR_DAYS)
+    return f"date_from={date_from.isoformat()}&date_to={date_to.isoformat()}"
+
+
+def annual_review_verdict(first: SizeResult, last: SizeResult) -> str:
+    """The dashboard over a year at the largest size against its default 28 days at the
+    smallest: a manager's annual review should cost at most GROWTH_GOAL times a month's view."""
+    ratio = last.year_dashboard_ms / first.dashboard_ms if first.dashboard_ms else float("inf")
+    verdict = "PASS" if ratio <= GROWTH_GOAL else "FAIL"
+    return (
+        f"annual review: dashboard over {YEAR_DAYS} days at {last.faults:,} faults "
+        f"{last.year_dashboard_ms:.1f} ms vs {DEFAULT_DAYS} days at {first.faults:,} faults "
+        f"{first.dashboard_ms:.1f} ms: x{ratio:.2f} ({verdict}, goal {GROWTH_GOAL:g}x)"
+    )
