@@ -71,6 +71,8 @@ FIELD_PATHS: dict[str, tuple[str, ...]] = {
     # Another priority or type may fall under another SLA policy: another expected date.
     "priority": ("priority", "expectedResolutionDate"),
     "fault_type": ("name", "severity", "expectedResolutionDate"),
+    # The supplier's own fix time, once given, is the ticket's expected date.
+    "supplier_expected_resolution_at": ("expectedResolutionDate",),
     "service_id": ("name", "relatedEntity"),
     "product_name": ("relatedEntity",),
     "maintainer_fault_reference": ("relatedParty",),

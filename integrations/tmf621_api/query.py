@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Coalesce, Concat, Substr
 from django.http import QueryDict
 
 from faults.choices import FaultStatus
@@ -237,7 +237,8 @@ FILTERS: dict[str, Filter] = {
     "creationDate": _date_filter("creationDate", "created_at"),
     "lastUpdate": _date_filter("lastUpdate", "updated_at"),
     "resolutionDate": _date_filter("resolutionDate", "resolved_at"),
-    "expectedResolutionDate": _date_filter("expectedResolutionDate", "sla_due_at"),
+    # `representation.expected_resolution`: the supplier's time, else the SLA's due time.
+    "expectedResolutionDate": _date_filter("expectedResolutionDate", "_expected_resolution"),
     "requestedResolutionDate": _date_filter(
         "requestedResolutionDate", "tmf_ticket__requested_resolution_date"
     ),
@@ -293,6 +294,10 @@ def filtered(queryset: QuerySet[Fault], params: QueryDict) -> QuerySet[Fault]:
         condition &= _condition(name, op, params.getlist(key))
     if "name" in names:
         queryset = queryset.annotate(_derived_name=Substr(_NAME, 1, builders.NAME_MAX))
+    if "expectedResolutionDate" in names:
+        queryset = queryset.annotate(
+            _expected_resolution=Coalesce("supplier_expected_resolution_at", "sla_due_at")
+        )
     return queryset.filter(condition)
 
 

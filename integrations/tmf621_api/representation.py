@@ -11,6 +11,8 @@ one raised through the API.
   supplier needs, is `pending`, and its `statusChangeReason` names what is missing.
 * `statusChange`: every status our audit trail recorded, oldest first (a re-open is its own
   entry, even where TMF's word stays `inProgress`).
+* `expectedResolutionDate`: the supplier's expected resolution time once it gave one, else our
+  SLA's due time.
 * `relatedParty`: our buyer identifier, the contacts, and the supplier (`role: supplier`,
   `id`: the partner's slug) with the supplier's ticket reference once it gave one
   (`troubleTicketId`, an attribute of the `SupplierRef` sub-class, as TMF630 extends a type).
@@ -290,6 +292,12 @@ def _priority(fault: Fault) -> int | str:
     return fault.priority
 
 
+def expected_resolution(fault: Fault) -> datetime | None:
+    """When the fault should be fixed: the supplier's own expected time once it gave one (its
+    latest word), else our SLA's due time (the `expectedResolutionDate` filter reads the same)."""
+    return fault.supplier_expected_resolution_at or fault.sla_due_at
+
+
 def _derived_name(fault: Fault) -> str | None:
     """`<fault type> on <service>`, the name our supplier messages give a fault (the `name`
     filter matches it); none for a draft still missing either."""
@@ -316,7 +324,7 @@ ATTRIBUTES: dict[str, Builder] = {
     "statusChange": lambda fault, base: _status_change(fault),
     "creationDate": lambda fault, base: _date(fault.created_at),
     "lastUpdate": lambda fault, base: _date(fault.updated_at),
-    "expectedResolutionDate": lambda fault, base: _date(fault.sla_due_at),
+    "expectedResolutionDate": lambda fault, base: _date(expected_resolution(fault)),
     "requestedResolutionDate": lambda fault, base: _document(fault).get("requestedResolutionDate"),
     "resolutionDate": lambda fault, base: _date(fault.resolved_at),
     "externalId": lambda fault, base: _sent(fault, "external_id") or None,

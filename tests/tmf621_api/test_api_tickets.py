@@ -4,7 +4,7 @@ queued), an incomplete one is kept as a pending draft that names what is missing
 moves the fault through the same state machine."""
 
 import base64
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection
@@ -13,7 +13,11 @@ from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus, PartnerOperation
 from faults.models import Fault, FaultAttachment, FaultComment
-from faults.services import fault_apply_supplier_status
+from faults.services import (
+    SupplierReport,
+    fault_apply_supplier_report,
+    fault_apply_supplier_status,
+)
 from integrations.tmf621.schema import validation_errors
 from integrations.tmf621_api import writes
 from integrations.tmf621_api.models import TicketAttributes
@@ -455,6 +459,32 @@ def test_date_filters_with_operators_combine(agent_tmf, partner, buyer_identifie
     assert _ids(agent_tmf, f"creationDate={stamp}") == {middle.buyer_fault_reference}
     future = (timezone.now() + timedelta(days=1)).date().isoformat()
     assert len(_ids(agent_tmf, f"lastUpdate.lt={future}")) == 3
+
+
+def test_the_expected_resolution_is_the_suppliers_time_else_the_sla_due_time(
+    agent_tmf, partner, buyer_identifier
+):
+    # Two faults due by the SLA at 12:00; the supplier of one expects to fix it by 18:00.
+    noon = (timezone.now() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    by_sla, by_supplier = _faults(2, partner, buyer_identifier, sla_due_at=noon)
+    report = SupplierReport(expected_resolution_at=noon + timedelta(hours=6))
+    fault_apply_supplier_report(fault_id=by_supplier.pk, report=report, actor=SUPPLIER)
+
+    tickets = {t["id"]: t for t in agent_tmf.get(TICKETS).json()}
+    assert tickets[by_sla.buyer_fault_reference]["expectedResolutionDate"] == _utc(noon)
+    assert tickets[by_supplier.buyer_fault_reference]["expectedResolutionDate"] == _utc(
+        noon + timedelta(hours=6)
+    )
+    # The filter reads the same date.
+    later = _utc(noon + timedelta(hours=1))
+    assert _ids(agent_tmf, f"expectedResolutionDate.gt={later}") == {
+        by_supplier.buyer_fault_reference
+    }
+    assert _ids(agent_tmf, f"expectedResolutionDate.lt={later}") == {by_sla.buyer_fault_reference}
+
+
+def _utc(moment) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def test_status_change_date_filters_on_the_last_change(agent_tmf, draft):

@@ -59,6 +59,7 @@ def changed(*fields: str) -> AttributesChanged:
         # Attribute changes: the ticket attributes the fields show in.
         (changed("description"), [(CHANGE, "description")]),
         (changed("priority"), [(CHANGE, "expectedResolutionDate,priority")]),
+        (changed("supplier_expected_resolution_at"), [(CHANGE, "expectedResolutionDate")]),
         (changed("maintainer_fault_reference"), [(CHANGE, "relatedParty")]),
         (changed("triage_findings"), [(CHANGE, "troubleTicketCharacteristic")]),
         (
