@@ -25,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.bench import saved_view
 from devtools.bench.generate import FAULTS_PER_DAY, generate_faults
 from faults.reports.dashboard import sla_dashboard
 from faults.reports.filters import DEFAULT_DAYS, DashboardFilters, default_period
@@ -47,6 +48,7 @@ class SizeResult:
     fault_list_ms: float
     sorted_list_ms: float
     year_dashboard_ms: float = 0.0  # the dashboard over the last 365 days
+    saved_view_ms: float = 0.0  # the fault list opened through a saved view
 
 
 def ensure_partners() -> list[tuple[int, int]]:
@@ -172,6 +174,7 @@ def run(
     dashboard_url, list_url = reverse("sla-dashboard"), reverse("fault-list")
     sorted_url = f"{list_url}?sort=-priority"  # a click on the Priority column header
     year_url = f"{dashboard_url}?{year_query()}"
+    view_url = saved_view.saved_view_url(manager_user())
     now = timezone.now()
     results = []
     out.write(
@@ -187,13 +190,15 @@ def run(
             fault_list_ms=time_get(client, list_url, runs=runs, warmups=warmups),
             sorted_list_ms=time_get(client, sorted_url, runs=runs, warmups=warmups),
             year_dashboard_ms=time_get(client, year_url, runs=runs, warmups=warmups),
+            saved_view_ms=saved_view.time_opening(client, view_url, runs=runs, warmups=warmups),
         )
         results.append(result)
         out.write(
             f"  {size:>10,} faults generated in {generated:6.1f} s: dashboard "
             f"{result.dashboard_ms:8.1f} ms, fault list {result.fault_list_ms:8.1f} ms, "
             f"sorted by priority {result.sorted_list_ms:8.1f} ms, "
-            f"dashboard over a year {result.year_dashboard_ms:8.1f} ms\n"
+            f"dashboard over a year {result.year_dashboard_ms:8.1f} ms, "
+            f"list through a saved view {result.saved_view_ms:8.1f} ms\n"
         )
     _table(out, results)
     if explain:
@@ -224,6 +229,10 @@ def _table(out: TextIO, results: list[SizeResult]) -> None:
         span = f"{first.faults:,} -> {last.faults:,} faults"
         out.write(f"growth {span}, {label}: x{growth:.2f} ({verdict})\n")
     out.write(annual_review_verdict(first, last) + "\n")
+    out.write(
+        saved_view.verdict(first.faults, first.saved_view_ms, last.faults, last.saved_view_ms)
+        + "\n"
+    )
 
 
 def year_query(today: date | None = None) -> str:

@@ -2,6 +2,7 @@
 dashboard can read, and the command prints its table."""
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,7 +25,13 @@ def test_the_command_grows_the_table_and_prints_the_timings():
     text = out.getvalue()
     assert Fault.objects.count() == 900
     assert "growth 300 -> 900 faults, dashboard" in text
-    assert "Dashboard queries at this size (EXPLAIN ANALYZE)" in text
+    assert "Dashboard queries over 28 days at this size (EXPLAIN ANALYZE)" in text
+    # The list opened through a saved view (filter, sort, columns), with its verdict.
+    assert re.search(
+        r"fault list through a saved view .*: 900 faults [\d.]+ ms vs 300 faults [\d.]+ ms: "
+        r"x[\d.]+ \((PASS|FAIL), goal 3x\)",
+        text,
+    )
     # A constant rate back in time: 900 faults span about three days.
     oldest = Fault.objects.order_by("created_at").first().created_at
     newest = Fault.objects.order_by("-created_at").first().created_at
