@@ -108,6 +108,8 @@ def test_the_ticked_faults_get_the_action_and_the_run_page_shows_each_result(age
         ),
     }
     assert not_ticked.buyer_fault_reference not in rows
+    # The refused first: what the agent has to look at again.
+    assert list(rows) == [draft.buyer_fault_reference, accepted.buyer_fault_reference]
     counts = tree(page).xpath('//*[@id="bulk-counts"]')[0].text_content()
     assert counts == "1 done · 1 refused · 0 waiting, of 2"
     links = tree(page).xpath('//table[contains(@class, "bulk-results")]//a/@href')

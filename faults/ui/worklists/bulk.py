@@ -3,6 +3,7 @@ matching the list's filters) and one action, handed to `faults.services.bulk`; t
 page, which shows its progress (polled with htmx while faults are still waiting) and a result
 per fault. Agents only, as each action is on a single fault."""
 
+from django.db.models import Case, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -82,7 +83,13 @@ def bulk_run_start_view(request: HttpRequest) -> HttpResponse:
 def bulk_run_view(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(BulkRun.objects.select_related("created_by"), pk=pk)
     counts = bulk_run_counts(run.pk)
-    items = run.items.select_related("fault", "fault__supplier").order_by("pk")
+    # The refused first: what an agent has to look at again.
+    first = Case(
+        When(state=BulkItemState.REFUSED, then=0),
+        When(state=BulkItemState.PENDING, then=1),
+        default=2,
+    )
+    items = run.items.select_related("fault", "fault__supplier").order_by(first, "pk")
     return render_page_or_fragment(
         request,
         page="faults/worklists/bulk_run.html",
