@@ -138,6 +138,8 @@ EVENTLESS_KINDS = frozenset(
         # The link between a fault and the draft raised again from it: the draft's own creation
         # is its event, and the old fault (rejected or cancelled) did not change.
         EventKind.RAISED_AGAIN,
+        # Who in our NOC works the fault: nothing the supplier (or any partner) is told of.
+        EventKind.ASSIGNED,
     }
 )
 STATUS_EVENTS: dict[str, type[StatusChanged]] = {

@@ -14,6 +14,7 @@ from faults.services.notes import (
     fault_attachment_from_supplier,
     fault_comment_add,
 )
+from faults.services.ownership import fault_assign, fault_assign_to_me
 from faults.services.partner_ticket import fault_partner_ticket_purged
 from faults.services.raising import (
     fault_amend,
@@ -62,6 +63,8 @@ __all__ = [
     "fault_apply_supplier_status",
     "fault_appointment_clear",
     "fault_appointment_set",
+    "fault_assign",
+    "fault_assign_to_me",
     "fault_attachment_add",
     "fault_attachment_from_supplier",
     "fault_cancel",
