@@ -294,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- the fault domain ---------------------------------------------------------------------------
 FAULT_AUTO_CLOSE_AFTER = timedelta(hours=env.float("FAULT_AUTO_CLOSE_HOURS", default=48))
 FAULT_AUTO_CLOSE_BATCH_SIZE = env.int("FAULT_AUTO_CLOSE_BATCH_SIZE", default=200)
+# Bulk actions of the fault list (faults/services/bulk.py): applied in the request up to this many
+# faults, by a worker above it; more than the maximum is refused.
+BULK_INLINE_MAX = env.int("BULK_INLINE_MAX", default=50)
+BULK_MAX_FAULTS = env.int("BULK_MAX_FAULTS", default=5000)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 # Exception monitoring: the shift whose call to action applies (faults/exceptions/shifts.py).
 EXCEPTION_TEAM_NAME = env.str("EXCEPTION_TEAM_NAME", default="Westpark")

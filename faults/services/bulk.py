@@ -42,11 +42,11 @@ Apply = Callable[[int, dict[str, Any], Actor], str]
 
 def bulk_inline_max() -> int:
     """Up to this many faults a run is applied inside the request; more go to a task."""
-    return getattr(settings, "BULK_INLINE_MAX", 50)
+    return settings.BULK_INLINE_MAX
 
 
 def bulk_max_faults() -> int:
-    return getattr(settings, "BULK_MAX_FAULTS", 5000)
+    return settings.BULK_MAX_FAULTS
 
 
 def _request_update(fault_id: int, params: dict[str, Any], actor: Actor) -> str:
