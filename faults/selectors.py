@@ -11,8 +11,9 @@ REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
 
 
 def fault_list_queryset() -> QuerySet[Fault]:
-    """Faults with what a list row shows (supplier, buyer identifier, parent) in one query."""
-    return Fault.objects.select_related("supplier", "buyer_identifier", "parent")
+    """Faults with what a list row shows (supplier, buyer identifier, parent, owner, team) in
+    one query."""
+    return Fault.objects.select_related("supplier", "buyer_identifier", "parent", "owner", "team")
 
 
 def fault_detail_queryset() -> QuerySet[Fault]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from faults.choices import TERMINAL_STATUSES, FaultStatus, OpenedBy, SlaState
 from faults.contributions import QueueSectionSource, contributions, placed
-from faults.models import Fault, TicketException, TicketExceptionRule
+from faults.models import Fault, Team, TicketException, TicketExceptionRule
 from faults.selectors import fault_list_queryset, fault_text_search
 
 REJECTED_WITHIN = timedelta(days=7)
@@ -98,6 +98,35 @@ class FaultListCriteria:
     milestone: str = ""
     milestone_from: date | None = None
     milestone_to: date | None = None
+    # Ownership (Assigned): mine, my team's or unassigned, as seen by `assigned_user_id`.
+    assigned: str = ""
+    assigned_user_id: int | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+
+
+class Assigned:
+    """Whose faults: the user's own, their teams', or nobody's (no owner)."""
+
+    MINE = "mine"
+    TEAM = "team"
+    UNASSIGNED = "unassigned"
+    CHOICES = [(MINE, "Mine"), (TEAM, "My team's"), (UNASSIGNED, "Unassigned")]
+
+
+def assigned_filter(assigned: str, user_id: int | None) -> Q:
+    """The faults `assigned` means for this user: owned by them, of a team they are in (none
+    when they are in no team), or with no owner."""
+    if assigned in (Assigned.MINE, Assigned.TEAM) and user_id is None:
+        return Q(pk__in=[])
+    if assigned == Assigned.MINE:
+        return Q(owner_id=user_id)
+    if assigned == Assigned.TEAM:
+        my_teams = Team.members.through.objects.filter(user_id=user_id).values("team_id")
+        return Q(team_id__in=my_teams)
+    if assigned == Assigned.UNASSIGNED:
+        return Q(owner__isnull=True)
+    return Q()
 
 
 class Milestone:
@@ -179,6 +208,11 @@ def faults_matching(criteria: FaultListCriteria) -> QuerySet[Fault]:
         filters &= Q(opened_by=criteria.opened_by)
     filters &= _family_filter(criteria.family)
     filters &= milestone_filter(criteria.milestone, criteria.milestone_from, criteria.milestone_to)
+    filters &= assigned_filter(criteria.assigned, criteria.assigned_user_id)
+    if criteria.owner_id is not None:
+        filters &= Q(owner_id=criteria.owner_id)
+    if criteria.team_id is not None:
+        filters &= Q(team_id=criteria.team_id)
     queryset = fault_list_queryset().filter(filters)
     queryset = fault_text_search(queryset, criteria.text)
     return queryset.order_by(*criteria.ordering)

@@ -80,6 +80,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("created", "Created", _created, "created"),
     Column("parent", "Parent", lambda f: _fault_link(f.parent)),
     Column(
+        "owner",
+        "Owner",
+        lambda f: format_html("{}", f.owner.get_username() if f.owner else DASH),
+    ),
+    Column(
+        "team",
+        "Team",
+        lambda f: format_html("{}", f.team.name if f.team else DASH),
+        default=False,
+    ),
+    Column(
         "location",
         "Location",
         lambda f: format_html("{}", f.fault_location or DASH),

@@ -8,9 +8,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from faults.choices import FaultStatus, FaultType, OpenedBy, SlaState
 from faults.models import Fault
+from faults.models.workspace import Team
+from faults.services.ownership import eligible_owners
 from faults.suppliers import suppliers
 from faults.ui.widgets import DateInput
-from faults.worklists import Family, FaultListCriteria, Milestone
+from faults.worklists import Assigned, Family, FaultListCriteria, Milestone
 
 PRIORITY_CHOICES = [("", "Any")] + [(str(n), str(n)) for n in range(1, 6)]
 REFERENCE_MAX = Fault._meta.get_field("buyer_fault_reference").max_length
@@ -77,6 +79,15 @@ class FaultFilterForm(forms.Form):
         help_text="The supplier: incidents a supplier opened with us.",
     )
     mine = forms.BooleanField(label="Only faults I raised", required=False)
+    assigned = forms.ChoiceField(
+        label="Assigned", required=False, choices=[("", "Anyone or no one"), *Assigned.CHOICES]
+    )
+    owner = forms.ModelChoiceField(
+        label="Owner", required=False, queryset=eligible_owners(), empty_label="Any"
+    )
+    team = forms.ModelChoiceField(
+        label="Team", required=False, queryset=Team.objects.order_by("name"), empty_label="Any"
+    )
     milestone = forms.ChoiceField(
         label="Period of",
         required=False,
@@ -106,6 +117,7 @@ class FaultFilterForm(forms.Form):
         """The selector's criteria; call only after is_valid()."""
         data = self.cleaned_data
         supplier = data.get("supplier")
+        owner, team = data.get("owner"), data.get("team")
         return FaultListCriteria(
             statuses=tuple(data.get("status") or ()),
             supplier_id=supplier.pk if supplier else None,
@@ -123,4 +135,8 @@ class FaultFilterForm(forms.Form):
             milestone=data.get("milestone", ""),
             milestone_from=data.get("milestone_from"),
             milestone_to=data.get("milestone_to"),
+            assigned=data.get("assigned", ""),
+            assigned_user_id=user.pk,
+            owner_id=owner.pk if owner else None,
+            team_id=team.pk if team else None,
         )
