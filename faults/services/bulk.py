@@ -28,8 +28,15 @@ from faults.errors import FaultError, FaultValidationError
 from faults.models import Fault
 from faults.models.bulk import BulkAction, BulkItemState, BulkRun, BulkRunItem
 from faults.models.fault import TEXT_MAX
+from faults.models.workspace import Team
 from faults.services.actors import Actor
 from faults.services.internal_notes import fault_add_note, note_text_check
+from faults.services.ownership import (
+    assignment_refusal,
+    eligible_owners,
+    fault_assign,
+    fault_assign_to_me,
+)
 from faults.services.raising import fault_cancel, fault_request_update
 from faults.services.resolution import fault_accept_resolution
 from faults.validators import is_blank
@@ -69,12 +76,74 @@ def _cancel(fault_id: int, params: dict[str, Any], actor: Actor) -> str:
     return "Cancelled."
 
 
+def _assign(fault_id: int, params: dict[str, Any], actor: Actor) -> str:
+    """`owner` "me" (the run's agent), a user's id, or None (nobody); `team` a team's id or None.
+    "me" without a team keeps the fault's team when the agent is in it (fault_assign_to_me)."""
+    owner, team_id = params["owner"], params["team"]
+    if owner == ME and team_id is None:
+        fault = fault_assign_to_me(fault_id=fault_id, actor=actor)
+    else:
+        user = actor.user if owner == ME else _owner(owner)
+        fault = fault_assign(fault_id=fault_id, owner=user, team=_team(team_id), actor=actor)
+    owner_name = fault.owner.get_username() if fault.owner else "nobody"
+    return f"Owner: {owner_name}; team: {fault.team.name if fault.team else 'none'}."
+
+
 APPLY: dict[str, Apply] = {
     BulkAction.REQUEST_UPDATE: _request_update,
     BulkAction.ADD_NOTE: _add_note,
+    BulkAction.ASSIGN: _assign,
     BulkAction.ACCEPT_RESOLUTION: _accept_resolution,
     BulkAction.CANCEL: _cancel,
 }
+
+
+ME = "me"
+
+
+def _owner(owner_id: int | None):
+    if owner_id is None:
+        return None
+    owner = eligible_owners().filter(pk=owner_id).first()
+    if owner is None:
+        raise FaultValidationError(
+            "That owner cannot own faults: choose an active agent.",
+            errors={"owner": ["Not an agent, manager or admin."]},
+        )
+    return owner
+
+
+def _team(team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise FaultValidationError("There is no such team.", errors={"team": ["Unknown team."]})
+    return team
+
+
+def _id_or_none(value: Any, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise FaultValidationError(
+            f"The {field} could not be read.", errors={field: ["Choose one from the list."]}
+        ) from None
+
+
+def _assign_params(params: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+    """The owner ("me", a user id, or None for nobody) and team (id or None), checked as the
+    service checks them, so a wrong choice is refused before any fault is touched."""
+    raw_owner = params.get("owner", ME)
+    owner = ME if raw_owner == ME else _id_or_none(raw_owner, "owner")
+    team_id = _id_or_none(params.get("team"), "team")
+    user = (actor.user if actor else None) if owner == ME else _owner(owner)
+    errors = assignment_refusal(user, _team(team_id))
+    if errors:
+        raise FaultValidationError(next(iter(errors.values()))[0], errors=errors)
+    return {"owner": owner, "team": team_id}
 
 
 def bulk_actions_available() -> list[tuple[str, str]]:
@@ -82,7 +151,9 @@ def bulk_actions_available() -> list[tuple[str, str]]:
     return [(value, label) for value, label in BulkAction.choices if value in APPLY]
 
 
-def bulk_params_check(action: str, params: dict[str, Any]) -> dict[str, Any]:
+def bulk_params_check(
+    action: str, params: dict[str, Any], actor: Actor | None = None
+) -> dict[str, Any]:
     """The params the action needs, checked once for the whole run; raises FaultValidationError
     (nothing written) when they are missing or wrong."""
     if action not in APPLY:
@@ -105,6 +176,8 @@ def bulk_params_check(action: str, params: dict[str, Any]) -> dict[str, Any]:
                 "The reason is too long.", errors={"reason": [f"At most {TEXT_MAX} characters."]}
             )
         return {"reason": reason}
+    if action == BulkAction.ASSIGN:
+        return _assign_params(params, actor)
     return {}
 
 
@@ -114,7 +187,7 @@ def bulk_run_start(
     """Record a run of `action` over the faults and start it: applied here when it is small,
     by a task (after this transaction commits) when it is not. Raises FaultValidationError,
     with nothing written, for no faults, too many, an unknown action or missing params."""
-    params = bulk_params_check(action, params or {})
+    params = bulk_params_check(action, params or {}, actor)
     wanted = list(dict.fromkeys(int(pk) for pk in fault_ids))
     if not wanted:
         raise FaultValidationError(

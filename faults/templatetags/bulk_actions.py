@@ -5,8 +5,10 @@ from typing import Any
 
 from django import template
 
+from faults.models.workspace import Team
 from faults.roles import can_act_on_faults
 from faults.services.bulk import bulk_actions_available
+from faults.services.ownership import eligible_owners
 
 register = template.Library()
 
@@ -26,5 +28,7 @@ def bulk_panel(context: template.Context) -> dict[str, Any]:
         "page": context["page"],
         "filters": filters.urlencode(),
         "actions": bulk_actions_available(),
+        "owners": eligible_owners().exclude(pk=request.user.pk),
+        "teams": Team.objects.order_by("name"),
         "csrf_token": context.get("csrf_token"),
     }

@@ -5,13 +5,15 @@ input is refused before anything is written."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from faults.choices import EventKind, FaultStatus
 from faults.errors import FaultValidationError
 from faults.models import BulkRun, BulkRunItem, Fault, FaultEvent
 from faults.models.bulk import BulkAction, BulkItemState
-from faults.models.workspace import FaultNote
+from faults.models.workspace import FaultNote, Team
+from faults.roles import AGENT, ensure_role_groups
 from faults.services.bulk import (
     bulk_item_apply,
     bulk_run_apply,
@@ -213,3 +215,71 @@ def test_an_item_already_applied_is_left_alone(partner, buyer_identifier, agent)
     assert item.state == BulkItemState.DONE
     assert bulk_item_apply(item_id=item.pk, run=run, actor=agent) is None
     assert FaultNote.objects.filter(fault=fault).count() == 1
+
+
+@pytest.fixture
+def core(agent_user):
+    """The team Core with the agent and bob (an agent) in it; a reader-only user outside."""
+    bob = get_user_model().objects.create_user(username="bob")
+    bob.groups.add(ensure_role_groups()[AGENT])
+    team = Team.objects.create(name="Core")
+    team.members.add(agent_user, bob)
+    return {"team": team, "bob": bob}
+
+
+def test_assign_to_me_and_to_an_owner_with_a_team_through_the_ownership_service(
+    partner, buyer_identifier, agent, agent_user, core
+):
+    faults = faults_in(FaultStatus.IN_PROGRESS, 3, partner, buyer_identifier)
+    closed = faults_in(FaultStatus.CLOSED, 1, partner, buyer_identifier)[0]
+    ids = [f.pk for f in faults] + [closed.pk]
+
+    mine = bulk_run_start(action="assign", fault_ids=ids, actor=agent, params={"owner": "me"})
+    assert {message for _, message in results(mine).values()} == {
+        "Owner: test-agent; team: Core."  # the agent's only team
+    }
+    bobs = bulk_run_start(
+        action="assign",
+        fault_ids=ids,
+        actor=agent,
+        params={"owner": str(core["bob"].pk), "team": str(core["team"].pk)},
+    )
+    assert {state for state, _ in results(bobs).values()} == {"done"}  # a closed fault too
+    assert set(Fault.objects.filter(pk__in=ids).values_list("owner__username", "team__name")) == {
+        ("bob", "Core")
+    }
+    assert FaultEvent.objects.filter(fault_id__in=ids, kind=EventKind.ASSIGNED).count() == 8
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"owner": "OUTSIDER", "team": ""}, "owner"),  # not an agent
+        ({"owner": "OUTSIDER_IN_TEAM", "team": "CORE"}, "owner"),
+        ({"owner": "me", "team": "999999"}, "team"),
+        ({"owner": "999999"}, "owner"),
+        ({"owner": "bob; drop"}, "owner"),
+        ({"owner": "BOB", "team": "NIGHT"}, "team"),  # bob is not in Night
+    ],
+)
+def test_an_assignment_the_service_would_refuse_is_refused_before_any_fault_is_touched(
+    partner, buyer_identifier, agent, core, params, field
+):
+    fault = faults_in(FaultStatus.IN_PROGRESS, 1, partner, buyer_identifier)[0]
+    outsider = get_user_model().objects.create_user(username="outsider")
+    night = Team.objects.create(name="Night")
+    names = {
+        "OUTSIDER": outsider.pk,
+        "OUTSIDER_IN_TEAM": outsider.pk,
+        "BOB": core["bob"].pk,
+        "CORE": core["team"].pk,
+        "NIGHT": night.pk,
+    }
+    params = {key: str(names.get(value, value)) for key, value in params.items()}
+
+    with pytest.raises(FaultValidationError) as refused:
+        bulk_run_start(action="assign", fault_ids=[fault.pk], actor=agent, params=params)
+
+    assert field in refused.value.errors
+    assert BulkRun.objects.count() == 0
+    assert not FaultEvent.objects.filter(kind=EventKind.ASSIGNED).exists()

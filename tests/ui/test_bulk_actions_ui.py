@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 
 import lxml.html
 import pytest
+from django.contrib.auth import get_user_model
 
 from faults.choices import FaultStatus
 from faults.models import BulkRun, BulkRunItem, Fault
-from faults.models.workspace import FaultNote
+from faults.models.workspace import FaultNote, Team
+from faults.roles import AGENT, ensure_role_groups
 from faults.services.bulk import bulk_run_start
 from tests.factories import FaultFactory
 
@@ -63,6 +65,7 @@ def test_an_agent_sees_a_labelled_checkbox_per_row_and_the_bulk_panel(agent_clie
     assert [o.text for o in panel.xpath('.//select[@name="action"]/option')] == [
         "Request an update",
         "Add an internal note",
+        "Assign",
         "Accept the resolution",
         "Cancel",
     ]
@@ -198,6 +201,31 @@ def test_a_run_with_faults_waiting_polls_and_its_fragment_counts_them(
     fragment = agent_client.get(f"/faults/bulk/{run.pk}/", **HTMX).content.decode()
     assert "<h1" not in fragment
     assert "0</strong> done · <strong>0</strong> refused · <strong>3</strong> waiting" in fragment
+
+
+def test_assign_from_the_list_to_a_colleague_and_a_team(agent_client, agent_user, make):
+    colleague = get_user_model().objects.create_user(username="priya")
+    colleague.groups.add(ensure_role_groups()[AGENT])
+    night = Team.objects.create(name="Night")
+    night.members.add(colleague)
+    faults = make(FaultStatus.IN_PROGRESS, 2)
+    panel = tree(agent_client.get("/faults/")).xpath('//form[@id="bulk-actions"]')[0]
+    assert "priya" in panel.xpath('.//select[@name="owner"]/option/text()')
+    assert "Night" in panel.xpath('.//select[@name="team"]/option/text()')
+
+    answer = agent_client.post(
+        "/faults/bulk/",
+        {
+            "action": "assign",
+            "fault": [f.pk for f in faults],
+            "owner": colleague.pk,
+            "team": night.pk,
+        },
+    )
+
+    rows = run_rows(agent_client.get(answer.url))
+    assert set(rows.values()) == {("Done", "Owner: priya; team: Night.")}
+    assert set(Fault.objects.values_list("owner__username", "team__name")) == {("priya", "Night")}
 
 
 def test_an_unknown_run_is_a_404(agent_client):

@@ -69,7 +69,12 @@ def bulk_run_start_view(request: HttpRequest) -> HttpResponse:
             action=request.POST.get("action", ""),
             fault_ids=fault_ids,
             actor=Actor.for_user(request.user),
-            params={"text": request.POST.get("text", ""), "reason": request.POST.get("reason", "")},
+            params={
+                "text": request.POST.get("text", ""),
+                "reason": request.POST.get("reason", ""),
+                "owner": request.POST.get("owner", "me"),
+                "team": request.POST.get("team", ""),
+            },
         )
     except FaultError as error:
         context = {"error": error, "back": _list_url(request)}
