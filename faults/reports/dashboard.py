@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 
 from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
@@ -28,6 +29,7 @@ from faults.models import Fault
 from faults.reports.aggregates import GroupKey, group_percentiles
 from faults.reports.durations import hold_seconds, repair_seconds, repair_without_hold_seconds
 from faults.reports.filters import DashboardFilters
+from faults.reports.planner import without_jit
 from faults.reports.trends import BREACH_STATES, WeekTrend, weekly_trends
 from faults.suppliers import Supplier, supplier_model
 from faults.worklists import Milestone
@@ -156,6 +158,53 @@ def _add_open(rows: _Rows, faults: QuerySet[Fault]) -> None:
 
 
 def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
+    if connections[resolved.db].vendor == "postgresql":
+        _add_repair_in_one_pass(rows, total, resolved)
+    else:
+        _add_repair_per_aggregate(rows, total, resolved)
+    for row in [*rows.values(), total]:
+        if row.resolved:
+            row.repair.mean = (row.repair_seconds - row.hold_seconds) / row.resolved
+            row.repair_with_hold.mean = row.repair_seconds / row.resolved
+
+
+# One pass over the resolved faults, per row and for all rows at once (GROUPING SETS): each
+# fault's time to repair and time on hold (a subquery over its pauses) are computed once for the
+# counts, the sums and the four percentiles, where one query per aggregate computed them five
+# times. Over a year at a million faults that was most of the dashboard's time (make bench).
+_REPAIR_IN_ONE_PASS = """
+SELECT supplier_id, priority, GROUPING(supplier_id, priority) AS every_row, count(*),
+       sum(repair), sum(hold),
+       percentile_cont(%(median)s) WITHIN GROUP (ORDER BY repair - hold),
+       percentile_cont(%(p90)s) WITHIN GROUP (ORDER BY repair - hold),
+       percentile_cont(%(median)s) WITHIN GROUP (ORDER BY repair),
+       percentile_cont(%(p90)s) WITHIN GROUP (ORDER BY repair)
+FROM ({faults}) AS resolved
+GROUP BY GROUPING SETS ((supplier_id, priority), ())
+"""
+
+
+def _add_repair_in_one_pass(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
+    each = resolved.annotate(repair=repair_seconds(), hold=hold_seconds()).values(
+        *GROUP, "repair", "hold"
+    )
+    sql, params = each.query.sql_with_params()
+    # The fractions are constants of this module, rendered as numeric literals (nothing given).
+    query = _REPAIR_IN_ONE_PASS.replace("%(median)s", repr(MEDIAN)).replace("%(p90)s", repr(P90))
+    with connections[resolved.db].cursor() as cursor:
+        cursor.execute(query.replace("{faults}", sql), params)
+        found = cursor.fetchall()
+    for supplier_id, priority, every_row, n, repair, hold, *pct in found:
+        if not n:
+            continue
+        row = total if every_row else rows.at(supplier_id, priority)
+        row.resolved, row.repair_seconds, row.hold_seconds = n, repair, hold
+        row.repair.median, row.repair.p90 = pct[0], pct[1]
+        row.repair_with_hold.median, row.repair_with_hold.p90 = pct[2], pct[3]
+
+
+def _add_repair_per_aggregate(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
+    """As _add_repair_in_one_pass, where there is no GROUPING SETS nor percentile_cont."""
     sums = resolved.values(*GROUP).annotate(
         n=Count("id"), repair=Sum(repair_seconds()), hold=Sum(hold_seconds())
     )
@@ -177,10 +226,6 @@ def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> 
                 row = targets if targets is not None else rows.at(*key)
                 getattr(row, attr).median = pct.get(MEDIAN)
                 getattr(row, attr).p90 = pct.get(P90)
-    for row in [*rows.values(), total]:
-        if row.resolved:
-            row.repair.mean = (row.repair_seconds - row.hold_seconds) / row.resolved
-            row.repair_with_hold.mean = row.repair_seconds / row.resolved
 
 
 def _add_rejected(rows: _Rows, faults: QuerySet[Fault], filters: DashboardFilters) -> None:
@@ -329,7 +374,13 @@ def _week_links(trend: WeekTrend, filters: DashboardFilters) -> WeekTrend:
 
 
 def sla_dashboard(filters: DashboardFilters) -> Dashboard:
-    """Every figure of the dashboard for the filters, in a fixed number of queries."""
+    """Every figure of the dashboard for the filters, in a fixed number of queries (without
+    PostgreSQL's JIT, which cost a year's figures more than it saved: faults.reports.planner)."""
+    with without_jit(Fault.objects.db):
+        return _sla_dashboard(filters)
+
+
+def _sla_dashboard(filters: DashboardFilters) -> Dashboard:
     faults = _faults(filters)
     resolved = resolved_in_period(filters)
     rows = _Rows()
