@@ -238,3 +238,21 @@ def test_a_manager_has_no_queue_views(manager_client):
 
     assert answer.status_code == 400
     assert not SavedView.objects.exists()
+
+
+@pytest.mark.parametrize("asked", ["abc", "99999999999999999999999", "-1"])
+def test_a_view_number_that_names_no_view_says_so(agent_client, asked, faults):
+    answer = agent_client.get(f"/faults/?view={asked}", follow=True)
+
+    assert answer.status_code == 200
+    assert "does not exist or is not shared with you" in answer.content.decode()
+
+
+def test_a_huge_view_or_team_number_is_refused_not_a_crash(agent_client, agent_user):
+    view = saved_view_create(owner=agent_user, page="list", name="P1", query="")
+    huge = "9" * 25
+
+    assert agent_client.post(f"/views/{huge}/delete/").status_code == 404
+    shared = agent_client.post(f"/views/{view.pk}/share/", {"shared_with": huge})
+    assert shared.status_code == 400
+    assert save(agent_client, name="X", shared_with=huge).status_code == 400
