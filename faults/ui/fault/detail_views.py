@@ -41,6 +41,7 @@ from faults.ui.fault.forms import (
     NoteForm,
     RejectResolutionForm,
 )
+from faults.ui.fault.ownership_forms import AssignForm
 
 TEMPLATE = "faults/fault/detail.html"
 STATUS_CHANGED_EVENT = "fault-status-changed"
@@ -156,6 +157,8 @@ def action_forms(fault: Fault, **bound: forms.Form) -> dict[str, forms.Form]:
         "accept_resolution": NoInputForm(prefix="accept_resolution"),
         "reject_resolution": RejectResolutionForm(),
         "cancel": CancelForm(),
+        "assign": AssignForm.for_fault(fault),
+        "assign_to_me": NoInputForm(prefix="assign_to_me"),
     }
     return {**blank, **bound}
 

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from faults.ui.fault import action_views, detail_views, raise_again_views, raise_views
+from faults.ui.fault import (
+    action_views,
+    detail_views,
+    ownership_views,
+    raise_again_views,
+    raise_views,
+)
 
 urlpatterns = [
     path("faults/new/", raise_views.fault_raise, name="fault-raise"),
@@ -25,6 +31,12 @@ urlpatterns = [
     path("faults/<ref:reference>/amend/", action_views.fault_amend_view, name="fault-amend"),
     path("faults/<ref:reference>/comment/", action_views.fault_comment_view, name="fault-comment"),
     path("faults/<ref:reference>/note/", action_views.fault_note_view, name="fault-note"),
+    path("faults/<ref:reference>/assign/", ownership_views.fault_assign_view, name="fault-assign"),
+    path(
+        "faults/<ref:reference>/assign-to-me/",
+        ownership_views.fault_assign_to_me_view,
+        name="fault-assign-to-me",
+    ),
     path("faults/<ref:reference>/attach/", action_views.fault_attach_view, name="fault-attach"),
     path(
         "faults/<ref:reference>/request-update/",
