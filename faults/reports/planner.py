@@ -22,6 +22,12 @@ def without_jit(using: str) -> Iterator[None]:
         return
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
-            # SET LOCAL ends with the transaction: the connection's other queries keep JIT.
-            cursor.execute("SET LOCAL jit = off")
-        yield
+            # Local to the transaction, and put back after the block in case this one is a
+            # savepoint of a longer transaction: the connection's other queries keep JIT.
+            cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+            before = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            with connections[using].cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', %s, true)", [before])
