@@ -120,3 +120,24 @@ def test_an_agent_saves_a_view_and_the_list_reopens_on_it(
     expect(page.get_by_role("link", name="P1 by reference")).to_be_visible()
     accessible(page)
     screenshot(page, f"saved-views-manage-{color_scheme}")
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_the_queue_opens_on_the_agents_default_queue_view(browser_as, agent_user, color_scheme):
+    page = browser_as(agent_user, color_scheme=color_scheme)
+    page.goto("/queue/")
+    page.get_by_text("Save these filters as a view").click()
+    page.get_by_label("Name").fill("Morning shift")
+    page.get_by_label("Open the queue on this view").check()
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_text("View “Morning shift” saved; the page opens on it.")).to_be_visible()
+
+    page.goto("/queue/")
+    expect(page.locator("#saved-view-current")).to_contain_text("Showing view Morning shift")
+    accessible(page)
+    screenshot(page, f"saved-views-queue-{color_scheme}")
+
+    views = page.get_by_role("navigation", name="Open a saved view")
+    views.get_by_role("link", name="No view").click()
+    page.wait_for_url("**/queue/?view=none")
+    expect(page.locator("#saved-view-current")).to_have_count(0)
