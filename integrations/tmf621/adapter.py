@@ -46,6 +46,7 @@ from integrations.tmf621.calls import read_json, refusal_reason
 from integrations.tmf621.mapping import UNKNOWN, from_tmf, reason_with_prefix
 from integrations.tmf621.models import Tmf621Connection
 from integrations.tmf621.schema import InvalidMessage
+from integrations.tmf621.tickets import parse_time
 
 TICKET_ID = "{ticketId}"
 CREATE, PATCH, RETRIEVE = "createTroubleTicket", "patchTroubleTicket", "retrieveTroubleTicket"
@@ -256,6 +257,8 @@ class Tmf621Adapter(PartnerAdapter):
             status_reason=reason_with_prefix(mapped, str(ticket.get("statusChangeReason") or "")),
             maintainer_fault_reference=ticket["id"],
             anomalies=anomalies,
+            # A supplier may promise a fix time as it takes the fault.
+            expected_resolution_at=parse_time(ticket.get("expectedResolutionDate")),
         )
         fault_apply_supplier_report(
             fault_id=message.fault_id, report=report, actor=Actor.partner(message.message_id)

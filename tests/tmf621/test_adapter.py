@@ -4,7 +4,7 @@ supplier's refusals shown to the agent, retries and order, and a PATCH that wait
 id the raise brings."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -342,6 +342,19 @@ def test_a_raise_answered_with_a_status_we_do_not_know_is_an_anomaly(tmf_fault, 
     assert tmf_fault.status == FaultStatus.PENDING
     anomaly = FaultEvent.objects.get(fault=tmf_fault, kind=EventKind.ANOMALY)
     assert "'triaging'" in anomaly.message
+
+
+def test_a_raise_answered_with_an_expected_resolution_date_gives_the_fault_its_fix_time(
+    tmf_fault, tmf_stub
+):
+    answer = {"id": "TT-8", "status": "acknowledged", "expectedResolutionDate": "2030-01-02T10:00Z"}
+    tmf_stub.then(Reply(201, answer))
+    fault_submit(fault_id=tmf_fault.pk, actor=AGENT)
+
+    assert deliver(messages(tmf_fault)[0]) == OutboundStatus.DELIVERED
+
+    tmf_fault.refresh_from_db()
+    assert tmf_fault.supplier_expected_resolution_at == datetime(2030, 1, 2, 10, 0, tzinfo=UTC)
 
 
 def test_a_raise_answered_submitted_stays_pending_with_its_ticket(tmf_fault, tmf_stub):
