@@ -32,6 +32,7 @@ from faults.timeline import fault_timeline
 from faults.timeline_filter import PARAMETER as TIMELINE_FILTER
 from faults.timeline_filter import timeline_filtered
 from faults.ui.access import reader_required
+from faults.ui.fault.children import children_context
 from faults.ui.fault.forms import (
     AmendForm,
     AttachmentForm,
@@ -204,8 +205,10 @@ def timeline_context(request: HttpRequest, fault: Fault) -> dict[str, Any]:
 
 
 def detail_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> dict[str, Any]:
+    children_form = bound.pop("children_form", None)
     return {
         **header_context(fault),
+        **children_context(request, fault, children_form),  # type: ignore[arg-type]
         **actions_context(request, fault, **bound),
         **timeline_context(request, fault),
         "fragment": bool(getattr(request, "htmx", False)),

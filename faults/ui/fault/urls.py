@@ -2,7 +2,9 @@ from django.urls import path
 
 from faults.ui.fault import (
     action_views,
+    children_views,
     detail_views,
+    mass_incident_views,
     ownership_views,
     raise_again_views,
     raise_views,
@@ -11,6 +13,11 @@ from faults.ui.fault import (
 urlpatterns = [
     path("faults/new/", raise_views.fault_raise, name="fault-raise"),
     path("faults/new/validate/", raise_views.fault_raise_validate, name="fault-raise-validate"),
+    path(
+        "faults/new/mass-incident/",
+        mass_incident_views.mass_incident_raise_view,
+        name="mass-incident-raise",
+    ),
     path("faults/<ref:reference>/", detail_views.fault_detail, name="fault-detail"),
     path("faults/<ref:reference>/header/", detail_views.fault_header, name="fault-header"),
     path(
@@ -54,6 +61,11 @@ urlpatterns = [
         name="fault-reject-resolution",
     ),
     path("faults/<ref:reference>/cancel/", action_views.fault_cancel_view, name="fault-cancel"),
+    path(
+        "faults/<ref:reference>/children/apply/",
+        children_views.fault_children_apply_view,
+        name="fault-children-apply",
+    ),
     path(
         "faults/<ref:reference>/raise-again/",
         raise_again_views.fault_raise_again_view,
