@@ -22,6 +22,8 @@ from faults.selectors import fault_list_queryset, fault_text_search
 
 REJECTED_WITHIN = timedelta(days=7)
 SLA_ALERT_STATES = (SlaState.AT_RISK, SlaState.BREACHED)
+# A queue section's default scope: not narrowed (see `assigned_filter`).
+EVERY_FAULT = Q()
 
 
 def queue_section_limit() -> int:
@@ -114,18 +116,19 @@ class Assigned:
     CHOICES = [(MINE, "Mine"), (TEAM, "My team's"), (UNASSIGNED, "Unassigned")]
 
 
-def assigned_filter(assigned: str, user_id: int | None) -> Q:
+def assigned_filter(assigned: str, user_id: int | None, *, prefix: str = "") -> Q:
     """The faults `assigned` means for this user: owned by them, of a team they are in (none
-    when they are in no team), or with no owner."""
+    when they are in no team), or with no owner. `prefix` ("fault__") filters rows of another
+    model by their fault."""
     if assigned in (Assigned.MINE, Assigned.TEAM) and user_id is None:
         return Q(pk__in=[])
     if assigned == Assigned.MINE:
-        return Q(owner_id=user_id)
+        return Q(**{f"{prefix}owner_id": user_id})
     if assigned == Assigned.TEAM:
         my_teams = Team.members.through.objects.filter(user_id=user_id).values("team_id")
-        return Q(team_id__in=my_teams)
+        return Q(**{f"{prefix}team_id__in": my_teams})
     if assigned == Assigned.UNASSIGNED:
-        return Q(owner__isnull=True)
+        return Q(**{f"{prefix}owner__isnull": True})
     return Q()
 
 
@@ -258,69 +261,78 @@ def _section(
     return QueueSection(key=key, title=title, rows=rows, count=count)
 
 
-def rejected_recently(*, now: datetime) -> QuerySet[Fault]:
+def rejected_recently(*, now: datetime, scope: Q = EVERY_FAULT) -> QuerySet[Fault]:
     return (
         fault_list_queryset()
-        .filter(status=FaultStatus.REJECTED, rejected_at__gte=now - REJECTED_WITHIN)
+        .filter(scope, status=FaultStatus.REJECTED, rejected_at__gte=now - REJECTED_WITHIN)
         .order_by("-rejected_at", "-id")
     )
 
 
-def resolved_awaiting_answer() -> QuerySet[Fault]:
+def resolved_awaiting_answer(scope: Q = EVERY_FAULT) -> QuerySet[Fault]:
     return (
         fault_list_queryset()
-        .filter(status=FaultStatus.RESOLVED)
+        .filter(scope, status=FaultStatus.RESOLVED)
         .order_by(F("auto_close_due_at").asc(nulls_last=True), "id")
     )
 
 
-def on_hold() -> QuerySet[Fault]:
+def on_hold(scope: Q = EVERY_FAULT) -> QuerySet[Fault]:
     """In the fault list's own order (newest first), so 'N more' continues where this stops."""
-    return fault_list_queryset().filter(status=FaultStatus.ON_HOLD).order_by("-created_at", "-id")
+    return (
+        fault_list_queryset()
+        .filter(scope, status=FaultStatus.ON_HOLD)
+        .order_by("-created_at", "-id")
+    )
 
 
-def opened_by_a_supplier() -> QuerySet[Fault]:
+def opened_by_a_supplier(scope: Q = EVERY_FAULT) -> QuerySet[Fault]:
     """Unfinished faults a supplier opened with us (an incident on its side), newest first."""
     return (
         fault_list_queryset()
-        .filter(opened_by=OpenedBy.SUPPLIER)
+        .filter(scope, opened_by=OpenedBy.SUPPLIER)
         .exclude(status__in=TERMINAL_STATUSES)
         .order_by("-created_at", "-id")
     )
 
 
-def sla_alerts(*, state: str | None = None) -> QuerySet[Fault]:
+def sla_alerts(*, state: str | None = None, scope: Q = EVERY_FAULT) -> QuerySet[Fault]:
     """Unfinished faults whose SLA is at risk or breached (or in `state`), the soonest due
     first."""
     states = (state,) if state else SLA_ALERT_STATES
     return (
         fault_list_queryset()
-        .filter(sla_state__in=states)
+        .filter(scope, sla_state__in=states)
         .exclude(status__in=TERMINAL_STATUSES)
         .order_by(F("sla_due_at").asc(nulls_last=True), "id")
     )
 
 
-def sla_alerts_first(limit: int) -> list[Fault]:
+def sla_alerts_first(limit: int, scope: Q = EVERY_FAULT) -> list[Fault]:
     """The first `limit` of `sla_alerts()`, read one SLA state at a time: each read walks the
     (sla_state, sla_due_at) index and stops after `limit` rows, where the two states together
     would be sorted in full. The two short lists are then merged."""
-    rows = [fault for state in SLA_ALERT_STATES for fault in sla_alerts(state=state)[:limit]]
+    rows = [
+        fault
+        for state in SLA_ALERT_STATES
+        for fault in sla_alerts(state=state, scope=scope)[:limit]
+    ]
     far_future = datetime.max.replace(tzinfo=UTC)
     rows.sort(key=lambda fault: (fault.sla_due_at or far_future, fault.pk))
     return rows[:limit]
 
 
-def open_exceptions() -> QuerySet:
-    """Open ticket exceptions, the most urgent call to action first, then the oldest."""
+def open_exceptions(scope: Q = EVERY_FAULT) -> QuerySet:
+    """Open ticket exceptions, the most urgent call to action first, then the oldest. `scope`
+    narrows them by their fault (`assigned_filter(..., prefix="fault__")`)."""
     return (
-        TicketException.objects.filter(solved_at__isnull=True)
+        TicketException.objects.filter(scope, solved_at__isnull=True)
         .select_related("rule", "rule__call_to_action", "fault", "fault__supplier")
         .order_by(F("rule__call_to_action__priority").asc(nulls_last=True), "raised_at", "id")
     )
 
 
-def open_exceptions_first(limit: int) -> list[TicketException]:
+def open_exceptions_first(limit: int, scope: Q = EVERY_FAULT) -> list[TicketException]:
     """The first `limit` of `open_exceptions()`, read one rule at a time, most urgent call to
     action first: each read walks its rule's open_exceptions_by_age index and stops after
     `limit` rows, where all the open exceptions together would be joined and sorted in full (the
@@ -336,7 +348,7 @@ def open_exceptions_first(limit: int) -> list[TicketException]:
         same_priority = [
             exception
             for _, rule_id in group
-            for exception in open_exceptions()
+            for exception in open_exceptions(scope)
             .filter(rule_id=rule_id)
             .order_by("raised_at", "id")[:limit]
         ]
@@ -344,39 +356,57 @@ def open_exceptions_first(limit: int) -> list[TicketException]:
     return rows[:limit]
 
 
-def drafts_of(user: AbstractBaseUser) -> QuerySet[Fault]:
+def drafts_of(user: AbstractBaseUser, scope: Q = EVERY_FAULT) -> QuerySet[Fault]:
     return (
         fault_list_queryset()
-        .filter(status=FaultStatus.DRAFT, created_by_id=user.pk)
+        .filter(scope, status=FaultStatus.DRAFT, created_by_id=user.pk)
         .order_by("-created_at", "-id")
     )
 
 
-def queue_sections(*, user: AbstractBaseUser, now: datetime | None = None) -> list[QueueSection]:
+def queue_sections(
+    *, user: AbstractBaseUser, now: datetime | None = None, assigned: str = ""
+) -> list[QueueSection]:
     """What needs an agent now, most urgent kinds first; each section bounded. The apps above
-    add theirs (`QueueSectionSource`), e.g. the messages a supplier refused or never received."""
+    add theirs (`QueueSectionSource`), e.g. the messages a supplier refused or never received.
+    `assigned` (Assigned: mine, my team's, unassigned; "" for all) narrows our sections to
+    those faults (and exceptions of those faults); the apps' sections are not narrowed."""
     now = now or timezone.now()
     limit = queue_section_limit()
+    scope = assigned_filter(assigned, user.pk)
+    of_faults = assigned_filter(assigned, user.pk, prefix="fault__")
     own = [
         _section(
             "exceptions",
             "Exceptions to act on",
-            open_exceptions(),
+            open_exceptions(of_faults),
             limit=limit,
-            rows_of=open_exceptions_first,
+            rows_of=lambda n: open_exceptions_first(n, of_faults),
         ),
         _section(
-            "rejected", "Rejected in the last 7 days", rejected_recently(now=now), limit=limit
+            "rejected",
+            "Rejected in the last 7 days",
+            rejected_recently(now=now, scope=scope),
+            limit=limit,
         ),
         _section(
-            "resolved", "Resolved, awaiting our answer", resolved_awaiting_answer(), limit=limit
+            "resolved",
+            "Resolved, awaiting our answer",
+            resolved_awaiting_answer(scope),
+            limit=limit,
         ),
-        _section("on-hold", "On hold, waiting for our information", on_hold(), limit=limit),
-        _section("supplier-opened", "Opened by a supplier", opened_by_a_supplier(), limit=limit),
+        _section("on-hold", "On hold, waiting for our information", on_hold(scope), limit=limit),
         _section(
-            "sla", "SLA at risk or breached", sla_alerts(), limit=limit, rows_of=sla_alerts_first
+            "supplier-opened", "Opened by a supplier", opened_by_a_supplier(scope), limit=limit
         ),
-        _section("drafts", "My drafts", drafts_of(user), limit=limit),
+        _section(
+            "sla",
+            "SLA at risk or breached",
+            sla_alerts(scope=scope),
+            limit=limit,
+            rows_of=lambda n: sla_alerts_first(n, scope),
+        ),
+        _section("drafts", "My drafts", drafts_of(user, scope), limit=limit),
     ]
     added = contributions(QueueSectionSource)
     order = [s.key for s in placed(own, added, key=lambda item: item.key)]

@@ -13,7 +13,7 @@ from faults.exceptions.shifts import shift_at, shift_label, with_calls_to_action
 from faults.ui.access import agent_required
 from faults.ui.worklists.rendering import render_page_or_fragment
 from faults.ui.worklists.saved_views import open_saved_view, views_bar
-from faults.worklists import QueueSection, queue_sections
+from faults.worklists import Assigned, QueueSection, queue_sections
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,39 @@ def _fault_list(**params: object) -> str:
     return f"{reverse('fault-list')}?{urlencode(params, doseq=True)}"
 
 
-def _more_urls() -> dict[str, str]:
+# The queue's switch: whose faults its sections show ("" for everyone's).
+SCOPES = (("", "All"), *Assigned.CHOICES)
+
+
+@dataclass(frozen=True)
+class ScopeLink:
+    value: str
+    label: str
+    url: str
+    current: bool
+
+
+def scope_links(assigned: str) -> list[ScopeLink]:
+    base = reverse("queue")
+    return [
+        ScopeLink(value, label, f"{base}?{urlencode({'assigned': value})}", value == assigned)
+        for value, label in SCOPES
+    ]
+
+
+def _more_urls(assigned: str = "") -> dict[str, str]:
+    """Where each section's 'N more' leads: the fault list with the same filters (and the
+    queue's switch, so the list shows the same faults)."""
+    urls = _more_urls_of_all()
+    if not assigned:
+        return urls
+    return {
+        key: url if key == "exceptions" else f"{url}&{urlencode({'assigned': assigned})}"
+        for key, url in urls.items()
+    }
+
+
+def _more_urls_of_all() -> dict[str, str]:
     return {
         "exceptions": reverse("exception-list"),
         "rejected": _fault_list(status=FaultStatus.REJECTED),
@@ -73,7 +105,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     if opened := open_saved_view(request, SavedViewPage.QUEUE):
         return opened
     now = timezone.now()
-    more_urls = _more_urls()
+    assigned = request.GET.get("assigned", "")
+    scope_is_valid = assigned in dict(SCOPES)
+    if not scope_is_valid:
+        assigned = ""
+    more_urls = _more_urls(assigned)
     added = {source.key: source for source in contributions(QueueSectionSource)}
     sections = [
         _shown(section, added[section.key])
@@ -84,7 +120,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             more_url=more_urls[section.key],
             when_empty=WHEN_EMPTY[section.key],
         )
-        for section in queue_sections(user=request.user, now=now)
+        for section in queue_sections(user=request.user, now=now, assigned=assigned)
     ]
     for shown in sections:
         if shown.section.key == "exceptions":
@@ -98,5 +134,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "refreshed_at": now,
             "shift": shift_label(shift_at(now)),
             "views_bar": views_bar(request, SavedViewPage.QUEUE),
+            "scopes": scope_links(assigned),
+            "scope_is_valid": scope_is_valid,
         },
+        # An unknown switch value is the caller's error: the page says so and shows all.
+        status=200 if scope_is_valid else 400,
     )

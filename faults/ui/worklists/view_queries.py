@@ -2,8 +2,8 @@
 
 A saved view is only as good as the page's own reading of it: the query is re-read here by the
 same code the page runs on a request (the list's filter form, sort and column parsers), so a
-view can never hold a filter the page would refuse. The queue reads no filters of its own yet:
-a queue view holds only what `QUEUE_PARAMS` names (empty until the queue has filters).
+view can never hold a filter the page would refuse. The queue reads one filter, its switch
+(`assigned`: mine, my team's, unassigned): a queue view holds only what `QUEUE_PARAMS` names.
 """
 
 from urllib.parse import urlencode
@@ -12,11 +12,12 @@ from django.http import QueryDict
 
 from faults.choices import SavedViewPage
 from faults.ui.worklists.columns import BY_KEY
+from faults.worklists import Assigned
 
 # Not part of what a view is: which view is open, which page of results, the columns (kept
 # apart, in SavedView.columns), and htmx's own markers.
 NOT_SAVED = frozenset({"view", "page", "columns"})
-QUEUE_PARAMS: frozenset[str] = frozenset()
+QUEUE_PARAMS: frozenset[str] = frozenset({"assigned"})
 
 
 def saved_query(query: QueryDict) -> str:
@@ -49,6 +50,9 @@ def _queue_problems(query: QueryDict) -> list[str]:
     unknown = sorted(set(query) - QUEUE_PARAMS - NOT_SAVED)
     if unknown:
         return [f"The queue has no filter called {', '.join(unknown)}."]
+    assigned = query.get("assigned", "")
+    if assigned and assigned not in dict(Assigned.CHOICES):
+        return [f"The queue has no switch “{assigned}” (mine, team or unassigned)."]
     return []
 
 
