@@ -14,6 +14,7 @@ from faults.choices import SavedViewPage
 from faults.models.workspace import SavedView, Team
 from faults.roles import AGENT, ensure_role_groups
 from faults.services.saved_views import saved_view_create
+from faults.ui.worklists.columns import default_columns
 from tests.factories import FaultFactory
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,23 @@ def test_a_huge_view_or_team_number_is_refused_not_a_crash(agent_client, agent_u
     shared = agent_client.post(f"/views/{view.pk}/share/", {"shared_with": huge})
     assert shared.status_code == 400
     assert save(agent_client, name="X", shared_with=huge).status_code == 400
+
+
+def test_the_form_sending_the_view_as_it_is_does_not_count_as_a_change(
+    agent_client, agent_user, faults
+):
+    """The filter form sends every field (empty ones, the default sort, the default columns
+    ticked): that is the view unchanged, and saving it again keeps the same query."""
+    view = saved_view_create(owner=agent_user, page="list", name="P1", query="priority=1")
+    defaults = [c.key for c in default_columns()]
+    sent = {"q": "", "priority": "1", "supplier": "", "sort": "-created", "view": str(view.pk)}
+
+    answer = agent_client.get(
+        "/faults/", {**sent, "columns": defaults}, headers={"HX-Request": "1"}
+    )
+
+    current = page_of(answer).xpath("//*[@id='saved-view-current']")[0].text_content()
+    assert "changed" not in current
+    form = page_of(answer).xpath("//details[@class='save-view']//form")[0]
+    values = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
+    assert (values["query"], values["columns"]) == ("priority=1", "")

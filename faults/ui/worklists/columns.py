@@ -128,8 +128,11 @@ class ColumnChoice:
 
     @property
     def param(self) -> str:
-        """The `columns=` value that asks for these columns ("" for the defaults)."""
-        return ",".join(self.keys) if self.chosen else ""
+        """The `columns=` value that asks for these columns ("" for the defaults, whether
+        chosen or not: the chooser sends the default boxes ticked as they are shown)."""
+        if not self.chosen or self.columns == default_columns():
+            return ""
+        return ",".join(self.keys)
 
 
 def parse_columns(values: Sequence[str]) -> ColumnChoice:

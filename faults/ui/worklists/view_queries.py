@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from faults.choices import SavedViewPage
 from faults.ui.worklists.columns import BY_KEY
+from faults.ui.worklists.sorting import DEFAULT_SORT
 from faults.worklists import Assigned
 
 # Not part of what a view is: which view is open, which page of results, the columns (kept
@@ -21,14 +22,14 @@ QUEUE_PARAMS: frozenset[str] = frozenset({"assigned"})
 
 
 def saved_query(query: QueryDict) -> str:
-    """The part of a page's query string a view keeps: filters and sort, empty values dropped,
-    in a stable order."""
+    """The part of a page's query string a view keeps: filters and sort, empty values and the
+    default sort dropped (the list's form sends both), in a stable order."""
     pairs = [
         (key, value)
         for key in sorted(query)
         if key not in NOT_SAVED
         for value in query.getlist(key)
-        if value.strip()
+        if value.strip() and (key, value) != ("sort", DEFAULT_SORT)
     ]
     return urlencode(pairs)
 
