@@ -277,3 +277,26 @@ def test_the_form_sending_the_view_as_it_is_does_not_count_as_a_change(
     form = page_of(answer).xpath("//details[@class='save-view']//form")[0]
     values = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
     assert (values["query"], values["columns"]) == ("priority=1", "")
+
+
+def test_a_queue_view_keeps_the_queues_switch(agent_client, agent_user):
+    saved = agent_client.post(
+        "/views/save/",
+        {
+            "page": "queue",
+            "query": "assigned=mine",
+            "columns": "",
+            "name": "Mine",
+            "is_default": "on",
+        },
+    )
+    view = SavedView.objects.get()
+    assert saved["Location"] == f"/queue/?assigned=mine&view={view.pk}"
+
+    opened = agent_client.get("/queue/")
+    assert opened["Location"] == f"/queue/?assigned=mine&view={view.pk}"
+    refused = agent_client.post(
+        "/views/save/", {"page": "queue", "query": "assigned=everyone", "name": "Bad"}
+    )
+    assert refused.status_code == 400
+    assert SavedView.objects.count() == 1
