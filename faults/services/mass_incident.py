@@ -76,10 +76,18 @@ _HEADERS = {"service_id", "service id", "service", "serviceaffected", "service_a
 def service_lines_parse(text: str) -> list[ServiceLine]:
     """The lines of a pasted list or an uploaded CSV: one service per line, an optional buyer
     identifier code after a comma (or a tab, or a semicolon); blank lines and a header row are
-    skipped; line numbers are the agent's, counted from 1."""
-    lines = []
+    skipped; line numbers are the agent's, counted from 1. FaultValidationError for text that is
+    not lines (a field beyond the CSV reader's limit)."""
+    text = text.replace("\x00", "").replace(";", ",")
     dialect = csv.excel_tab if "\t" in text and "," not in text else csv.excel
-    rows = csv.reader(io.StringIO(text.replace(";", ",")), dialect)
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as error:
+        raise FaultValidationError(
+            f"The list cannot be read as lines of text: {error}.",
+            errors={"services": ["One service ID per line, as plain text."]},
+        ) from None
+    lines = []
     for number, row in enumerate(rows, start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells):

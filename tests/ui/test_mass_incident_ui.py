@@ -217,3 +217,37 @@ def test_a_reader_sees_the_children_but_cannot_act_on_them(manager_client, incid
     )
     assert answer.status_code == 403
     assert FaultNote.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "services",
+    ["SVC-1\x00\nSVC-\x002", "S" * 150_000, "\n\n  \n", "S" * 200_001],
+    ids=["nul-bytes", "a-line-beyond-the-csv-limit", "blank", "too-long"],
+)
+def test_odd_lists_get_a_clear_answer_never_a_crash(
+    agent_client, partner, buyer_identifier, services
+):
+    answer = agent_client.post(URL, {**form_data(partner, services=services), "intent": "raise"})
+    assert answer.status_code in (302, 400)
+    assert Fault.objects.filter(service_id__startswith="S" * 200).count() == 0
+    if answer.status_code == 400:
+        assert "Nothing was raised" in answer.content.decode()
+
+
+@pytest.mark.parametrize("run", ["99999999999999999999", "abc", "-1"])
+def test_an_odd_run_number_on_the_parent_is_ignored(agent_client, incident, run):
+    parent, _ = incident
+    answer = agent_client.get(f"/faults/{parent.buyer_fault_reference}/?children_run={run}")
+    assert answer.status_code == 200
+    assert "Last action" not in answer.content.decode()
+
+
+def test_no_action_chosen_changes_nothing(agent_client, incident):
+    parent, _ = incident
+    answer = agent_client.post(
+        f"/faults/{parent.buyer_fault_reference}/children/apply/",
+        {"children-action": "assign", "children-text": "x"},
+    )
+    assert answer.status_code == 400
+    assert "Nothing was applied: choose an action." in answer.content.decode()
+    assert FaultNote.objects.count() == 0

@@ -89,7 +89,7 @@ def children_summary(parent: Fault, *, run_id: int | None = None) -> ChildrenSum
 
 def _run_id(request: HttpRequest) -> int | None:
     value = request.GET.get(RUN_PARAMETER, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def children_context(

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from faults.choices import FaultType
+from faults.errors import FaultValidationError
 from faults.services.mass_incident import MAX_LINES, ServiceLine, service_lines_parse
 from faults.suppliers import buyer_identifier_model, suppliers
 from faults.ui.fault.forms import DETAIL_FIELDS, PRIORITY_CHOICES, _DetailsForm
@@ -47,6 +48,7 @@ class MassIncidentForm(_DetailsForm):
     services = forms.CharField(
         label="Affected services",
         required=False,
+        max_length=CSV_MAX_BYTES,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text=(
             "One service ID per line, optionally followed by a comma and a buyer identifier "
@@ -84,8 +86,13 @@ class MassIncidentForm(_DetailsForm):
         # confirmation carries the same lines without the file.
         text = data.get("services_file") or data.get("services") or ""
         data["services"] = text
-        if not self.errors and not service_lines_parse(text):
-            self.add_error("services", "List at least one affected service, or upload a CSV.")
+        if self.errors:
+            return data
+        try:
+            if not service_lines_parse(text):
+                self.add_error("services", "List at least one affected service, or upload a CSV.")
+        except FaultValidationError as error:
+            self.add_error("services", error.message)
         return data
 
     def lines(self) -> list[ServiceLine]:
