@@ -39,6 +39,9 @@ FAULT_FIELDSETS = (
                 ("buyer_fault_reference", "maintainer_fault_reference"),
                 ("supplier", "buyer_identifier"),
                 "parent",
+                # Read-only here: an assignment is made on the fault page or the API, through
+                # faults.services.ownership, which checks it and puts it on the timeline.
+                ("owner", "team"),
                 ("fault_type", "priority", "opened_by"),
                 ("service_id", "address_key", "product_name"),
                 "description",
@@ -130,9 +133,19 @@ class FaultAdmin(admin.ModelAdmin):
         "fault_type",
         "sla_state",
         "sla_due_at",
+        "owner",
+        "team",
         "created_at",
     )
-    list_filter = ("status", "supplier", "priority", "sla_state", "fault_type", "opened_by")
+    list_filter = (
+        "status",
+        "supplier",
+        "priority",
+        "sla_state",
+        "fault_type",
+        "opened_by",
+        "team",
+    )
     search_fields = (
         "buyer_fault_reference",
         "maintainer_fault_reference",
@@ -141,7 +154,7 @@ class FaultAdmin(admin.ModelAdmin):
         "description",
     )
     date_hierarchy = "created_at"
-    list_select_related = ("supplier",)
+    list_select_related = ("supplier", "owner", "team")
     list_per_page = 50
     fieldsets = FAULT_FIELDSETS
     inlines = (
