@@ -164,7 +164,7 @@ def test_the_parent_shows_its_childrens_states_sla_and_owner_with_counts(agent_c
 
 
 def test_a_note_is_applied_to_every_child_with_a_result_each(agent_client, incident):
-    parent, _ = incident
+    parent, children = incident
     answer = agent_client.post(
         f"/faults/{parent.buyer_fault_reference}/children/apply/",
         {
@@ -177,6 +177,10 @@ def test_a_note_is_applied_to_every_child_with_a_result_each(agent_client, incid
     assert FaultNote.objects.filter(fault__parent=parent).count() == 5
     assert "Add an internal note on 5 child faults: 5 done, 0 refused." in answer.content.decode()
     assert all("Done" in row for row in _rows(answer.content, "children-table"))
+    run_link = lxml.html.fromstring(answer.content).get_element_by_id("children-run-link")
+    run_page = agent_client.get(run_link.xpath(".//a")[0].get("href"))
+    assert run_page.status_code == 200
+    assert all(c.buyer_fault_reference in run_page.content.decode() for c in children)
 
 
 def test_cancel_applies_where_the_state_machine_allows_and_says_why_elsewhere(

@@ -47,6 +47,7 @@ class ChildrenSummary:
     rows: list[ChildRow]
     counts: list[StatusCount]
     shows_results: bool = False
+    run_id: int | None = None
 
     @property
     def total(self) -> int:
@@ -83,8 +84,10 @@ def children_summary(parent: Fault, *, run_id: int | None = None) -> ChildrenSum
             item.fault_id: ChildResult(item.state, item.get_state_display(), item.message)
             for item in items
         }
+        if not results:
+            run_id = None  # not a run over these children
     rows = [ChildRow(child, results.get(child.pk)) for child in children]
-    return ChildrenSummary(rows, counts, shows_results=run_id is not None)
+    return ChildrenSummary(rows, counts, shows_results=run_id is not None, run_id=run_id)
 
 
 def _run_id(request: HttpRequest) -> int | None:
