@@ -89,3 +89,11 @@ def test_an_agent_adds_a_note_and_filters_the_timeline_with_the_keyboard_only(
 
     page.reload()  # the address holds the filter
     expect(page.locator("#fault-timeline li.timeline-entry")).to_have_count(1)
+    # A second note, written while filtered: the timeline stays filtered, with both notes.
+    page.keyboard.press("n")
+    page.keyboard.type("Second note.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#fault-timeline li.timeline-entry")).to_have_count(2)
+    expect(page.locator("#fault-timeline li[data-kind=note]")).to_have_count(2)
+    expect(page.locator("#timeline-show-note")).to_be_checked()

@@ -197,3 +197,13 @@ def test_a_filter_that_matches_nothing_says_so(agent_client, make):
     page = agent_client.get(url(fault), {"show": "exception"}).content.decode()
     assert timeline(page) == []
     assert "Nothing of the kinds picked" in page
+
+
+def test_an_action_posted_by_htmx_keeps_the_timeline_filtered_as_the_page_was(agent_client, busy):
+    page = f"http://testserver{url(busy)}?show=note"
+    answer = agent_client.post(
+        url(busy, "note"), {"note-text": "Third note"}, HTTP_HX_CURRENT_URL=page, **HTMX
+    )
+    shown = timeline(answer.content.decode())
+    assert [kind for kind, _ in shown] == ["note"] * 3
+    assert "Third note" in shown[0][1]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -198,9 +199,20 @@ def actions_context(request: HttpRequest, fault: Fault, **bound: forms.Form) -> 
     return context
 
 
+def timeline_filter_values(request: HttpRequest) -> list[str]:
+    """The kinds the timeline is filtered to: the query string's; for an action posted by htmx,
+    those of the page it was posted from (its address keeps them), so the panel it answers
+    with shows the timeline as the agent had filtered it."""
+    values = request.GET.getlist(TIMELINE_FILTER)
+    if not values and request.method == "POST" and getattr(request, "htmx", False):
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        values = parse_qs(page.query).get(TIMELINE_FILTER, [])
+    return values
+
+
 def timeline_context(request: HttpRequest, fault: Fault) -> dict[str, Any]:
     """The timeline, filtered by kind as the query string asks (`faults.timeline_filter`)."""
-    filtered = timeline_filtered(fault_timeline(fault=fault), request.GET.getlist(TIMELINE_FILTER))
+    filtered = timeline_filtered(fault_timeline(fault=fault), timeline_filter_values(request))
     return {"fault": fault, "timeline": filtered.entries, "timeline_filter": filtered}
 
 
