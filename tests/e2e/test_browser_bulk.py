@@ -3,7 +3,8 @@ checkbox and tick it with the space bar, open the bulk panel with Enter, keep "R
 update", apply; the run's page gives a result per fault, done or refused with the state
 machine's reason. No WCAG 2 AA violation in either theme. Then a run too long for the request
 (60 faults, all matching the filters) goes to a real Celery worker and the page follows it to the
-end. Screenshots: var/screenshots/bulk-*.png."""
+end; with the broker down the run waits, and its page follows it once it is applied.
+Screenshots: var/screenshots/bulk-*.png."""
 
 import re
 
@@ -14,6 +15,8 @@ from playwright.sync_api import expect
 from faults.choices import FaultStatus
 from faults.models import BulkRun, BulkRunItem, FaultEvent
 from faults.models.workspace import FaultNote
+from faults.services.bulk import bulk_item_apply
+from faults.tasks import apply_bulk_run
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_pages import UNLABELLED_CONTROLS, WCAG_AA
 from tests.factories import FaultFactory
@@ -133,3 +136,47 @@ def test_a_long_run_goes_to_a_celery_worker_and_the_page_follows_it_to_the_end(
         assert FaultEvent.objects.filter(fault=fault, kind="note").count() == 1
     run.refresh_from_db()
     assert run.finished_at is not None
+
+
+@pytest.fixture
+def broker_down():
+    """Celery's broker unreachable, as when Redis is down."""
+    from config.celery import app
+    from tests.e2e.conftest import _point_celery_at
+
+    before = app.conf.broker_url
+    _point_celery_at("redis://127.0.0.1:9/0")
+    yield
+    _point_celery_at(before)
+
+
+def test_with_the_broker_down_the_run_waits_and_its_page_follows_it_when_it_is_applied(
+    browser_as, agent_user, agent, partner, buyer_identifier, sla_policy, settings, broker_down
+):
+    settings.BULK_INLINE_MAX = 2
+    FaultFactory.create_batch(
+        6, supplier=partner, buyer_identifier=buyer_identifier, status=FaultStatus.IN_PROGRESS
+    )
+    page = browser_as(agent_user)
+    page.goto("/faults/")
+    page.locator("#bulk-summary").press("Enter")
+    page.get_by_label("All 6 on this page").check()
+    page.get_by_label("Action").select_option("add_note")
+    page.get_by_label(re.compile("^Note")).fill("Exchange flooded.")
+    page.get_by_role("button", name="Apply to the chosen faults").press("Enter")
+
+    # The request still answers: the run is recorded, its faults wait for a worker.
+    page.wait_for_url(re.compile(r"/faults/bulk/\d+/$"))
+    expect(page.get_by_role("heading", name="In progress")).to_be_visible()
+    expect(page.locator("#bulk-counts")).to_have_text("0 done · 0 refused · 6 waiting, of 6")
+    run = BulkRun.objects.get()
+    for item in BulkRunItem.objects.filter(run=run).order_by("pk")[:3]:
+        bulk_item_apply(item_id=item.pk, run=run, actor=agent)
+    expect(page.locator("#bulk-counts")).to_have_text("3 done · 0 refused · 3 waiting, of 6")
+    accessible(page)
+    screenshot(page, "bulk-progress")
+
+    apply_bulk_run(run.pk)  # what the resumed task does
+    expect(page.get_by_role("heading", name="Finished")).to_be_visible()
+    expect(page.locator("#bulk-counts")).to_have_text("6 done · 0 refused · 0 waiting, of 6")
+    assert FaultNote.objects.filter(text="Exchange flooded.").count() == 6
