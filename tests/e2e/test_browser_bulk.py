@@ -106,6 +106,30 @@ def test_an_agent_requests_updates_of_some_faults_with_the_keyboard_only(
     page.wait_for_url(f"**/faults/{faults['accepted'].buyer_fault_reference}/")
 
 
+def test_select_all_on_this_page_ticks_every_row_from_the_keyboard(browser_as, agent_user, faults):
+    page = browser_as(agent_user)
+    page.goto("/faults/")
+    select_all = page.get_by_label("Select all on this page")
+    rows = page.locator('input[form="bulk-actions"][name="fault"]')
+
+    tab_to(page, "bulk-select-page")
+    page.keyboard.press("Space")
+    expect(select_all).to_be_checked()
+    for index in range(rows.count()):
+        expect(rows.nth(index)).to_be_checked()
+    page.keyboard.press("Tab")  # the first row's checkbox (the table's region comes before)
+    tab_to(page, f"select-{faults['untouched'].pk}")
+    page.keyboard.press("Space")
+    assert page.evaluate("() => document.getElementById('bulk-select-page').indeterminate")
+    page.keyboard.press("Shift+Tab")
+    tab_to(page, "bulk-select-page", backwards=True)
+    page.keyboard.press("Space")  # from "some": every row
+    expect(rows.first).to_be_checked()
+    page.keyboard.press("Space")
+    for index in range(rows.count()):
+        expect(rows.nth(index)).not_to_be_checked()
+
+
 def test_a_long_run_goes_to_a_celery_worker_and_the_page_follows_it_to_the_end(
     browser_as, agent_user, partner, buyer_identifier, sla_policy, start_worker
 ):
