@@ -99,8 +99,9 @@ def test_raising_every_line_with_one_refused_raises_nothing(
     assert "1 of 2 lines are refused: nothing was raised." in answer.content.decode()
     assert Fault.objects.count() == 0
 
-    answer = agent_client.post(URL, {**data, "intent": "raise-valid"})
-    assert answer.status_code == 302 and Fault.objects.count() == 1
+    answer = agent_client.post(URL, {**data, "intent": "raise-valid"}, follow=True)
+    assert Fault.objects.count() == 1
+    assert "and 0 child faults; 1 refused line left out." in answer.content.decode()
 
 
 def test_a_csv_upload_is_previewed_and_its_lines_kept_for_the_confirmation(

@@ -99,7 +99,8 @@ def mass_incident_raise_view(request: HttpRequest) -> HttpResponse:
         form.add_service_errors(error)
         messages.error(request, f"Nothing was raised: {error.message}")
         return _page(request, form, checks, status=error.status_code)
-    left_out = f"; {len(incident.left_out)} refused lines left out" if incident.left_out else ""
+    count = len(incident.left_out)
+    left_out = f"; {count} refused line{'s' if count > 1 else ''} left out" if count else ""
     messages.success(
         request,
         f"Mass incident raised with {incident.parent.supplier}: parent {incident.parent} and "
