@@ -183,6 +183,14 @@ def backoff(partner: Partner, attempts: int) -> timedelta:
 
 
 @transaction.atomic
+def _line_of(fault_id: int) -> list[int]:
+    """The faults whose earlier messages a message about `fault_id` waits for: its own, and its
+    parent's (a mass incident's child names its parent, which the supplier must know first: the
+    protocols' parentFaultReference is "a pre-existing related fault")."""
+    parent_id = Fault.objects.filter(pk=fault_id).values_list("parent_id", flat=True).first()
+    return [fault_id] if parent_id is None else [fault_id, parent_id]
+
+
 def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
     message = (
         OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
@@ -194,7 +202,7 @@ def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
         return None
     if message.fault_id is not None:
         earlier = OutboundMessage.objects.filter(
-            fault_id=message.fault_id,
+            fault_id__in=_line_of(message.fault_id),
             partner_id=message.partner_id,
             id__lt=message.pk,
             status__in=OUTBOUND_UNFINISHED,
@@ -285,7 +293,8 @@ def _record(outbound_id: int, result: CallResult) -> str:
 
 
 def _queue_next_in_line(message: OutboundMessage) -> None:
-    """The message's line is its (partner, fault): the next one waiting in it goes now."""
+    """The message's line is its (partner, fault): the next one waiting in it goes now, and the
+    first waiting message of each of the fault's children."""
     if message.fault_id is None:
         return
     following = (
@@ -301,6 +310,20 @@ def _queue_next_in_line(message: OutboundMessage) -> None:
     )
     if following is not None:
         enqueue_delivery(following)
+    # The children's messages written after this one waited for it (`_line_of`): the first of
+    # each child goes now.
+    waiting = (
+        OutboundMessage.objects.filter(
+            fault__parent_id=message.fault_id,
+            partner_id=message.partner_id,
+            id__gt=message.pk,
+            status=OutboundStatus.PENDING,
+        )
+        .order_by("id")
+        .values_list("fault_id", "id")
+    )
+    for outbound_id in dict(reversed(list(waiting))).values():
+        enqueue_delivery(outbound_id)
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
