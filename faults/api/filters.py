@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from faults.choices import FaultStatus, OpenedBy, SlaState
 from faults.models import Fault
 from faults.selectors import fault_text_search
+from faults.worklists import Assigned, assigned_filter
 
 PRIORITY_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
@@ -81,6 +82,15 @@ class FaultFilterSet(django_filters.FilterSet):
     parent = django_filters.CharFilter(
         field_name="parent__buyer_fault_reference", help_text="The parent's buyer reference."
     )
+    owner = django_filters.CharFilter(
+        field_name="owner__username", help_text="The owner's username."
+    )
+    team = django_filters.CharFilter(field_name="team__name", help_text="The team's name.")
+    assigned = django_filters.ChoiceFilter(
+        choices=Assigned.CHOICES,
+        method="assigned_to",
+        help_text="mine: owned by you; team: of a team you are in; unassigned: no owner.",
+    )
     q = django_filters.CharFilter(
         method="search",
         help_text="Text in the buyer or maintainer reference, service id, location or description.",
@@ -98,11 +108,18 @@ class FaultFilterSet(django_filters.FilterSet):
             "created_after",
             "created_before",
             "parent",
+            "owner",
+            "team",
+            "assigned",
             "q",
         ]
 
     def search(self, queryset: QuerySet[Fault], name: str, value: str) -> QuerySet[Fault]:
         return fault_text_search(queryset, value)
+
+    def assigned_to(self, queryset: QuerySet[Fault], name: str, value: str) -> QuerySet[Fault]:
+        user = getattr(self.request, "user", None)
+        return queryset.filter(assigned_filter(value, getattr(user, "pk", None)))
 
 
 class StableOrderingFilter(OrderingFilter):

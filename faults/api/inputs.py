@@ -4,9 +4,10 @@ known references) and hand it to one service; the rules of the domain live in th
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from faults.models import Fault
+from faults.models import Fault, Team
 from faults.models.fault import TEXT_MAX
 from faults.selectors import buyer_identifier_get
 from faults.services.raising import AMENDABLE_FIELDS, DRAFT_ONLY_FIELDS
@@ -140,6 +141,26 @@ class RejectResolutionSerializer(RejectUnknownFieldsMixin, serializers.Serialize
 
 class CommentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_MAX)
+
+
+class AssignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Who owns the fault and which team it is in: a key left out keeps its value, null clears
+    it. Whether the owner may own faults and is in the team is the service's to say."""
+
+    owner = ReferenceField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The owner's username (an active agent, manager or admin); null: nobody.",
+    )
+    team = ReferenceField(
+        slug_field="name",
+        queryset=Team.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The team's name; null: no team. The owner must be in it.",
+    )
 
 
 class NoteCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

@@ -51,6 +51,8 @@ SERIALIZERS_BY_ACTION: dict[str, Any] = {
     "request_update": inputs.NoInputSerializer,
     "comments": inputs.CommentCreateSerializer,
     "notes": inputs.NoteCreateSerializer,
+    "assign": inputs.AssignSerializer,
+    "assign_to_me": inputs.NoInputSerializer,
     "attachments": inputs.AttachmentUploadSerializer,
 }
 
@@ -95,6 +97,19 @@ FAULT_VIEWSET_SCHEMAS = {
     "request_update": _action(
         "Ask the supplier for a full update of the fault",
         description="Needs a raised, unfinished fault that has a maintainer reference.",
+    ),
+    "assign": _action(
+        "Assign the fault to an owner and a team (or unassign it)",
+        inputs.AssignSerializer,
+        description="For our NOC only: nothing is sent to the supplier. A key left out keeps "
+        "its value, null clears it. Refused (400) for an owner who is not an active agent, "
+        "manager or admin, or who is not in the team. Allowed in every status; recorded on the "
+        "fault's timeline (`assigned`) when something changed.",
+    ),
+    "assign_to_me": _action(
+        "Take the fault: you become its owner",
+        description="The fault keeps its team when you are in it, else takes your only team "
+        "(none if you have several: then use `assign`).",
     ),
     "comments": [
         extend_schema(

@@ -21,6 +21,8 @@ from faults.suppliers import buyer_identifier_model, supplier_model
 ACTION_NAMES = {name: name.replace("_", "-") for name in AGENT_TRANSITIONS}
 
 PARENT_HELP = "The parent fault's buyer reference (mass incidents); null for none."
+OWNER_HELP = "The username of the agent in our NOC who works the fault; null when unassigned."
+TEAM_HELP = "The name of our NOC team the fault belongs to; null for none."
 DETAIL_FIELDS = sorted(AMENDABLE_FIELDS | DRAFT_ONLY_FIELDS)
 MILESTONE_FIELDS = [
     "created_at",
@@ -201,6 +203,10 @@ class FaultListSerializer(ApiModelSerializer):
         slug_field="buyer_fault_reference", read_only=True, help_text=PARENT_HELP
     )
     sla_state = serializers.CharField(read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text=OWNER_HELP
+    )
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True, help_text=TEAM_HELP)
     url = FaultUrlField()
 
     class Meta:
@@ -217,6 +223,8 @@ class FaultListSerializer(ApiModelSerializer):
             "fault_type",
             "priority",
             "parent",
+            "owner",
+            "team",
             "sla_state",
             "sla_due_at",
             "created_at",
@@ -236,6 +244,10 @@ class FaultDetailSerializer(ApiModelSerializer):
         slug_field="buyer_fault_reference", many=True, read_only=True
     )
     closure_code_display = serializers.CharField(source="closure_code_label", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text=OWNER_HELP
+    )
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True, help_text=TEAM_HELP)
     sla = SlaSerializer(source="*", read_only=True)
     allowed_actions = serializers.SerializerMethodField()
     updates = FaultUpdateSerializer(many=True, read_only=True)
@@ -257,6 +269,8 @@ class FaultDetailSerializer(ApiModelSerializer):
             "buyer_identifier",
             "parent",
             "children",
+            "owner",
+            "team",
             *DETAIL_FIELDS,
             "closure_code",
             "closure_code_display",

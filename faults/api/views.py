@@ -39,6 +39,8 @@ from faults.services import (
     fault_accept_resolution,
     fault_add_note,
     fault_amend,
+    fault_assign,
+    fault_assign_to_me,
     fault_attachment_add,
     fault_cancel,
     fault_comment_add,
@@ -177,6 +179,25 @@ class FaultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         fault = self.get_object()
         self._input(inputs.NoInputSerializer)
         return self._fault_response(fault_request_update(fault_id=fault.pk, actor=self._actor()))
+
+    # --- ownership -------------------------------------------------------------------------
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, buyer_fault_reference: str) -> Response:
+        fault = self.get_object()
+        data = self._input(inputs.AssignSerializer)
+        fault = fault_assign(
+            fault_id=fault.pk,
+            owner=data.get("owner", fault.owner),
+            team=data.get("team", fault.team),
+            actor=self._actor(),
+        )
+        return self._fault_response(fault)
+
+    @action(detail=True, methods=["post"], url_path="assign-to-me")
+    def assign_to_me(self, request: Request, buyer_fault_reference: str) -> Response:
+        fault = self.get_object()
+        self._input(inputs.NoInputSerializer)
+        return self._fault_response(fault_assign_to_me(fault_id=fault.pk, actor=self._actor()))
 
     # --- comments and attachments ----------------------------------------------------------
     @action(detail=True, methods=["get", "post"], **NOT_A_LIST)

@@ -66,7 +66,9 @@ def ticket_queryset(fields: list[str] | None = None) -> QuerySet[Fault]:
     """Faults with what the asked attributes read, newest first: one query for the faults (with
     their supplier, buyer identifier and ticket attributes), one per related list asked for."""
     wanted = set(representation.FIELD_NAMES if fields is None else fields)
-    queryset = Fault.objects.select_related("supplier", "buyer_identifier", "tmf_ticket")
+    queryset = Fault.objects.select_related(
+        "supplier", "buyer_identifier", "tmf_ticket", "owner", "team"
+    )
     prefetches: list[Any] = []
     if wanted & _EVENT_FIELDS:
         status_events = FaultEvent.objects.exclude(to_status="").only(

@@ -15,7 +15,11 @@ one raised through the API.
   SLA's due time.
 * `relatedParty`: our buyer identifier, the contacts, and the supplier (`role: supplier`,
   `id`: the partner's slug) with the supplier's ticket reference once it gave one
-  (`troubleTicketId`, an attribute of the `SupplierRef` sub-class, as TMF630 extends a type).
+  (`troubleTicketId`, an attribute of the `SupplierRef` sub-class, as TMF630 extends a type);
+  and who in our NOC works the fault: its owner (`role: owner`, `id`: the username,
+  `@referredType: Individual`) and team (`role: team`, `id`: the team's name). These are ours
+  to say: a client's own parties with those roles are not returned, and an assignment is no
+  change a supplier is sent (`faults.services.ownership`).
 * `note`: the fault's comments (ours and the supplier's); a note a client sent is returned as
   sent (its id, author, date). `attachment`: metadata, with the content at `url`.
 
@@ -47,6 +51,8 @@ DRAFT_STATUS = "pending"  # a draft waits on the buyer: TMF's `pending`
 DEFAULT_CHANNEL = {"id": "noc", "name": "NOC fault management", "@type": "ChannelRef"}
 SUPPLIER_ROLE = "supplier"
 BUYER_ROLE = "buyer"
+OWNER_ROLE = "owner"
+TEAM_ROLE = "team"
 
 
 # --- where the API is --------------------------------------------------------------------------
@@ -207,16 +213,41 @@ def _supplier_party(fault: Fault) -> dict[str, str]:
     return party
 
 
+def _noc_parties(fault: Fault) -> list[dict[str, str]]:
+    """The fault's owner and team in our NOC, as related parties (none when unassigned)."""
+    parties = []
+    if fault.owner is not None:
+        owner = fault.owner
+        parties.append(
+            {
+                "id": owner.get_username(),
+                "name": owner.get_full_name() or owner.get_username(),
+                "role": OWNER_ROLE,
+                "@referredType": "Individual",
+            }
+        )
+    if fault.team is not None:
+        parties.append(
+            {
+                "id": fault.team.name,
+                "name": fault.team.name,
+                "role": TEAM_ROLE,
+                "@referredType": "Organization",
+            }
+        )
+    return parties
+
+
 def _related_party(fault: Fault) -> list[dict[str, Any]]:
     ours = builders.related_parties(fault, builders._values(fault))
     sent = [
         party
         for party in _document(fault).get("relatedParty", [])
-        if party.get("role") not in (SUPPLIER_ROLE, BUYER_ROLE)
+        if party.get("role") not in (SUPPLIER_ROLE, BUYER_ROLE, OWNER_ROLE, TEAM_ROLE)
     ]
     if sent:
         ours = [party for party in ours if party["role"] == BUYER_ROLE] + sent
-    return [*ours, _supplier_party(fault)]
+    return [*ours, *_noc_parties(fault), _supplier_party(fault)]
 
 
 def _comment_note(comment: Any, sent: dict[str, Any] | None) -> dict[str, Any]:
