@@ -50,10 +50,10 @@ def test_the_list_shows_the_default_columns_when_none_are_chosen(agent_client, f
         "Type",
         "Priority",
         "Status",
+        "Owner",
         "SLA due",
         "Created ▼",  # the default order, newest first
         "Parent",
-        "Owner",
     ]
     assert "Location" not in headers(answer)
 

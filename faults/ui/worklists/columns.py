@@ -76,14 +76,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("type", "Type", lambda f: format_html("{}", f.fault_type), "type", wrap=True),
     Column("priority", "Priority", lambda f: format_html("P{}", f.priority), "priority"),
     Column("status", "Status", lambda f: status_badge(f.status), "status"),
-    Column("sla", "SLA due", _sla, "sla"),
-    Column("created", "Created", _created, "created"),
-    Column("parent", "Parent", lambda f: _fault_link(f.parent)),
     Column(
         "owner",
         "Owner",
         lambda f: format_html("{}", f.owner.get_username() if f.owner else DASH),
     ),
+    Column("sla", "SLA due", _sla, "sla"),
+    Column("created", "Created", _created, "created"),
+    Column("parent", "Parent", lambda f: _fault_link(f.parent)),
     Column(
         "team",
         "Team",
