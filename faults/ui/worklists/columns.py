@@ -83,7 +83,9 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("sla", "SLA due", _sla, "sla"),
     Column("created", "Created", _created, "created"),
-    Column("parent", "Parent", lambda f: _fault_link(f.parent)),
+    # Chosen, not by default: most faults have none, and the default columns must fit a desktop
+    # screen beside the owner and the bulk actions' checkbox.
+    Column("parent", "Parent", lambda f: _fault_link(f.parent), default=False),
     Column(
         "team",
         "Team",
