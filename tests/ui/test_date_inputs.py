@@ -35,7 +35,19 @@ def test_the_fault_list_shows_the_created_dates_it_was_filtered_by(agent_client)
     assert date_inputs(answer.content) == {
         "created_from": "2026-11-27",
         "created_to": "2026-11-28",
+        "milestone_from": "",
+        "milestone_to": "",
     }
+
+
+def test_the_fault_list_shows_the_milestone_period_it_was_filtered_by(agent_client):
+    answer = agent_client.get(
+        "/faults/?milestone=resolved&milestone_from=01/11/2026&milestone_to=2026-11-28"
+    )
+
+    assert answer.status_code == 200
+    shown = date_inputs(answer.content)
+    assert (shown["milestone_from"], shown["milestone_to"]) == ("2026-11-01", "2026-11-28")
 
 
 def test_the_dashboard_shows_the_period_it_was_asked_for(manager_client):
