@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from devtools.bench import saved_view
+from devtools.bench import queue_mine, saved_view
 from devtools.bench.generate import FAULTS_PER_DAY, generate_faults
 from faults.reports.dashboard import sla_dashboard
 from faults.reports.filters import DEFAULT_DAYS, DashboardFilters, default_period
@@ -50,6 +50,7 @@ class SizeResult:
     sorted_list_ms: float
     year_dashboard_ms: float = 0.0  # the dashboard over the last 365 days
     saved_view_ms: float = 0.0  # the fault list opened through a saved view
+    queue_mine_ms: float = 0.0  # the queue filtered to the agent's own faults
 
 
 def ensure_partners() -> list[tuple[int, int]]:
@@ -177,6 +178,8 @@ def run(
     sorted_url = f"{list_url}?sort=-priority"  # a click on the Priority column header
     year_url = f"{dashboard_url}?{year_query()}"
     view_url = saved_view.saved_view_url(manager_user())
+    agent = queue_mine.bench_agent()
+    agent_client = queue_mine.agent_client(agent)
     now = timezone.now()
     results = []
     out.write(
@@ -185,6 +188,7 @@ def run(
     )
     for size in sorted(sizes):
         generated = grow_to(size, partners=partners, now=now)
+        queue_mine.give_the_agent_work(agent)
         result = SizeResult(
             faults=size,
             generate_seconds=generated,
@@ -193,6 +197,9 @@ def run(
             sorted_list_ms=time_get(client, sorted_url, runs=runs, warmups=warmups),
             year_dashboard_ms=time_get(client, year_url, runs=runs, warmups=warmups),
             saved_view_ms=saved_view.time_opening(client, view_url, runs=runs, warmups=warmups),
+            queue_mine_ms=time_get(
+                agent_client, queue_mine.queue_mine_url(), runs=runs, warmups=warmups
+            ),
         )
         results.append(result)
         out.write(
@@ -200,7 +207,8 @@ def run(
             f"{result.dashboard_ms:8.1f} ms, fault list {result.fault_list_ms:8.1f} ms, "
             f"sorted by priority {result.sorted_list_ms:8.1f} ms, "
             f"dashboard over a year {result.year_dashboard_ms:8.1f} ms, "
-            f"list through a saved view {result.saved_view_ms:8.1f} ms\n"
+            f"list through a saved view {result.saved_view_ms:8.1f} ms, "
+            f"queue filtered to mine {result.queue_mine_ms:8.1f} ms\n"
         )
     _table(out, results)
     if explain:
@@ -233,6 +241,10 @@ def _table(out: TextIO, results: list[SizeResult]) -> None:
     out.write(annual_review_verdict(first, last) + "\n")
     out.write(
         saved_view.verdict(first.faults, first.saved_view_ms, last.faults, last.saved_view_ms)
+        + "\n"
+    )
+    out.write(
+        queue_mine.verdict(first.faults, first.queue_mine_ms, last.faults, last.queue_mine_ms)
         + "\n"
     )
 

@@ -32,6 +32,13 @@ def test_the_command_grows_the_table_and_prints_the_timings():
         r"x[\d.]+ \((PASS|FAIL), goal 3x\)",
         text,
     )
+    # The queue filtered to the bench agent's own faults, with its verdict.
+    assert re.search(
+        r"queue filtered to mine \(60 faults owned\): 900 faults [\d.]+ ms vs 300 faults "
+        r"[\d.]+ ms: x[\d.]+ \((PASS|FAIL), goal 3x\)",
+        text,
+    )
+    assert Fault.objects.filter(owner__username="bench-agent").count() > 0
     # A constant rate back in time: 900 faults span about three days.
     oldest = Fault.objects.order_by("created_at").first().created_at
     newest = Fault.objects.order_by("-created_at").first().created_at
