@@ -31,13 +31,14 @@ GROUPS = (
     TimelineGroup("appointment", "Appointments"),
     TimelineGroup("anomaly", "Anomalies"),
     TimelineGroup("exception", "Exceptions"),
+    TimelineGroup("ownership", "Owner and team"),
     TimelineGroup("other", "Everything else"),
 )
 GROUP_KEYS = frozenset(group.key for group in GROUPS)
 
 # Entry kinds (audit row kinds and the other sources' keys) by group; a comment is ours or the
 # supplier's by who wrote it; what is in no group here is "other" (created, amended, attachment,
-# SLA, owner changes…).
+# SLA, a fault raised again…).
 _GROUP_OF_KIND = {
     EventKind.STATUS: "status",
     EventKind.AUTO_ACCEPTED: "status",
@@ -51,6 +52,7 @@ _GROUP_OF_KIND = {
     EventKind.ANOMALY: "anomaly",
     EventKind.STALE_STATUS: "anomaly",
     EventKind.EXCEPTION: "exception",
+    EventKind.ASSIGNED: "ownership",
 }
 
 

@@ -33,7 +33,7 @@ def entry(kind: str, **details) -> TimelineEntry:
         ("exception", {}, "exception"),
         ("created", {}, "other"),
         ("attachment", {}, "other"),
-        ("assigned", {}, "other"),
+        ("assigned", {}, "ownership"),
     ],
 )
 def test_each_kind_of_entry_is_in_its_group(kind, details, group):
