@@ -182,7 +182,6 @@ def backoff(partner: Partner, attempts: int) -> timedelta:
     return timedelta(seconds=step * random.uniform(0.5, 1.5))
 
 
-@transaction.atomic
 def _line_of(fault_id: int) -> list[int]:
     """The faults whose earlier messages a message about `fault_id` waits for: its own, and its
     parent's (a mass incident's child names its parent, which the supplier must know first: the
@@ -191,6 +190,7 @@ def _line_of(fault_id: int) -> list[int]:
     return [fault_id] if parent_id is None else [fault_id, parent_id]
 
 
+@transaction.atomic
 def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
     message = (
         OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
