@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from faults.choices import FaultStatus, OpenedBy, SlaState
-from faults.exceptions.models import TicketException, TicketExceptionRule
+from faults.exceptions.models import CallToAction, TicketException, TicketExceptionRule
+from faults.exceptions.shipped import ship_rules
 from faults.new_work import LONGEST_WINDOW, new_work_since
 from tests.factories import FaultFactory
 
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def now():
+    ship_rules(TicketExceptionRule, CallToAction)  # flushed by an earlier transactional test
     return timezone.now()
 
 

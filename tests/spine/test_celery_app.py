@@ -20,6 +20,8 @@ def test_every_beat_entry_names_a_registered_task():
         "faults.tasks.auto_close_resolved_faults",
         "faults.tasks.sweep_sla",
         "faults.tasks.sweep_exceptions",
+        "faults.tasks.send_work_digests",
+        "faults.tasks.resume_bulk_runs",
         "integrations.tasks.sweep_outbox",
         "integrations.tasks.sweep_inbox",
         "integrations.tasks.reconcile_silent_faults",
