@@ -71,3 +71,25 @@ class SlaPolicyFactory(DjangoModelFactory):
     target = timedelta(hours=8)
     calendar = SlaCalendar.ALWAYS
     at_risk_percent = 80
+
+
+def tep_simulator_partner(url: str, pki, *, max_attempts: int) -> Partner:
+    """A TEP supplier played by its simulator at `url` (SOAP over mutual TLS with the test PKI's
+    buyer client certificate), with the TEP connection the simulator expects."""
+    from integrations.tep.models import TepConnection
+
+    partner = PartnerFactory(
+        slug="tep-sim",
+        name="TEP (simulator)",
+        protocol="tep",
+        environment=Environment.SIMULATOR,
+        base_url=url,
+        client_cert_path=str(pki.buyer_client.cert_path),
+        client_key_path=str(pki.buyer_client.key_path),
+        ca_bundle_path=str(pki.ca_cert_path),
+        max_attempts=max_attempts,
+    )
+    TepConnection.objects.create(
+        partner=partner, our_partner_id=1001, their_partner_id=2002, conversation_role_id=10
+    )
+    return partner

@@ -39,16 +39,19 @@ from faults.services import (
     fault_request_update,
     fault_submit,
 )
-from integrations.choices import Environment
 from integrations.http import PartnerSession
 from integrations.models import OutboundMessage, Partner
 from integrations.outbox import outbox_deliver
-from integrations.tep.models import TepConnection
 from integrations.tep.simulator import TepSimulator
 from integrations.tmf621.auth import TOKENS
 from integrations.tmf621.simulator import Tmf621Simulator
 from integrations.tmf621_api.subscriptions import hub_subscribe
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory, SlaPolicyFactory
+from tests.factories import (
+    BuyerIdentifierFactory,
+    FaultFactory,
+    SlaPolicyFactory,
+    tep_simulator_partner,
+)
 from tests.helpers import client_for
 from tests.scripted_partner import Reply, ScriptedPartner
 from tests.tmf621.conftest import (
@@ -132,20 +135,7 @@ def tep(pki: DemoPki) -> Iterator[Partner]:
     simulator = TepSimulator(tls=pki, step_delay=30, locked_count=0)
     simulator.start()
     try:
-        partner = PartnerFactory(
-            slug="tep-sim",
-            name="TEP (simulator)",
-            protocol="tep",
-            environment=Environment.SIMULATOR,
-            base_url=simulator.url,
-            client_cert_path=str(pki.buyer_client.cert_path),
-            client_key_path=str(pki.buyer_client.key_path),
-            ca_bundle_path=str(pki.ca_cert_path),
-            max_attempts=5,
-        )
-        TepConnection.objects.create(
-            partner=partner, our_partner_id=1001, their_partner_id=2002, conversation_role_id=10
-        )
+        partner = tep_simulator_partner(simulator.url, pki, max_attempts=5)
         BuyerIdentifierFactory(partner=partner, code="TEPSIM", is_default=True)
         SlaPolicyFactory(partner=partner)
         yield partner

@@ -9,13 +9,13 @@ import pytest
 
 from devtools.pki import DemoPki
 from faults.services import fault_submit
-from integrations.choices import Environment, OutboundStatus
+from integrations.choices import OutboundStatus
 from integrations.models import Partner
 from integrations.tep import client
-from integrations.tep.models import TepConnection, TepTransaction
+from integrations.tep.models import TepTransaction
 from integrations.tep.receipts import record_receipt
 from integrations.tep.simulator import TepSimulator
-from tests.factories import BuyerIdentifierFactory, FaultFactory, PartnerFactory
+from tests.factories import BuyerIdentifierFactory, FaultFactory, tep_simulator_partner
 from tests.tep.outbound.conftest import AGENT, attach, deliver, due
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -33,21 +33,7 @@ def simulator(pki: DemoPki) -> Iterator[TepSimulator]:
 
 @pytest.fixture
 def sim_partner(simulator: TepSimulator, pki: DemoPki) -> Partner:
-    partner = PartnerFactory(
-        slug="tep-sim",
-        name="TEP (simulator)",
-        protocol="tep",
-        environment=Environment.SIMULATOR,
-        base_url=simulator.url,
-        client_cert_path=str(pki.buyer_client.cert_path),
-        client_key_path=str(pki.buyer_client.key_path),
-        ca_bundle_path=str(pki.ca_cert_path),
-        max_attempts=3,
-    )
-    TepConnection.objects.create(
-        partner=partner, our_partner_id=1001, their_partner_id=2002, conversation_role_id=10
-    )
-    return partner
+    return tep_simulator_partner(simulator.url, pki, max_attempts=3)
 
 
 def make_fault(partner: Partner, service_id: str):
