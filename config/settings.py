@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "integrations",
     "faults",
     "appointments",
+    "ops",  # /metrics, /healthz, /readyz
     # Demo data, demo PKI and benchmarks: management commands for `make run` and `make bench`.
     "devtools",
 ]

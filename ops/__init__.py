@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics (/metrics), liveness (/healthz) and readiness (/readyz)."""
