@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.reconcile_silent_faults",
         "schedule": timedelta(seconds=env.int("RECONCILE_SWEEP_SECONDS", default=300)),
     },
+    # Partners' certificates: refreshed, warned of 30 and 7 days before expiry, the partner
+    # flagged before its own expires (integrations/certificates.py).
+    "integrations-certificate-sweep": {
+        "task": "integrations.tasks.sweep_certificates",
+        "schedule": timedelta(seconds=env.int("CERTIFICATE_SWEEP_SECONDS", default=3600)),
+    },
     "faults-work-digests": {
         "task": "faults.tasks.send_work_digests",
         "schedule": timedelta(seconds=env.int("WORK_DIGEST_SWEEP_SECONDS", default=300)),
@@ -291,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"full": True},
     },
 }
+
+CERTIFICATE_SWEEP_SECONDS = env.int("CERTIFICATE_SWEEP_SECONDS", default=3600)
 
 # --- the fault domain ---------------------------------------------------------------------------
 FAULT_AUTO_CLOSE_AFTER = timedelta(hours=env.float("FAULT_AUTO_CLOSE_HOURS", default=48))

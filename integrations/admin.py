@@ -4,7 +4,7 @@ inbox rows, read-only, with the few actions an admin needs (retry, resume, apply
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from faults.choices import OPEN_STATUSES
 from faults.models import Fault
 from integrations.auth.secrets import MIN_SECRET_LENGTH, encrypt_secret, hash_secret
+from integrations.certificates import partner_certificates_check
 from integrations.choices import InboundAuth
 from integrations.http import request_url
 from integrations.inbox import inbox_retry
@@ -181,6 +182,12 @@ class PartnerAdmin(admin.ModelAdmin):
     )
     inlines = (BuyerIdentifierInline,)
     actions = ("resume_sending",)
+
+    def save_model(self, request: HttpRequest, obj: Partner, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The certificate files or pins may have changed: their expiry is read again at once.
+        partner_id = obj.pk
+        transaction.on_commit(lambda: partner_certificates_check(partner_id=partner_id))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partner]:
         raised_and_unfinished = Q(faults__status__in=OPEN_STATUSES)

@@ -30,3 +30,8 @@ class IntegrationsConfig(AppConfig):
         from integrations.timers import register_spine_timers
 
         register_spine_timers()
+        # The partners' certificates' expiry on /metrics (ops), read from the sweep's rows.
+        from integrations.certificate_metrics import PartnerCertificateCollector
+        from ops.metrics import register_collector
+
+        register_collector(PartnerCertificateCollector())

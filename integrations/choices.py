@@ -55,3 +55,16 @@ INBOUND_STATUS_COLOURS = {
     InboundStatus.APPLIED: "green",
     InboundStatus.FAILED: "red",
 }
+
+
+class CertificateKind(models.TextChoices):
+    """The TLS material of a partner whose expiry we track (`integrations.certificates`)."""
+
+    CLIENT = "client", "Our client certificate"
+    CA = "ca", "CA bundle"
+    PINNED = "pinned", "Partner's pinned certificate"
+
+
+# What a kind's expiry stops: ours and the CA bundle stop our calls to the partner (the partner
+# is flagged, as for refused credentials); an expired pinned certificate stops its calls to us.
+CERTIFICATE_KINDS_WE_SEND_WITH = (CertificateKind.CLIENT, CertificateKind.CA)

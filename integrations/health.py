@@ -2,9 +2,10 @@
 
 A fixed number of grouped queries whatever the number of partners or messages: one per
 table for the counts by status (all time and the last 24 hours, with the latest time), one
-for the partners, one for the newest outbound messages that need an agent and one counting
-those per partner. What needs an agent is the outbox's rule (`outbound_needing_agent`, over
-`needing_agent`), for every partner: the suppliers' messages, which the agent's queue and the
+for the partners, one for the newest outbound messages that need an agent, one counting
+those per partner, and one for the partners' certificates (`integrations.certificates`).
+What needs an agent is the outbox's rule (`outbound_needing_agent`, over `needing_agent`), for
+every partner: the suppliers' messages, which the agent's queue and the
 wallboard show too (`undelivered_outbound_messages`), and the subscribers' (a TMF621 hub's
 event deliveries), shown here only; each message is put in the queue's words
 (`describe_undelivered`, which says "subscriber" for a subscriber's): all in
@@ -17,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
+from integrations.certificates import CertificateState, certificate_states, is_certificate_flag
 from integrations.choices import InboundStatus, OutboundStatus
-from integrations.models import InboundMessage, OutboundMessage, Partner
+from integrations.models import InboundMessage, OutboundMessage, Partner, PartnerCertificate
 from integrations.undelivered import (
     UndeliveredMessage,
     describe_undelivered,
@@ -76,6 +78,13 @@ class PartnerHealth:
     dead: list[UndeliveredMessage] = field(default_factory=list)  # newest that need an agent
     needs_agent: int = 0
     dead_waiting: int = 0  # dead and not dismissed: what "Retry all dead" sends again
+    certificates: list[CertificateState] = field(default_factory=list)  # soonest expiry first
+
+    @property
+    def worst_certificate(self) -> CertificateState | None:
+        """The certificate the partner's heading warns of: red or amber, soonest first."""
+        urgent = [c for c in self.certificates if c.tone in ("red", "amber")]
+        return urgent[0] if urgent else None
 
     @property
     def is_supplier(self) -> bool:
@@ -86,6 +95,13 @@ class PartnerHealth:
     @property
     def credentials_broken(self) -> bool:
         return self.partner.credentials_broken_at is not None
+
+    @property
+    def certificate_flagged(self) -> bool:
+        """Flagged by the certificate sweep (our certificate expires), not by a 401."""
+        return self.credentials_broken and is_certificate_flag(
+            self.partner.credentials_broken_reason
+        )
 
     @property
     def failures(self) -> int:
@@ -145,6 +161,13 @@ def integration_health(*, now: datetime | None = None) -> list[PartnerHealth]:
                 entry.dead_waiting = row["total"]
     for message in waiting.defer("fault__description")[:DEAD_SHOWN]:
         health[message.partner_id].dead.append(describe_undelivered(message))
+    certificates = PartnerCertificate.objects.order_by(
+        F("not_after").asc(nulls_last=True), "kind", "pk"
+    )
+    for state in certificate_states(list(certificates), now or timezone.now()):
+        entry = health.get(state.certificate.partner_id)
+        if entry is not None:
+            entry.certificates.append(state)
     return list(health.values())
 
 

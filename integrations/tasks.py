@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from integrations.certificates import certificates_sweep
 from integrations.inbox import inbox_apply, inbox_sweep
 from integrations.outbox import outbox_deliver, outbox_sweep
 from integrations.reconcile import faults_request_reconciliation
@@ -30,3 +31,10 @@ def sweep_inbox() -> int:
 @shared_task(name="integrations.tasks.reconcile_silent_faults")
 def reconcile_silent_faults() -> int:
     return faults_request_reconciliation()
+
+
+@shared_task(name="integrations.tasks.sweep_certificates")
+def sweep_certificates() -> int:
+    """Partners' certificates: the warnings given and partners flagged, counted."""
+    result = certificates_sweep()
+    return len(result.warned) + len(result.flagged)

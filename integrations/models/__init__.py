@@ -1,3 +1,4 @@
+from integrations.models.certificate import PartnerCertificate
 from integrations.models.inbox import InboundMessage
 from integrations.models.outbox import OutboundMessage
 from integrations.models.partner import BuyerIdentifier, Partner, normalise_fingerprint
@@ -8,6 +9,7 @@ __all__ = [
     "InboundMessage",
     "OutboundMessage",
     "Partner",
+    "PartnerCertificate",
     "SeenSignature",
     "normalise_fingerprint",
 ]

@@ -25,6 +25,7 @@ def test_every_beat_entry_names_a_registered_task():
         "integrations.tasks.sweep_outbox",
         "integrations.tasks.sweep_inbox",
         "integrations.tasks.reconcile_silent_faults",
+        "integrations.tasks.sweep_certificates",
         "integrations.tep.tasks.poll_tep_partners",
     }
 

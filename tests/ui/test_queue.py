@@ -148,6 +148,7 @@ def test_faults_that_need_nothing_are_not_in_the_queue(
         "queue-dead": (
             "No message needs an agent: each reached the supplier or is still being sent."
         ),
+        "queue-certificates": "No partner certificate expires in the next 30 days.",
         "queue-sla": "No open fault is close to its SLA target or past it.",
         "queue-drafts": (
             "You have no drafts: a fault saved with “Save draft” waits here until submitted."
