@@ -20,7 +20,13 @@ from integrations.certificates import partner_certificates_check
 from integrations.choices import InboundAuth
 from integrations.http import request_url
 from integrations.inbox import inbox_retry
-from integrations.models import BuyerIdentifier, InboundMessage, OutboundMessage, Partner
+from integrations.models import (
+    BuyerIdentifier,
+    InboundMessage,
+    OutboundMessage,
+    Partner,
+    PartnerCertificate,
+)
 from integrations.outbox import outbox_retry, partner_credentials_restored
 from integrations.packages import package_for
 from integrations.xml import XmlRejected, parse_xml
@@ -48,6 +54,21 @@ class BuyerIdentifierInline(admin.TabularInline):
     formset = OneDefaultFormSet
     fields = ("code", "description", "is_default", "is_active")
     extra = 0
+
+
+class PartnerCertificateInline(admin.TabularInline):
+    """The partner's certificates as the sweep last read them (`integrations.certificates`):
+    read only; they change with the files and the pins above, on save."""
+
+    model = PartnerCertificate
+    fields = ("kind", "subject", "not_after", "source", "error", "warned_30_at", "warned_7_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Certificates (read again from the files and pins on save)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Partner | None = None) -> bool:
+        return False
 
 
 class PartnerForm(forms.ModelForm):
@@ -180,7 +201,7 @@ class PartnerAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
-    inlines = (BuyerIdentifierInline,)
+    inlines = (BuyerIdentifierInline, PartnerCertificateInline)
     actions = ("resume_sending",)
 
     def save_model(self, request: HttpRequest, obj: Partner, form, change: bool) -> None:

@@ -23,7 +23,7 @@ from integrations.security import proxy_headers
 from ops.metrics import render
 from tests.certificates import certificate_expiring, proxy_header, write_pem
 from tests.factories import FaultFactory
-from tests.helpers import bring_to
+from tests.helpers import admin_form_data, bring_to
 from tests.partner_posts import notification, pending_fault_of_pinned_supplier
 
 pytestmark = pytest.mark.django_db
@@ -350,3 +350,23 @@ def test_the_gauge_is_registered_for_the_metrics_endpoint(partner, client_certif
         'noc_partner_certificate_expiry_seconds{kind="client",partner="test-supplier",'
         'subject="CN=buyer-client.example"}'
     ) in exposition
+
+
+def test_saving_the_partner_in_the_admin_reads_its_certificates_again(
+    admin_client, partner, tmp_path, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:integrations_partner_change", args=[partner.pk])
+    data = admin_form_data(admin_client.get(url))
+    data["client_cert_path"] = write_pem(
+        tmp_path / "client.pem", certificate_expiring("renewed.example", in_=timedelta(days=6))
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = admin_client.post(url, data)
+
+    assert saved.status_code == 302
+    row = PartnerCertificate.objects.get(partner=partner)
+    assert row.subject == "CN=renewed.example"
+    assert row.warned_7_at is not None
+    page = admin_client.get(url).content.decode()
+    assert "CN=renewed.example" in page
