@@ -73,6 +73,7 @@ TEP_SIMULATOR_POLL_SECONDS = max(1.0, env.float("TEP_SIMULATOR_POLL_SECONDS", de
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ops.middleware.RequestMetricsMiddleware",  # after whitenoise: pages, not static files
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -446,3 +447,18 @@ vars().update(
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noc@localhost")
 # The product's public address, for links in e-mails (no request to take it from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- metrics and health (ops/, README "Metrics and health") -------------------------------------
+# /metrics answers `Authorization: Bearer <METRICS_TOKEN>` (or a staff user's session); empty: no
+# token is accepted.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# prometheus_client's multiprocess mode: every gunicorn and Celery process writes its counters
+# here and /metrics sums them. Set the same directory for web and workers, emptied at each start.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# The messages' totals by status are counted at most this often (seconds) per web process.
+METRICS_TOTALS_SECONDS = env.float("METRICS_TOTALS_SECONDS", default=30.0)
+# /readyz: how long the broker may take to answer, and how late a beat sweep may be.
+READYZ_BROKER_TIMEOUT = env.float("READYZ_BROKER_TIMEOUT", default=0.5)
+READYZ_SWEEP_GRACE_SECONDS = env.int("READYZ_SWEEP_GRACE_SECONDS", default=300)
+# A load balancer polls the health checks over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -9,6 +9,7 @@ from faults.exceptions.api.base import NoRouteView as ExceptionsNoRouteView
 from integrations.packages import enabled_packages
 
 urlpatterns = [
+    path("", include("ops.urls")),  # /metrics, /healthz, /readyz
     path("", include("faults.ui.urls")),
     # Log in and out, and change one's own password; no reset by e-mail (admins reset passwords).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

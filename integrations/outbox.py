@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -27,6 +28,7 @@ from integrations.broker import publish
 from integrations.choices import OUTBOUND_UNFINISHED, OutboundStatus
 from integrations.http import CallResult, OutboundRequest, Outcome, send
 from integrations.models import OutboundMessage, Partner
+from ops.metrics import outbound_attempt
 
 logger = logging.getLogger(__name__)
 MAX_STORED_RESPONSE = 20_000
@@ -289,7 +291,23 @@ def _record(outbound_id: int, result: CallResult) -> str:
         message.status = OutboundStatus.PENDING
         message.next_attempt_at = now + backoff(message.partner, message.attempts)
     message.save()
+    _count_attempt(message, result)
     return message.status
+
+
+def _count_attempt(message: OutboundMessage, result: CallResult) -> None:
+    """The attempt's outcome and a delivery's latency (creation to acceptance), for /metrics
+    (ops.metrics), once the change is committed."""
+    if result.outcome == Outcome.CREDENTIALS_REFUSED:
+        outcome = "credentials_refused"
+    else:
+        outcome = {OutboundStatus.PENDING: "retry"}.get(message.status, message.status)
+    latency = (
+        (message.delivered_at - message.created_at).total_seconds()
+        if message.status == OutboundStatus.DELIVERED
+        else None
+    )
+    transaction.on_commit(partial(outbound_attempt, message.partner.slug, outcome, latency))
 
 
 def _queue_next_in_line(message: OutboundMessage) -> None:

@@ -26,10 +26,14 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.registry import Collector
+
+# No `*_created` series beside each counter: Prometheus does not need them, they double the page.
+disable_created_metrics()
 
 _collectors: dict[str, Collector] = {}
 _lock = threading.Lock()
@@ -110,7 +114,25 @@ OUTBOUND_DELIVERY_SECONDS = Histogram(
     registry=None,
 )
 
+OUTBOUND_ATTEMPTS = Counter(
+    "noc_outbound_attempts",
+    "Calls to a partner and what came of them, by partner (slug) and outcome: delivered, "
+    "retry (failed, another attempt planned), refused (a final 4xx), dead (attempts spent), "
+    "credentials_refused (a 401: the partner is flagged).",
+    ["partner", "outcome"],
+    registry=None,
+)
+
+
+def outbound_attempt(partner: str, outcome: str, latency_seconds: float | None) -> None:
+    """The outbox's record of a call (`integrations.outbox._record`, after its commit)."""
+    OUTBOUND_ATTEMPTS.labels(partner, outcome).inc()
+    if latency_seconds is not None:
+        OUTBOUND_DELIVERY_SECONDS.labels(partner).observe(max(latency_seconds, 0.0))
+
+
 _IN_PROCESS = (
+    OUTBOUND_ATTEMPTS,
     HTTP_REQUESTS,
     HTTP_REQUEST_SECONDS,
     CELERY_TASKS,
