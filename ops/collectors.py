@@ -56,12 +56,12 @@ def _partner_slugs() -> dict[int, str]:
 
 def _inbound_totals() -> list[tuple[int, str, int]]:
     rows = InboundMessage.objects.order_by().values_list("partner_id", "status")
-    return list(rows.annotate(n=Count("id")))
+    return list(rows.annotate(n=Count("*")))
 
 
 def _outbound_totals() -> list[tuple[int, str, int]]:
     rows = OutboundMessage.objects.order_by().values_list("partner_id", "status")
-    return list(rows.annotate(n=Count("id")))
+    return list(rows.annotate(n=Count("*")))
 
 
 class MessageCollector:

@@ -46,6 +46,9 @@ class InboundMessage(models.Model):
                 name="inbound_unapplied",
             ),
             models.Index(fields=["partner", "received_at"], name="inbound_partner_received"),
+            # /metrics counts messages by partner and status on every scrape (ops.collectors):
+            # from this index alone, not the table with its bodies.
+            models.Index(fields=["partner", "status"], name="inbound_partner_status"),
         ]
 
     def __str__(self) -> str:
