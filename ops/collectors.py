@@ -1,11 +1,10 @@
-"""The database's counts, read at scrape time (README, "Metrics").
+"""The database's counts, read at scrape time (README, "Metrics and health").
 
 Each scrape runs these queries (EXPLAIN figures in the README):
 
-* inbound and outbound messages by partner and status: one GROUP BY each. Outbound reads the
-  (partner, status) index only; inbound has no such index and reads the table, which is why the
-  totals are kept for METRICS_TOTALS_SECONDS between scrapes (a scrape every 15 s on a table of
-  millions does not count it every time);
+* inbound and outbound messages by partner and status: one GROUP BY each, read from the
+  (partner, status) indexes alone (index-only scans); still a pass over the index, so the totals
+  are kept for METRICS_TOTALS_SECONDS between scrapes;
 * the oldest unapplied inbound and undelivered outbound row per partner: the partial indexes of
   unfinished rows (`inbound_unapplied`, `outbound_due`), a handful of rows when all is well;
 * partners whose credentials were refused, and open faults by SLA policy and SLA state (the

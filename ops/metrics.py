@@ -1,6 +1,6 @@
 """Prometheus metrics: the registry /metrics renders, and the in-process metrics.
 
-Two kinds of metric, read differently (README, "Metrics"):
+Two kinds of metric, read differently (README, "Metrics and health"):
 
 * Counts that live in the database (messages by status, queue ages, open faults) are computed at
   scrape time by collectors: a class with ``collect()`` yielding metric families, registered with
