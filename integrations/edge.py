@@ -214,6 +214,9 @@ class PartnerEndpoint(APIView):
     authentication_classes: ClassVar[list] = []
     permission_classes: ClassVar[list] = [AllowAny]
     parser_classes: ClassVar[list] = []
+    # Not the API's per-address throttle: a supplier's burst (a mass outage) must be stored,
+    # not answered 429 in the API's JSON shape; partners are limited by who they are (the edge).
+    throttle_classes: ClassVar[list] = []
 
     def post(self, request: Request, partner_slug: str) -> HttpResponse:
         django_request = request._request

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rest_framework.throttling import SimpleRateThrottle
 
 from faults.choices import EventKind, FaultStatus
 from faults.models import Fault, FaultComment, FaultEvent, FaultUpdate
@@ -185,6 +186,23 @@ def test_a_duplicate_is_acknowledged_again_and_applied_once(client, post_notific
         fault=fault, kind=EventKind.STATUS, to_status=FaultStatus.ACCEPTED
     )
     assert accepted.count() == 1
+
+
+def test_a_suppliers_burst_is_stored_in_full_not_throttled_like_the_api(
+    client, post_notification, fault, monkeypatch
+):
+    # A mass outage: more notifications from the supplier's one address within a minute than
+    # the API lets an anonymous caller make (its shipped 60 a minute); none may be answered 429.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "60/min", "user": None})
+    burst = 65
+
+    responses = [
+        post_notification(client, with_message_id(sample(ACCEPTED), f"CF-B{n:03d}".encode()))
+        for n in range(burst)
+    ]
+
+    assert [response.status_code for response in responses] == [200] * burst
+    assert InboundMessage.objects.filter(fault=fault).count() == burst
 
 
 def test_the_same_message_id_with_another_body_is_another_message(client, post_notification, fault):
