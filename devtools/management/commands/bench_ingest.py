@@ -13,6 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
         parser.add_argument("--gunicorn-workers", type=int, default=defaults.gunicorn_workers)
         parser.add_argument("--port", type=int, default=defaults.port)
+        parser.add_argument(
+            "--ingest-runs",
+            type=int,
+            default=defaults.ingest_runs,
+            help="times the ingest ratio is measured; the median is reported",
+        )
 
     def handle(self, *args: object, **options: int) -> None:
         run(
@@ -23,5 +29,6 @@ class Command(BaseCommand):
                 concurrency=options["concurrency"],
                 gunicorn_workers=options["gunicorn_workers"],
                 port=options["port"],
+                ingest_runs=options["ingest_runs"],
             ),
         )
