@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ops.health import check_broker, check_database, overdue_sweeps
@@ -46,6 +46,7 @@ def _refused(status: int, detail: str) -> JsonResponse:
 
 @login_not_required
 @never_cache
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up and answering; touches nothing else."""
     return JsonResponse({"status": "ok"})
@@ -53,6 +54,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_not_required
 @never_cache
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready when the database and the broker answer and no beat sweep is overdue; 503 with the
     failed checks named otherwise."""

@@ -25,6 +25,9 @@ API_PREFIXES = (
 )
 # Django's own pages that must answer anonymous visitors.
 PUBLIC_PAGES = {"accounts/login/", "admin/login/"}
+# Load balancers' health checks (open) and Prometheus' scrape (its own token: 401, not a login
+# page): tests/ops.
+OPS_ENDPOINTS = {"healthz", "readyz", "metrics"}
 
 
 def _walk(patterns, prefix: str = ""):
@@ -67,7 +70,7 @@ def test_every_page_needs_a_login(client, fault):
     assert len(pages) > 10  # the sweep really walks the routes
 
     for path in pages:
-        if path.lstrip("/") in PUBLIC_PAGES or path.startswith("/static/"):
+        if path.lstrip("/") in PUBLIC_PAGES | OPS_ENDPOINTS or path.startswith("/static/"):
             continue
         answer = client.get(path)
         location = answer.get("Location", "")
