@@ -23,7 +23,7 @@ import hmac
 import ipaddress
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -60,14 +60,18 @@ class Caller:
     cert_fingerprint: str
 
 
+@lru_cache(maxsize=8)
+def _networks(texts: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Parsed once per setting's value, not on every partner request."""
+    return tuple(ipaddress.ip_network(net, strict=False) for net in texts)
+
+
 def _from_trusted_proxy(remote_addr: str) -> bool:
     try:
         address = ipaddress.ip_address(remote_addr)
     except ValueError:
         return False
-    return any(
-        address in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_IPS
-    )
+    return any(address in network for network in _networks(tuple(settings.TRUSTED_PROXY_IPS)))
 
 
 @cache
@@ -99,6 +103,10 @@ def proxy_headers(*, escaped_cert: str, forwarded_for: str, secret: str) -> dict
     return headers
 
 
+# A partner presents the same certificate on every call: it is read once per process (the
+# header is the trusted proxy's, read only once the proxy's secret is proven; a refusal is not
+# kept, and the cache holds a few certificates, not one per caller).
+@lru_cache(maxsize=64)
 def certificate_fingerprint(escaped_pem: str) -> str:
     """SHA-256 over the DER form of the URL-encoded PEM certificate the proxy passed on."""
     try:

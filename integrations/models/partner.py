@@ -1,5 +1,6 @@
 import ipaddress
 from datetime import timedelta
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
@@ -148,17 +149,11 @@ class Partner(models.Model):
 
     @property
     def pinned_fingerprints(self) -> frozenset[str]:
-        return frozenset(
-            normalise_fingerprint(line) for line in self.client_cert_fingerprints.split() if line
-        )
+        return _pinned_fingerprints(self.client_cert_fingerprints)
 
     @property
     def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(
-            ipaddress.ip_network(line.strip(), strict=False)
-            for line in self.allowed_networks.split()
-            if line.strip()
-        )
+        return _networks(self.allowed_networks)
 
     @property
     def default_buyer_identifier(self) -> "BuyerIdentifier | None":
@@ -212,3 +207,17 @@ class BuyerIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.partner.slug})"
+
+
+# The webhook reads a partner's pins and networks on every request: each text is parsed once per
+# process (keyed by the text itself, so an admin's edit is read at once).
+@lru_cache(maxsize=256)
+def _pinned_fingerprints(text: str) -> frozenset[str]:
+    return frozenset(normalise_fingerprint(line) for line in text.split() if line)
+
+
+@lru_cache(maxsize=256)
+def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(line.strip(), strict=False) for line in text.split() if line.strip()
+    )
