@@ -71,6 +71,7 @@ INTEGRATION_POLL_SECONDS = env.dict("INTEGRATION_POLL_SECONDS", cast={"value": f
 TEP_SIMULATOR_POLL_SECONDS = max(1.0, env.float("TEP_SIMULATOR_POLL_SECONDS", default=60.0))
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",  # first: every line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ops.middleware.RequestMetricsMiddleware",  # after whitenoise: pages, not static files
@@ -158,16 +159,27 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One JSON object a line in production, key=value pairs in development (README "Logs"); each line
+# carries the request id, or the task and message it concerns (config.logs).
+LOG_FORMAT = env.str("LOG_FORMAT", default="keyvalue" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "keyvalue"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or keyvalue, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"client_errors": {"()": "config.log_filters.ClientErrorsWithoutTraceback"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {
+        "client_errors": {"()": "config.log_filters.ClientErrorsWithoutTraceback"},
+        "context": {"()": "config.logs.ContextFilter"},
+    },
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "keyvalue": {"()": "config.logs.KeyValueFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["client_errors"],
+            "formatter": LOG_FORMAT,
+            "filters": ["client_errors", "context"],
         }
     },
     # Django's defaults give "django" its own console handler (printing in DEBUG) and mail_admins,
