@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us: /api/docs/ works offline
     "django_htmx",
     "django_celery_beat",
+    "axes",  # lockout after repeated failed logins (README "Security at the door")
+    "csp",  # the Content-Security-Policy header
     "integrations",
     "faults",
     "appointments",
@@ -83,7 +85,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.OutageMiddleware",
+    # Last: turns a login refused for lockout into the page (or JSON) saying how to get back in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,7 +190,11 @@ LOGGING = {
     # Django's defaults give "django" its own console handler (printing in DEBUG) and mail_admins,
     # and let its records reach the root's handler as well: every request error was printed twice.
     # One handler, the root's, prints everything once.
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # django-axes logs every login at INFO; a lockout is a WARNING.
+        "axes": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
@@ -205,6 +214,19 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "faults.api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "faults.api.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "faults.api.negotiation.UnknownFormatIgnored",
+    # Per user (by token or session) and per anonymous address; over the rate: 429 with
+    # Retry-After. The rates come from the environment (`make bench` raises them).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    },
+    # Behind the proxy (which replaces X-Forwarded-For with the caller's address) the caller is
+    # X-Forwarded-For; without it, REMOTE_ADDR, and a sent X-Forwarded-For is ignored.
+    "NUM_PROXIES": 1 if env.bool("BEHIND_PROXY", default=False) else 0,  # see BEHIND_PROXY
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NOC fault management API",
@@ -449,6 +471,56 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# --- security at the door (README "Security at the door") -----------------------------------
+# Behind config/nginx/noc.conf, which replaces X-Forwarded-For with the caller's address: the
+# lockouts and the API's throttles count by that address, not the proxy's. Never set it where
+# callers reach the app directly (they could name any address).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# The throttles' counters (and anything else cached). The default is per process: with several
+# gunicorn workers, set a shared one (CACHE_URL=redis://host:6379/2).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# django-axes: a login (staff page, admin, both API token endpoints) is refused after
+# AXES_FAILURE_LIMIT failures for the same username, and separately for the same address, until
+# AXES_COOLOFF_MINUTES have passed or an admin unlocks it (`manage.py axes_reset_username <name>`,
+# `axes_reset_ip <address>`, or the admin's Axes, Access attempts). A success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = env.list("AXES_LOCKOUT_PARAMETERS", default=["username", "ip_address"])
+AXES_RESET_ON_SUCCESS = True
+# Trying again while locked out does not start the wait again (the page says when it ends).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
+AXES_VERBOSE = False
+# The Content-Security-Policy (django-csp): our own scripts, styles, images and fonts only, no
+# inline script or style anywhere (templates use static/js and static/css), never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # And the one inline style of Django's admin (a change list without actions).
+        "style-src": ["'self'", "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"],
+        # Pico's and Swagger UI's icons are data: SVGs in their stylesheets.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A refused CSRF check answers our 403 page (Django's has an inline style the CSP blocks).
+CSRF_FAILURE_VIEW = "config.csrf.csrf_failure"
 
 # --- e-mail (the work digests, faults/services/digests.py) -------------------------------------
 # EMAIL_URL as django-environ reads it: smtp://user:password@host:587/?tls=True, or

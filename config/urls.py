@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from faults.api.views import EndpointNotFoundView
 from faults.exceptions.api.base import NoRouteView as ExceptionsNoRouteView
@@ -30,7 +30,7 @@ urlpatterns = [
     path("ticketExceptions/", include("faults.exceptions.api.urls")),
     re_path(r"^ticketExceptions/", ExceptionsNoRouteView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 # Each enabled protocol package's inbound URLs, at /integrations/<protocol>/ (the paths the

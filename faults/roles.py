@@ -13,7 +13,8 @@ ACT_ON_FAULT = "faults.act_on_fault"
 _FAULT_WORK_MODELS = ("fault", "faultcomment", "faultattachment")
 _FAULT_CONTEXT_MODELS = ("faultupdate", "faultevent", "slapause", "slapolicy")
 _PARTNER_MODELS = ("partner", "buyeridentifier")
-_ADMIN_APPS = ("faults", "integrations", "appointments")
+# "axes": admins unlock a locked-out login (django-axes: Access attempts, Access failures).
+_ADMIN_APPS = ("faults", "integrations", "appointments", "axes")
 # A protocol package (`integrations.<protocol>`, enabled by INTEGRATION_PACKAGES) is an app of its
 # own; its models (a TMF621 connection) are configured by admins like the partner they belong to.
 _PACKAGE_APPS_PREFIX = "integrations."

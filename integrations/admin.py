@@ -235,7 +235,7 @@ class PartnerAdmin(admin.ModelAdmin):
         if partner.credentials_broken_at is None:
             return ""
         return format_html(
-            '<strong style="color: #ba2121">since {}</strong><br>{}',
+            '<strong class="partner-flagged">since {}</strong><br>{}',
             partner.credentials_broken_at.strftime("%Y-%m-%d %H:%M"),
             partner.credentials_broken_reason,
         )
@@ -272,7 +272,7 @@ def _fault_link(fault: Fault | None) -> str:
 
 
 def _pre(text: str) -> str:
-    return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+    return format_html('<pre class="message-body">{}</pre>', text)
 
 
 class MessageRowAdmin(admin.ModelAdmin):

@@ -102,11 +102,24 @@ def _fast_and_isolated(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _unthrottled(monkeypatch) -> None:
+    """The API's throttles (settings REST_FRAMEWORK) count in the cache across tests, and a sweep
+    over every route makes more anonymous calls in a minute than a caller may: each test starts
+    with empty counters and rates no test reaches. tests/api/test_throttling.py sets its own."""
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "user": None})
+
+
+@pytest.fixture(autouse=True)
 def _no_template_syntax_in_pages(monkeypatch) -> None:
     """Every text/html response of Django's test client is checked for leaked template syntax
     (tests/template_leaks.py), so a new page is covered without a test of its own."""
     from django.test import Client
 
+    from tests.csp_inline import check_no_inline_code
     from tests.template_leaks import check_html_response
 
     request = Client.request
@@ -115,6 +128,7 @@ def _no_template_syntax_in_pages(monkeypatch) -> None:
         response = request(self, **environ)
         where = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '')}"
         check_html_response(response, where=where)
+        check_no_inline_code(response, where=where)  # nor code the CSP would block
         return response
 
     monkeypatch.setattr(Client, "request", checked_request)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -18,8 +18,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from config.lockout import raise_if_locked_out
 from faults import selectors
 from faults.api import inputs, schema
 from faults.api.errors import PayloadTooLarge
@@ -79,6 +81,16 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (`Authorization: Token <key>`)."""
 
     authentication_classes = ()
+    # ObtainAuthToken turns throttling off; guessing from one address is throttled like any
+    # anonymous call (and locked out by django-axes).
+    throttle_classes = (AnonRateThrottle,)
+
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            raise_if_locked_out(request)  # too many failures: 429 saying how to get back in
+            raise
 
 
 @extend_schema_view(**schema.FAULT_VIEWSET_SCHEMAS)

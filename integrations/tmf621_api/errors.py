@@ -100,7 +100,11 @@ def _from_drf(exc: exceptions.APIException) -> HttpResponse:
         return tmf_error_response(status=405, reason=text, message=text)
     if isinstance(exc, exceptions.ValidationError):
         return tmf_error_response(status=400, reason="Invalid request.", message=str(detail))
-    return tmf_error_response(status=exc.status_code, reason=text, message=text)
+    response = tmf_error_response(status=exc.status_code, reason=text, message=text)
+    wait = getattr(exc, "wait", None)  # throttled or locked out (429): when to call again
+    if wait:
+        response["Retry-After"] = str(max(1, int(wait)))
+    return response
 
 
 def error_response(exc: Exception) -> HttpResponse | None:

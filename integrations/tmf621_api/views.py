@@ -21,11 +21,13 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from config.lockout import LockedOut, raise_if_locked_out
 from faults.services import Actor
 from integrations.tmf621.errors import CONTENT_TYPE
 from integrations.tmf621_api import openapi, query, writes
@@ -130,6 +132,13 @@ class TicketApiView(APIView):
         return WWW_AUTHENTICATE
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
+        if isinstance(exc, exceptions.AuthenticationFailed):
+            # Basic authentication refused for too many failed logins (django-axes): a 429
+            # saying how to get back in, not the 401 of a wrong password.
+            try:
+                raise_if_locked_out(self.request)
+            except LockedOut as locked:
+                exc = locked
         response = error_response(exc)
         if response is None:
             raise exc

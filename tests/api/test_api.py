@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -87,13 +88,13 @@ def test_token_is_refused_for_a_bad_password(agent_user):
 
 def test_session_authentication_works(agent_user):
     client = APIClient()
-    assert client.login(username=agent_user.username, password=TEST_PASSWORD)
+    assert client.login(username=agent_user.username, password=TEST_PASSWORD, request=HttpRequest())
     assert client.get(FAULTS).status_code == 200
 
 
 def test_session_writes_need_the_csrf_token(agent_user, draft):
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username=agent_user.username, password=TEST_PASSWORD)
+    client.login(username=agent_user.username, password=TEST_PASSWORD, request=HttpRequest())
     response = client.post(detail_url(draft, "submit/"))
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]["message"]

@@ -7,6 +7,7 @@ import logging
 import sys
 
 import pytest
+from django.http import HttpRequest
 from django.utils.log import configure_logging
 
 from tests.conftest import TEST_PASSWORD
@@ -28,7 +29,7 @@ def console(settings):
 
 
 def test_a_permission_denied_page_is_one_line_without_a_traceback(console, client, manager_user):
-    client.login(username=manager_user.username, password=TEST_PASSWORD)
+    client.login(username=manager_user.username, password=TEST_PASSWORD, request=HttpRequest())
 
     response = client.get("/queue/")  # agents' page: a manager may only read
 
@@ -40,7 +41,7 @@ def test_a_permission_denied_page_is_one_line_without_a_traceback(console, clien
 
 
 def test_a_page_not_found_is_logged_once(console, client, manager_user):
-    client.login(username=manager_user.username, password=TEST_PASSWORD)
+    client.login(username=manager_user.username, password=TEST_PASSWORD, request=HttpRequest())
 
     response = client.get("/no-such-page/")
 

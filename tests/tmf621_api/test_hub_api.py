@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
 from integrations.models import Partner
@@ -158,7 +159,7 @@ def test_a_manager_reads_subscriptions_but_may_not_make_or_delete_them(
 
 def test_a_user_in_no_role_may_do_nothing(client):
     get_user_model().objects.create_user("no-role", password=TEST_PASSWORD)
-    client.login(username="no-role", password=TEST_PASSWORD)
+    client.login(username="no-role", password=TEST_PASSWORD, request=HttpRequest())
 
     assert_tmf_error(post(client, {"callback": CALLBACK}), 403)
     assert_tmf_error(client.get(f"{HUB}/1"), 403)

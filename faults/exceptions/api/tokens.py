@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from config.lockout import raise_if_locked_out
 from faults.exceptions.api.auth import persona_for, refresh_token_for
 from faults.exceptions.api.base import ExceptionsApiView
 from faults.exceptions.api.errors import ErrorEnvelopeSerializer
@@ -48,9 +49,13 @@ class _TokenView(ExceptionsApiView):
     serializer_class: type[serializers.Serializer]
 
     def validated(self, request: Request) -> Response:
-        serializer = self.serializer_class(data=request.data)
+        # The request goes to authenticate(): django-axes counts failures by it.
+        serializer = self.serializer_class(data=request.data, context={"request": request})
         try:
             serializer.is_valid(raise_exception=True)
+        except exceptions.APIException:
+            raise_if_locked_out(request)  # too many failures: 429 saying how to get back in
+            raise
         except TokenError as exc:
             message = f"The refresh token is not valid: {exc}."
             raise exceptions.AuthenticationFailed(message) from None
