@@ -53,10 +53,16 @@ def check_database() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:  # any failure to reach it is "not ready"; the log says which
-        logger.warning("readiness: the database did not answer", exc_info=True)
+    except Exception as exc:  # any failure to reach it is "not ready"; the log says which
+        # One line, no traceback: polled every second, an outage would flood the log.
+        logger.warning("readiness: the database did not answer: %s", _one_line(exc))
         _drop_broken_connection()
         return False
+
+
+def _one_line(exc: Exception) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _drop_broken_connection() -> None:
@@ -92,8 +98,8 @@ def check_broker() -> bool:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.READYZ_BROKER_TIMEOUT)
         return True
-    except Exception:
-        logger.warning("readiness: the broker did not answer", exc_info=True)
+    except Exception as exc:
+        logger.warning("readiness: the broker did not answer: %s", _one_line(exc))
         return False
 
 

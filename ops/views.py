@@ -68,7 +68,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
         late = overdue_sweeps()
         checks["sweeps"] = {"overdue": late} if late else "ok"
     ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},
         status=200 if ready else 503,
     )
+    # Polled every second: the checks above log why, once each; Django's own "Service
+    # Unavailable" line for every poll would add nothing (it skips responses marked so).
+    response._has_been_logged = True
+    return response

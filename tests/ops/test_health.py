@@ -39,7 +39,7 @@ def test_readyz_is_ready_when_everything_answers(client, django_assert_max_num_q
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_broker_does_not_answer(client, settings):
+def test_readyz_is_503_when_the_broker_does_not_answer(client, settings, caplog):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
 
     response = client.get("/readyz")
@@ -50,6 +50,10 @@ def test_readyz_is_503_when_the_broker_does_not_answer(client, settings):
         "checks": {"database": "ok", "broker": "failed", "sweeps": "ok"},
     }
     assert "redis" not in response.text
+    # Polled every second: one line saying why, no traceback, no second line from Django.
+    lines = [r for r in caplog.records if r.name in ("ops.health", "django.request")]
+    assert [(r.name, r.exc_info) for r in lines] == [("ops.health", None)]
+    assert "the broker did not answer" in lines[0].getMessage()
 
 
 @pytest.fixture(params=["closed port", "no such database"])
