@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.logs import message_context
 from faults.choices import EventKind, PartnerOperation
 from faults.models import Fault
 from faults.services.actors import Actor
@@ -196,7 +197,7 @@ def _line_of(fault_id: int) -> list[int]:
 def _claim(outbound_id: int, now: datetime) -> OutboundMessage | None:
     message = (
         OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("partner")
+        .select_related("partner", "fault")  # the fault's reference for the log lines
         .filter(pk=outbound_id, status=OutboundStatus.PENDING, next_attempt_at__lte=now)
         .first()
     )
@@ -227,6 +228,11 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> str | No
     message = _claim(outbound_id, now or timezone.now())
     if message is None:
         return None
+    with message_context(message):
+        return _deliver(message)
+
+
+def _deliver(message: OutboundMessage) -> str:
     try:
         adapter = get_adapter(message.partner.protocol)
         result = send(message.partner, adapter.prepare_request(message, message.request))
