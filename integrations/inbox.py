@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from config.logs import message_context
 from faults.models import Fault
 from faults.validators import is_valid_reference
 from integrations.adapters import get_adapter
@@ -277,10 +278,11 @@ def _apply_one(inbound_id: int) -> str | None:
         return None
     message.attempts += 1
     try:
-        with transaction.atomic():
+        with message_context(message), transaction.atomic():
             get_adapter(message.partner.protocol).apply_inbound(message)
     except Exception as exc:
-        logger.exception("Applying %s failed", message)
+        with message_context(message):
+            logger.exception("Applying %s failed", message)
         message.last_error = f"{type(exc).__name__}: {exc}"
         if message.attempts >= MAX_APPLY_ATTEMPTS:
             message.status = InboundStatus.FAILED
