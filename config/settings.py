@@ -317,6 +317,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.sweep_certificates",
         "schedule": timedelta(seconds=env.int("CERTIFICATE_SWEEP_SECONDS", default=3600)),
     },
+    # The SLA dashboard's per-day counts: rows appended by the fault table's triggers folded
+    # into one per day, supplier, priority and kind (faults/reports/daily.py).
+    "faults-compact-daily-counts": {
+        "task": "faults.tasks.compact_daily_fault_counts",
+        "schedule": timedelta(seconds=env.int("DAILY_COUNTS_COMPACT_SECONDS", default=3600)),
+    },
     "faults-work-digests": {
         "task": "faults.tasks.send_work_digests",
         "schedule": timedelta(seconds=env.int("WORK_DIGEST_SWEEP_SECONDS", default=300)),

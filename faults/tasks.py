@@ -4,6 +4,7 @@ actions too long to apply inside a request."""
 from celery import shared_task
 
 from faults.exceptions.services import exceptions_sweep
+from faults.reports import daily
 from faults.services import faults_auto_close_due
 from faults.services.bulk import bulk_run_apply, bulk_runs_resume
 from faults.services.digests import work_digests_send
@@ -40,3 +41,9 @@ def apply_bulk_run(run_id: int) -> dict[str, int]:
 @shared_task(name="faults.tasks.resume_bulk_runs")
 def resume_bulk_runs() -> int:
     return bulk_runs_resume()
+
+
+@shared_task(name="faults.tasks.compact_daily_fault_counts")
+def compact_daily_fault_counts() -> int:
+    """Fold the dashboard's per-day counts into one row per key (faults.reports.daily)."""
+    return daily.compact()

@@ -9,6 +9,7 @@ from faults.exceptions.models import (
 from faults.models.bulk import BulkRun, BulkRunItem
 from faults.models.fault import Fault
 from faults.models.sla import SlaPolicy
+from faults.models.summary import DailyFaultCount
 from faults.models.timeline import FaultAttachment, FaultComment, FaultEvent, FaultUpdate, SlaPause
 from faults.models.workspace import FaultNote, SavedView, Team, WorkspacePreference
 
@@ -16,6 +17,7 @@ __all__ = [
     "BulkRun",
     "BulkRunItem",
     "CallToAction",
+    "DailyFaultCount",
     "EscalationThreshold",
     "ExternalReference",
     "Fault",

@@ -193,6 +193,17 @@ class Fault(ConcurrentTransitionMixin, models.Model):
                 condition=Q(resolved_at__isnull=False),
                 name="fault_resolved_at",
             ),
+            # The dashboard's time to repair (faults.reports.dashboard): the resolved faults of
+            # a period with everything the query reads, an index-only scan of the period.
+            models.Index(
+                fields=["resolved_at"],
+                include=["supplier", "priority", "submitted_at", "accepted_at", "id"],
+                condition=Q(
+                    status__in=[FaultStatus.RESOLVED, FaultStatus.CLOSED],
+                    resolved_at__isnull=False,
+                ),
+                name="fault_resolved_repair",
+            ),
             models.Index(
                 fields=["rejected_at"],
                 condition=Q(rejected_at__isnull=False),

@@ -19,15 +19,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from django.db import connections
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connections, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
 from faults.contributions import DashboardCounts, contributions
 from faults.figure_links import FigureLink, Params, day_span, figure_link
-from faults.models import Fault
+from faults.models import Fault, SlaPause
 from faults.reports.aggregates import GroupKey, group_percentiles
-from faults.reports.durations import hold_seconds, repair_seconds, repair_without_hold_seconds
+from faults.reports.daily import weekly_counts
+from faults.reports.durations import (
+    hold_seconds,
+    raised_at,
+    repair_seconds,
+    repair_without_hold_seconds,
+)
 from faults.reports.filters import DashboardFilters
 from faults.reports.planner import without_jit
 from faults.reports.trends import BREACH_STATES, WeekTrend, weekly_trends
@@ -169,38 +175,71 @@ def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> 
 
 
 # One pass over the resolved faults, per row and for all rows at once (GROUPING SETS): each
-# fault's time to repair and time on hold (a subquery over its pauses) are computed once for the
-# counts, the sums and the four percentiles, where one query per aggregate computed them five
-# times. Over a year at a million faults that was most of the dashboard's time (make bench).
+# fault's time to repair and time on hold are computed once for the counts, the sums and the
+# percentiles, where one query per aggregate computed them five times. Over a year at a million
+# faults (make bench) this was most of the dashboard's time, and three things made it so:
+# - the time on hold was a subquery per fault (~100 000 index probes of the pauses); here the
+#   pauses of the period's faults are summed once and joined (a hash join), with the same
+#   expressions as faults.reports.durations.hold_seconds (the figures are the same);
+# - each percentile sorted the faults again: percentile_cont(ARRAY[median, p90]) sorts once
+#   for both;
+# - the sorts spilled to disk at the default work_mem (4 MB): the query gets REPORT_WORK_MEM.
+# A resolved fault's work ended when it was resolved, so its clock time is read from
+# resolved_at (durations.ended_at's first choice), which the covering index fault_resolved_repair
+# holds with everything else the query reads (an index-only scan).
 _REPAIR_IN_ONE_PASS = """
+WITH resolved AS ({faults}),
+held AS (
+  SELECT p.fault_id,
+         sum(greatest(CAST(EXTRACT(EPOCH FROM (
+           least(coalesce(p.ended_at, r.ended), r.ended) - greatest(p.started_at, r.raised)
+         )) AS double precision), 0.0)) AS seconds
+  FROM {pauses} p JOIN resolved r ON r.id = p.fault_id
+  GROUP BY p.fault_id
+), each AS (
+  SELECT r.supplier_id, r.priority,
+         greatest(CAST(EXTRACT(EPOCH FROM (r.ended - r.raised)) AS double precision), 0.0)
+           AS repair,
+         coalesce(held.seconds, 0.0) AS hold
+  FROM resolved r LEFT JOIN held ON held.fault_id = r.id
+)
 SELECT supplier_id, priority, GROUPING(supplier_id, priority) AS every_row, count(*),
        sum(repair), sum(hold),
-       percentile_cont(%(median)s) WITHIN GROUP (ORDER BY repair - hold),
-       percentile_cont(%(p90)s) WITHIN GROUP (ORDER BY repair - hold),
-       percentile_cont(%(median)s) WITHIN GROUP (ORDER BY repair),
-       percentile_cont(%(p90)s) WITHIN GROUP (ORDER BY repair)
-FROM ({faults}) AS resolved
+       percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY repair - hold),
+       percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY repair)
+FROM each
 GROUP BY GROUPING SETS ((supplier_id, priority), ())
 """
+# Enough for a year's sorts at a million faults in memory (local to the query's transaction).
+REPORT_WORK_MEM = "64MB"
 
 
 def _add_repair_in_one_pass(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
-    each = resolved.annotate(repair=repair_seconds(), hold=hold_seconds()).values(
-        *GROUP, "repair", "hold"
-    )
+    each = resolved.values("id", *GROUP, raised=raised_at(), ended=F("resolved_at"))
     sql, params = each.query.sql_with_params()
     # The fractions are constants of this module, rendered as numeric literals (nothing given).
-    query = _REPAIR_IN_ONE_PASS.replace("%(median)s", repr(MEDIAN)).replace("%(p90)s", repr(P90))
-    with connections[resolved.db].cursor() as cursor:
-        cursor.execute(query.replace("{faults}", sql), params)
+    query = (
+        _REPAIR_IN_ONE_PASS.replace("{fractions}", f"{MEDIAN!r}, {P90!r}")
+        .replace("{pauses}", SlaPause._meta.db_table)
+        .replace("{faults}", sql)
+    )
+    with transaction.atomic(using=resolved.db), connections[resolved.db].cursor() as cursor:
+        # Put back after the query, in case this is a savepoint of a longer transaction.
+        cursor.execute(
+            "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)",
+            [REPORT_WORK_MEM],
+        )
+        before = cursor.fetchone()[0]
+        cursor.execute(query, params)
         found = cursor.fetchall()
-    for supplier_id, priority, every_row, n, repair, hold, *pct in found:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+    for supplier_id, priority, every_row, n, repair, hold, without_hold, with_hold in found:
         if not n:
             continue
         row = total if every_row else rows.at(supplier_id, priority)
         row.resolved, row.repair_seconds, row.hold_seconds = n, repair, hold
-        row.repair.median, row.repair.p90 = pct[0], pct[1]
-        row.repair_with_hold.median, row.repair_with_hold.p90 = pct[2], pct[3]
+        row.repair.median, row.repair.p90 = without_hold
+        row.repair_with_hold.median, row.repair_with_hold.p90 = with_hold
 
 
 def _add_repair_per_aggregate(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
@@ -408,5 +447,8 @@ def _sla_dashboard(filters: DashboardFilters) -> Dashboard:
         _row_links(row, filters, supplier)
     _row_links(total, filters, filters.supplier)
     ordered = sorted(rows.values(), key=lambda r: (r.supplier_name.lower(), r.priority or 0))
-    trends = [_week_links(w, filters) for w in weekly_trends(faults, filters, resolved=resolved)]
+    # From the per-day counts the triggers keep (faults.reports.daily); where they cannot serve
+    # the filters, weekly_counts is None and the trends count the faults themselves.
+    weekly = weekly_trends(faults, filters, resolved=resolved, counts=weekly_counts(filters))
+    trends = [_week_links(w, filters) for w in weekly]
     return Dashboard(filters=filters, rows=ordered, total=total, trends=trends, counted=counted)

@@ -60,7 +60,11 @@ def _per_week(faults: QuerySet, field: str, filters: DashboardFilters) -> dict[d
 
 
 def weekly_trends(
-    faults: QuerySet, filters: DashboardFilters, *, resolved: QuerySet
+    faults: QuerySet,
+    filters: DashboardFilters,
+    *,
+    resolved: QuerySet,
+    counts: dict[str, dict[date, int]] | None = None,
 ) -> list[WeekTrend]:
     """Every week (ISO, Monday to Sunday) the period touches, oldest first, with zero for quiet
     weeks.
@@ -69,10 +73,20 @@ def weekly_trends(
     resolved-in-period faults) by resolved time; breached: the instant the SLA target was passed
     (`sla_due_at` of a breached or missed fault) fell in the week. Weeks at the edges count only
     the days inside the period.
+
+    `counts`, when given, are the same per week from the per-day counts
+    (faults.reports.daily.weekly_counts: "raised", "resolved", "breached"), and no fault is read.
     """
-    raised = _per_week(faults, "submitted_at", filters)
-    resolved_by_week = _per_week(resolved, "resolved_at", filters)
-    breached = _per_week(faults.filter(sla_state__in=BREACH_STATES), "sla_due_at", filters)
+    if counts is not None:
+        raised, resolved_by_week, breached = (
+            counts["raised"],
+            counts["resolved"],
+            counts["breached"],
+        )
+    else:
+        raised = _per_week(faults, "submitted_at", filters)
+        resolved_by_week = _per_week(resolved, "resolved_at", filters)
+        breached = _per_week(faults.filter(sla_state__in=BREACH_STATES), "sla_due_at", filters)
     weeks = []
     week = _monday(filters.date_from)
     with_year = week.year != filters.date_to.year

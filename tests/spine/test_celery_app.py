@@ -21,6 +21,7 @@ def test_every_beat_entry_names_a_registered_task():
         "faults.tasks.sweep_sla",
         "faults.tasks.sweep_exceptions",
         "faults.tasks.send_work_digests",
+        "faults.tasks.compact_daily_fault_counts",
         "faults.tasks.resume_bulk_runs",
         "integrations.tasks.sweep_outbox",
         "integrations.tasks.sweep_inbox",
