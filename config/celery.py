@@ -3,7 +3,13 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import (
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -25,3 +31,45 @@ def _pool_process_in_its_own_group(**kwargs: object) -> None:
     a group leader by its group on a hard time limit."""
     if hasattr(os, "setpgid"):
         os.setpgid(0, 0)
+
+
+@setup_logging.connect
+def _logging_as_settings_say(**kwargs: object) -> None:
+    """The worker logs as the web processes do (settings.LOGGING: JSON in production, key=value
+    in development, the task's fields on each line) instead of Celery's own format and handler.
+    A receiver here is what stops Celery from configuring the root logger itself."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+@before_task_publish.connect
+def _pass_the_request_id(headers: dict | None = None, **kwargs: object) -> None:
+    """A task published while serving a request carries the request's id (a message header)."""
+    from config.logs import request_id
+
+    current = request_id()
+    if current and headers is not None:
+        headers.setdefault("request_id", current)
+
+
+@task_prerun.connect
+def _bind_task_to_log_lines(task_id: str = "", task: object = None, **kwargs: object) -> None:
+    from config.logs import enter_task
+
+    request = getattr(task, "request", None)
+    enter_task(
+        task_id,
+        task=getattr(task, "name", None),
+        task_id=task_id,
+        request_id=getattr(request, "request_id", None),
+    )
+
+
+@task_postrun.connect
+def _unbind_task_from_log_lines(task_id: str = "", **kwargs: object) -> None:
+    from config.logs import leave_task
+
+    leave_task(task_id)

@@ -55,15 +55,16 @@ def log_context(**fields: object) -> Iterator[None]:
 _task_tokens: dict[str, Token] = {}
 
 
-def enter_task(task_id: str, **fields: object) -> None:
-    """Bind a task's fields until `leave_task` (Celery's prerun and postrun signals, which
-    cannot hold a `with` block). A task run eagerly inside a request keeps the request's."""
+def enter_task(key: str, **fields: object) -> None:
+    """Bind a task's fields until `leave_task(key)` (Celery's prerun and postrun signals,
+    which cannot hold a `with` block). A task run eagerly inside a request keeps the
+    request's."""
     fields = {k: v for k, v in fields.items() if v is not None}
-    _task_tokens[task_id] = _fields.set({**_fields.get(), **fields})
+    _task_tokens[key] = _fields.set({**_fields.get(), **fields})
 
 
-def leave_task(task_id: str) -> None:
-    token = _task_tokens.pop(task_id, None)
+def leave_task(key: str) -> None:
+    token = _task_tokens.pop(key, None)
     if token is not None:
         try:
             _fields.reset(token)
