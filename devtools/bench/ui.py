@@ -127,8 +127,8 @@ def grow_to(
 
 
 def explain_dashboard(out: TextIO, *, days: int = DEFAULT_DAYS) -> None:
-    """EXPLAIN ANALYZE every query the dashboard makes over faults or appointments for the last
-    `days` days, and say whether it reads them through an index."""
+    """EXPLAIN ANALYZE every query the dashboard makes over faults, appointments or the per-day
+    counts for the last `days` days, and say whether it reads them through an index."""
     date_from, date_to = default_period(days=days)
     with CaptureQueriesContext(connection) as captured:
         sla_dashboard(DashboardFilters(date_from=date_from, date_to=date_to))
@@ -137,7 +137,8 @@ def explain_dashboard(out: TextIO, *, days: int = DEFAULT_DAYS) -> None:
         explain_queries(
             out,
             [query["sql"] for query in captured.captured_queries],
-            tables=("faults_fault", "appointments_appointment"),
+            # faults_dailyfaultcount: the weekly trends' per-day counts (faults.reports.daily).
+            tables=("faults_fault", "appointments_appointment", "faults_dailyfaultcount"),
         )
 
 
