@@ -218,3 +218,31 @@ def test_both_sites_agree_on_the_partner_paths_of_every_protocol():
         "/integrations/_bench/some-partner/raw/",
     ):
         assert not partner_path.match(staff_page), staff_page
+
+
+def test_both_sites_give_each_request_nginxs_id_not_the_callers(nginx, pki, fault):
+    """Issue 17: the app's log lines and its answer carry nginx's $request_id (32 hex digits),
+    which the proxy's own access log can show too; a caller's X-Request-ID is not passed on."""
+    staff = requests.get(
+        f"{nginx.staff_url}/accounts/login/",
+        headers={"Host": STAFF_HOST, "X-Request-ID": "chosen-by-the-caller"},
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+    webhook = requests.post(
+        f"{nginx.webhook_url}{NOTIFY_PATH}",
+        data=accepted(fault, "CF-REQUEST-ID"),
+        headers={
+            "Host": WEBHOOK_HOST,
+            "Content-Type": "text/xml; charset=utf-8",
+            "X-Request-ID": "chosen-by-the-caller",
+        },
+        cert=(str(pki.supplier_client.cert_path), str(pki.supplier_client.key_path)),
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert (staff.status_code, webhook.status_code) == (200, 200), webhook.text
+    ids = [staff.headers["X-Request-ID"], webhook.headers["X-Request-ID"]]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", request_id) for request_id in ids), ids
+    assert ids[0] != ids[1]
