@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
 
+from devtools.demo import DEMO_PARTNER_SLUG, demo_data_load
 from devtools.pki import ensure_demo_pki
 from integrations import certificates
 from integrations.certificate_metrics import PartnerCertificateCollector
@@ -370,3 +371,19 @@ def test_saving_the_partner_in_the_admin_reads_its_certificates_again(
     assert row.warned_7_at is not None
     page = admin_client.get(url).content.decode()
     assert "CN=renewed.example" in page
+
+
+def test_the_demo_s_partners_certificates_are_read_when_the_demo_loads(settings, tmp_path):
+    settings.DEMO_PKI_DIR = str(tmp_path / "pki")
+
+    demo_data_load()
+
+    shown = {
+        (c.partner.slug, c.kind, c.subject)
+        for c in PartnerCertificate.objects.select_related("partner")
+        if c.not_after is not None
+    }
+    demo = Partner.objects.get(slug=DEMO_PARTNER_SLUG)
+    assert (demo.slug, "client", "CN=Demo buyer NOC,O=NOC demo PKI") in shown
+    assert (demo.slug, "ca", "CN=NOC demo CA,O=NOC demo PKI") in shown
+    assert not Partner.objects.filter(credentials_broken_at__isnull=False).exists()
