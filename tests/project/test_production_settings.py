@@ -86,6 +86,7 @@ def production_app(transactional_db, tmp_path):
     env = readme_production_env()
     env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env["CELERY_BROKER_URL"] = "memory://"  # no worker here: the test applies what is stored
+    env["CACHE_URL"] = "locmemcache://"  # the throttles' counters: one process, no Redis needed
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
@@ -175,6 +176,10 @@ def test_behind_nginx_https_is_known_and_partner_webhooks_are_not_redirected(
         "max-age=31536000; includeSubDomains; preload"
     )
     assert "secure" in page.headers["Set-Cookie"].lower()  # the CSRF cookie, HTTPS only
+    # Issue 17: the door's headers reach the browser through the proxy.
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
 
     assert plain.status_code == 301
     assert plain.headers["Location"] == f"https://{STAFF_HOST}/accounts/login/"
