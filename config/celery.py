@@ -33,6 +33,19 @@ def _pool_process_in_its_own_group(**kwargs: object) -> None:
         os.setpgid(0, 0)
 
 
+@task_postrun.connect
+def _close_unusable_database_connections(sender: object = None, **kwargs: object) -> None:
+    """What Django does after each request, after each task: a connection that had an error and
+    no longer answers, is left in a transaction, or is older than CONN_MAX_AGE is closed (the
+    next task opens a new one). Celery's own fixup closes them every time only without
+    CELERY_DB_REUSE_MAX (config/settings.py). Not for a task run eagerly, inside its caller's
+    transaction (the fixup leaves those alone too)."""
+    from django.db import close_old_connections
+
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        close_old_connections()
+
+
 @setup_logging.connect
 def _logging_as_settings_say(**kwargs: object) -> None:
     """The worker logs as the web processes do (settings.LOGGING: JSON in production, key=value
