@@ -112,7 +112,7 @@ FROM {fault} AS fault
 JOIN {buyer} AS buyer ON buyer.id = fault.buyer_identifier_id
 WHERE fault.supplier_id = %s AND fault.buyer_fault_reference = %s AND {buyer_is}
 ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
-RETURNING id
+RETURNING id, fault_id
 """
 # The same with the fault already found (by the partner's reference), or none (a ticket the
 # partner opened).
@@ -124,7 +124,7 @@ INSERT INTO {inbound} (partner_id, fault_id, message_type, message_id, body_sha2
     duplicates_received, last_error, received_at)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, '', %s)
 ON CONFLICT (partner_id, message_id, body_sha256) DO NOTHING
-RETURNING id
+RETURNING id, fault_id
 """
 
 
@@ -186,9 +186,10 @@ def inbox_store(received: Received) -> Stored:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is not None:
-        inbound_id = row[0]
+        inbound_id, of_fault = row
         if not history:
-            transaction.on_commit(lambda: enqueue_apply(inbound_id))
+            # With its fault: queued only if the fault has no task waiting (`ApplyInboundTask`).
+            transaction.on_commit(lambda: enqueue_apply(inbound_id, of_fault))
         return Stored(inbound_id, True)
     duplicate = InboundMessage.objects.filter(
         partner=received.partner, message_id=message_id, body_sha256=digest
@@ -229,69 +230,167 @@ def _raise_not_stored(received: Received, with_reference: QuerySet, reference: s
     raise UnknownFault(reference)
 
 
-def enqueue_apply(inbound_id: int) -> bool:
+def enqueue_apply(inbound_id: int, fault_id: int | None = None) -> bool:
+    """Queue the message's apply task; given its fault, only when the fault has none queued
+    (`integrations.tasks.ApplyInboundTask`)."""
     from integrations.tasks import apply_inbound
 
-    return publish(apply_inbound, inbound_id)
+    return publish(apply_inbound, inbound_id, *([fault_id] if fault_id is not None else []))
 
 
-@transaction.atomic
+# How many of a fault's waiting messages one transaction applies: a burst is applied a batch
+# at a time, without holding the fault's lock for long.
+APPLY_BATCH = 50
+# A fault whose apply task is queued and not started yet is marked in the broker's Redis for
+# this long at most: its other messages queue no task of their own (`inbox_mark_queued`).
+QUEUED_MARK_SECONDS = 60
+
+
 def inbox_apply(*, inbound_id: int) -> str | None:
-    """Apply one stored message, at most once: the row is locked, re-checked and marked applied
-    in the same transaction as the domain change.
+    """Apply the message and those of its fault still waiting, each at most once: a message's
+    row is locked, re-checked and marked applied in the same transaction as its domain change.
+    Returns the message's status when this call applied (or tried) it, None when it was no
+    longer waiting.
 
-    Messages about one fault are applied one at a time and in the order they arrived, as one
-    worker would: two workers may pick up two messages of a fault at once and start on the later
-    one. So the fault's row is locked before anything else, and the fault's messages still
-    waiting that arrived before this one are applied first, in this transaction; the other
-    worker then finds its message applied and does nothing. A message the partner sent earlier
-    but that arrived later is the supplier path's to judge (an older status is recorded as
-    stale, not applied)."""
-    found = InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.RECEIVED).values(
-        "fault_id"
-    )
+    Messages about one fault are applied one at a time and in the order they were stored, as
+    one worker would. So the fault's row is locked first, then its waiting messages are applied
+    in order, `APPLY_BATCH` to a transaction, until none is left: a burst of one fault's
+    messages is applied by the first task to start, and the others find nothing to do (or were
+    never queued: `inbox_mark_queued`). The fault's queued mark is cleared before the messages
+    are read, so a message stored after that queues a task of its own. Two workers may pick up
+    two tasks of a fault at once: the second waits for the fault's lock, then finds the
+    messages applied. A message the partner sent earlier but that arrived later is the supplier
+    path's to judge (an older status is recorded as stale, not applied). A message that fails
+    is left for a later attempt (the sweep) and the next ones are applied, as before."""
+    found = list(
+        InboundMessage.objects.filter(pk=inbound_id).values_list("fault_id", "status")
+    )  # outside a transaction: the task of a message applied already costs this query
     if not found:
         return None
-    fault_id = found[0]["fault_id"]
-    if fault_id is not None:
-        list(Fault.objects.select_for_update().filter(pk=fault_id).values_list("pk"))
-        earlier = (
-            InboundMessage.objects.filter(
-                fault_id=fault_id, status=InboundStatus.RECEIVED, pk__lt=inbound_id
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        for earlier_id in list(earlier):
-            _apply_one(earlier_id)
-    return _apply_one(inbound_id)
-
-
-def _apply_one(inbound_id: int) -> str | None:
-    message = (
-        InboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("partner")
-        .filter(pk=inbound_id, status=InboundStatus.RECEIVED)
-        .first()
-    )
-    if message is None:
+    fault_id, status = found[0]
+    if fault_id is None:  # a ticket the partner opened: no fault to hold yet
+        if status != InboundStatus.RECEIVED:
+            return None
+        with transaction.atomic():
+            message = _locked(InboundMessage.objects.filter(pk=inbound_id)).first()
+            if message is None:
+                return None
+            _apply_batch([message])
+            return message.status
+    inbox_clear_queued_mark(fault_id)
+    waiting = InboundMessage.objects.filter(fault_id=fault_id, status=InboundStatus.RECEIVED)
+    if status != InboundStatus.RECEIVED and not waiting.exists():
         return None
-    message.attempts += 1
+    result, after = None, 0
+    while True:
+        with transaction.atomic():
+            list(Fault.objects.select_for_update().filter(pk=fault_id).values_list("pk"))
+            batch = list(_locked(waiting.filter(pk__gt=after)).order_by("id")[:APPLY_BATCH])
+            if not batch:
+                return result
+            _apply_batch(batch)
+        after = batch[-1].pk  # past those that failed: they wait for a later attempt
+        result = next((m.status for m in batch if m.pk == inbound_id), result)
+
+
+def _queued_marks():
+    """The broker's Redis, for the queued marks; None with another broker (the embedded one:
+    every message queues its own task)."""
+    from celery import current_app
+
+    url = current_app.conf.broker_url or ""
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    client = _mark_clients.get(url)
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        _mark_clients[url] = client
+    return client
+
+
+_mark_clients: dict[str, object] = {}
+
+
+def _queued_mark_key(fault_id: int) -> str:
+    return f"noc:inbox:queued:{connection.settings_dict['NAME']}:{fault_id}"
+
+
+def inbox_mark_queued(fault_id: int) -> bool:
+    """Mark the fault as having an apply task queued; False when it had one already (queued, not
+    started: that task will apply this message too), True when a task must be queued (or no
+    mark could be kept: queue one anyway)."""
+    marks = _queued_marks()
+    if marks is None:
+        return True
     try:
-        with message_context(message), transaction.atomic():
-            get_adapter(message.partner.protocol).apply_inbound(message)
-    except Exception as exc:
-        with message_context(message):
-            logger.exception("Applying %s failed", message)
-        message.last_error = f"{type(exc).__name__}: {exc}"
-        if message.attempts >= MAX_APPLY_ATTEMPTS:
-            message.status = InboundStatus.FAILED
+        return bool(marks.set(_queued_mark_key(fault_id), 1, nx=True, ex=QUEUED_MARK_SECONDS))
+    except Exception:
+        logger.debug("queued mark not set for fault %s", fault_id, exc_info=True)
+        return True
+
+
+def inbox_clear_queued_mark(fault_id: int) -> None:
+    marks = _queued_marks()
+    if marks is None:
+        return
+    try:
+        marks.delete(_queued_mark_key(fault_id))
+    except Exception:  # the mark expires on its own; meanwhile the sweep covers the fault
+        logger.warning("queued mark of fault %s not cleared", fault_id, exc_info=True)
+
+
+def _locked(messages: QuerySet) -> QuerySet:
+    """The messages still waiting, locked (their partner read along)."""
+    return (
+        messages.filter(status=InboundStatus.RECEIVED)
+        .select_for_update(of=("self",))
+        .select_related("partner")
+    )
+
+
+def _apply_batch(messages: list[InboundMessage]) -> None:
+    """Apply locked waiting messages in order, each all or nothing, and mark them. All of them in
+    one savepoint first (the common case: one savepoint, not one per message); should one fail,
+    that is rolled back and each is applied in its own savepoint, so that only the failing one
+    is left waiting (or failed for good after `MAX_APPLY_ATTEMPTS`)."""
+    try:
+        with transaction.atomic():
+            for message in messages:
+                with message_context(message):
+                    get_adapter(message.partner.protocol).apply_inbound(message)
+    except Exception:
+        failures = {}
+        for message in messages:
+            with message_context(message):
+                try:
+                    with transaction.atomic():
+                        get_adapter(message.partner.protocol).apply_inbound(message)
+                except Exception as exc:
+                    logger.exception("Applying %s failed", message)
+                    failures[message.pk] = f"{type(exc).__name__}: {exc}"
     else:
-        message.status = InboundStatus.APPLIED
-        message.applied_at = message.received_at if _recording_history.get() else timezone.now()
-        message.last_error = ""
-    message.save(update_fields=["status", "attempts", "last_error", "applied_at"])
-    return message.status
+        failures = {}
+    applied_at = F("received_at") if _recording_history.get() else timezone.now()
+    applied = [message.pk for message in messages if message.pk not in failures]
+    if applied:
+        InboundMessage.objects.filter(pk__in=applied).update(
+            status=InboundStatus.APPLIED,
+            attempts=F("attempts") + 1,
+            last_error="",
+            applied_at=applied_at,
+        )
+    for message in messages:
+        message.attempts += 1
+        if message.pk in failures:
+            message.last_error = failures[message.pk]
+            if message.attempts >= MAX_APPLY_ATTEMPTS:
+                message.status = InboundStatus.FAILED
+            message.save(update_fields=["status", "attempts", "last_error"])
+        else:
+            message.status = InboundStatus.APPLIED
+            message.last_error = ""
 
 
 def inbox_sweep(

@@ -36,9 +36,11 @@ def party(value: str) -> str:
     return value if value in Party.values else ""
 
 
-def fault_updates_merge(*, fault: Fault, entries: Iterable[UpdateEntry]) -> int:
-    """Store the entries not stored yet; returns how many."""
-    known = set(fault.updates.values_list("fingerprint", flat=True))
+def fault_updates_merge(*, fault: Fault, entries: Iterable[UpdateEntry]) -> None:
+    """Store the entries not stored yet: one INSERT, in which the database skips those the
+    fault has already (its unique fingerprint), without reading them first (every notification
+    resends the whole list: that read was one query more per message applied, issue 17)."""
+    known: set[str] = set()
     new_rows = []
     for entry in entries:
         if not entry.description or not entry.description.strip():
@@ -57,14 +59,17 @@ def fault_updates_merge(*, fault: Fault, entries: Iterable[UpdateEntry]) -> int:
                 fingerprint=fingerprint,
             )
         )
-    FaultUpdate.objects.bulk_create(new_rows)
-    return len(new_rows)
+    if new_rows:
+        FaultUpdate.objects.bulk_create(new_rows, ignore_conflicts=True)
 
 
 def fault_comments_merge(
     *, fault: Fault, entries: Iterable[CommentEntry], received_at: datetime
 ) -> list[FaultComment]:
     """Store the supplier's comments not stored yet (ours come back in its messages too)."""
+    entries = [entry for entry in entries if entry.text and entry.text.strip()]
+    if not entries:  # most notifications carry none: no query
+        return []
     known = set(fault.comments.values_list("fingerprint", flat=True))
     new_rows = []
     for entry in entries:

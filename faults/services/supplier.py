@@ -64,7 +64,9 @@ class SupplierReport:
     expected_resolution_at: datetime | None = None
 
 
-@transaction.atomic
+# No savepoint of its own (two round trips a message): the inbox applies each message in one of
+# its own, and an error here fails the caller's transaction (or savepoint) like any other.
+@transaction.atomic(savepoint=False)
 def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor: Actor) -> Fault:
     """Apply a supplier notification to a fault. Never refuses: what cannot be applied is
     recorded on the timeline."""

@@ -19,6 +19,7 @@ import pytest
 import requests
 from django.urls import reverse
 
+from devtools.pki import ensure_demo_pki
 from faults.choices import FaultStatus
 from faults.models import Fault
 from integrations.choices import InboundStatus
@@ -115,6 +116,52 @@ def test_the_webhook_site_wants_a_client_certificate(nginx, pki, fault):
     assert response.status_code == 400  # nginx: "No required SSL certificate was sent"
     assert not InboundMessage.objects.exists()
     assert unchanged(fault)
+
+
+def test_a_certificate_signed_by_another_ca_is_refused_by_nginx(nginx, pki, fault, tmp_path):
+    """Issue 17: a client certificate from a CA nginx does not trust (another demo PKI: the same
+    names, another key) is refused at the webhook site; nothing reaches the app."""
+    stranger = ensure_demo_pki(tmp_path / "another-ca")
+    assert stranger.supplier_client.fingerprint != pki.supplier_client.fingerprint
+
+    response = requests.post(
+        f"{nginx.webhook_url}{NOTIFY_PATH}",
+        data=accepted(fault, "CF-OTHER-CA-1"),
+        headers={"Host": WEBHOOK_HOST, "Content-Type": "text/xml; charset=utf-8"},
+        cert=(str(stranger.supplier_client.cert_path), str(stranger.supplier_client.key_path)),
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert response.status_code == 400  # nginx: "The SSL certificate error"
+    assert "SSL certificate error" in response.text
+    assert not InboundMessage.objects.exists()
+    assert unchanged(fault)
+
+
+def test_a_partner_cannot_pass_another_certificate_in_the_header(nginx, pki, fault, tmp_path):
+    """Issue 17: through the webhook site with its own certificate, a caller that also sends
+    X-SSL-Client-Cert (someone else's) and a made-up proxy secret: nginx replaces both, the app
+    sees the certificate of the handshake."""
+    stranger = ensure_demo_pki(tmp_path / "another-ca")
+    response = requests.post(
+        f"{nginx.webhook_url}{NOTIFY_PATH}",
+        data=accepted(fault, "CF-OWN-CERT-1"),
+        headers={
+            "Host": WEBHOOK_HOST,
+            "Content-Type": "text/xml; charset=utf-8",
+            "X-SSL-Client-Cert": stranger.supplier_client.proxy_header,
+            "X-Partner-Proxy-Secret": "made-up",
+            "X-Forwarded-For": "198.51.100.7",
+        },
+        cert=(str(pki.supplier_client.cert_path), str(pki.supplier_client.key_path)),
+        verify=str(pki.ca_cert_path),
+        timeout=10,
+    )
+
+    assert response.status_code == 200, response.text
+    stored = InboundMessage.objects.get(message_id="CF-OWN-CERT-1")
+    assert stored.client_cert_fingerprint == pki.supplier_client.fingerprint
 
 
 def test_the_staff_site_serves_pages_but_no_partner_can_be_forged_through_it(nginx, pki, fault):

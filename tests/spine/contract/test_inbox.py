@@ -288,14 +288,19 @@ def test_a_failure_is_recorded_retried_and_given_up_after_the_last_attempt(
 def test_the_sweep_queues_again_what_is_still_unapplied_after_a_while(
     protocol_driver, client, partner, pending
 ):
-    for minute, message_id in enumerate(["N-1", "N-2", "N-3"], start=5):
+    def post(minute: int, message_id: str) -> None:
         body = protocol_driver.notification(
             pending, message_id=message_id, sent_at=at_minute(minute)
         )
         assert protocol_driver.post(client, partner.slug, body).status_code == 200
-    # Applying a message applies the fault's earlier ones first: the applied one is the first.
+
+    # Applying a message applies every waiting one of its fault: the first is applied before
+    # the others arrive.
+    post(5, "N-1")
+    inbox_apply(inbound_id=InboundMessage.objects.get().pk)
+    post(6, "N-2")
+    post(7, "N-3")
     applied, old, _recent = InboundMessage.objects.order_by("id").values_list("id", flat=True)
-    inbox_apply(inbound_id=applied)
     InboundMessage.objects.filter(pk__in=[old, applied]).update(
         received_at=timezone.now() - timedelta(minutes=5)
     )
