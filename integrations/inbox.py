@@ -351,27 +351,19 @@ def _locked(messages: QuerySet) -> QuerySet:
 
 
 def _apply_batch(messages: list[InboundMessage]) -> None:
-    """Apply locked waiting messages in order, each all or nothing, and mark them. All of them in
-    one savepoint first (the common case: one savepoint, not one per message); should one fail,
-    that is rolled back and each is applied in its own savepoint, so that only the failing one
-    is left waiting (or failed for good after `MAX_APPLY_ATTEMPTS`)."""
-    try:
-        with transaction.atomic():
-            for message in messages:
-                with message_context(message):
+    """Apply locked waiting messages in order, each all or nothing (a savepoint each: a failing
+    one is rolled back alone, and left waiting, or failed for good after `MAX_APPLY_ATTEMPTS`),
+    then mark them, the applied ones in one UPDATE. A message is tried once per call: an adapter
+    may call the partner (a TMF621 fetch), so a failure is never retried in the same breath."""
+    failures = {}
+    for message in messages:
+        with message_context(message):
+            try:
+                with transaction.atomic():
                     get_adapter(message.partner.protocol).apply_inbound(message)
-    except Exception:
-        failures = {}
-        for message in messages:
-            with message_context(message):
-                try:
-                    with transaction.atomic():
-                        get_adapter(message.partner.protocol).apply_inbound(message)
-                except Exception as exc:
-                    logger.exception("Applying %s failed", message)
-                    failures[message.pk] = f"{type(exc).__name__}: {exc}"
-    else:
-        failures = {}
+            except Exception as exc:
+                logger.exception("Applying %s failed", message)
+                failures[message.pk] = f"{type(exc).__name__}: {exc}"
     applied_at = F("received_at") if _recording_history.get() else timezone.now()
     applied = [message.pk for message in messages if message.pk not in failures]
     if applied:
