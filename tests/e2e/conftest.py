@@ -235,12 +235,14 @@ def browser_window(chromium, live_server):
     """`browser_window(color_scheme=…)`: a new, logged-out browser window at desktop size.
 
     Every HTML answer a window receives (pages and the htmx fragments swapped into them) is
-    checked for leaked template syntax (tests/template_leaks.py), and every request must go to the
-    live server; either fails the test when it ends, so every browser test covers every page it
-    visits."""
+    checked for leaked template syntax (tests/template_leaks.py), every request must go to the
+    live server, and nothing may be blocked by the Content-Security-Policy (an inline script or
+    style that would silently not run); each fails the test when it ends, so every browser test
+    covers every page it visits."""
     contexts = []
     leaks: list[str] = []
     offsite: list[str] = []
+    violations: list[str] = []
     own_host = urlsplit(live_server.url).netloc
 
     def open_window(*, color_scheme: str = "light"):
@@ -250,6 +252,8 @@ def browser_window(chromium, live_server):
         context.set_default_timeout(15_000)
         context.on("response", lambda response: _collect_template_leaks(response, leaks))
         context.on("request", lambda request: _collect_offsite(request.url, own_host, offsite))
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", lambda message: _collect_csp_violations(message, violations))
         contexts.append(context)
         return context.new_page()
 
@@ -258,6 +262,23 @@ def browser_window(chromium, live_server):
         context.close()
     assert not leaks, "template syntax in HTML the browser received:\n" + "\n".join(leaks)
     assert not offsite, "requests to a host other than ours:\n" + "\n".join(offsite)
+    assert not violations, "blocked by the Content-Security-Policy:\n" + "\n".join(violations)
+
+
+# Every page reports what the policy blocked on the console (Chromium also logs its own "Refused
+# to …" line); an init script runs before the page's own and is not itself subject to the policy.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} `
+    + `at ${e.sourceFile || e.documentURI}:${e.lineNumber} ${e.sample || ""}`);
+});
+"""
+
+
+def _collect_csp_violations(message, violations: list[str]) -> None:
+    text = message.text
+    if text.startswith("CSP violation") or "Content Security Policy" in text:
+        violations.append(f"{message.page.url if message.page else ''}: {text}")
 
 
 def _collect_offsite(url: str, own_host: str, offsite: list[str]) -> None:
