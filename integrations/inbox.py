@@ -253,8 +253,11 @@ def enqueue_apply(inbound_id: int, fault_id: int | None = None) -> bool:
 # at a time, without holding the fault's lock for long.
 APPLY_BATCH = 50
 # A fault whose apply task is queued and not started yet is marked in the broker's Redis for
-# this long at most: its other messages queue no task of their own (`inbox_mark_queued`).
-QUEUED_MARK_SECONDS = 60
+# this long at most: its other messages queue no task of their own (`inbox_mark_queued`). The
+# task clears the mark as it starts, so this bounds only a task that never starts (a lost
+# publish: the inbox sweep queues its messages meanwhile). At 60 s, a burst that waited longer
+# than that in the queue queued up to three tasks per fault (`make bench`, webhook backlog).
+QUEUED_MARK_SECONDS = 300
 
 
 def inbox_apply(*, inbound_id: int) -> str | None:
