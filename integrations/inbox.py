@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from celery import Task
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -20,7 +19,7 @@ from config.logs import message_context
 from faults.models import Fault
 from faults.validators import is_valid_reference
 from integrations.adapters import get_adapter
-from integrations.broker import publish, publish_in_background
+from integrations.broker import publish
 from integrations.choices import InboundStatus
 from integrations.models import BuyerIdentifier, InboundMessage, Partner
 
@@ -134,12 +133,6 @@ def _db(field_name: str, value: object) -> object:
     return field_.get_db_prep_save(value, connection)
 
 
-def _apply_task() -> Task:
-    from integrations.tasks import apply_inbound
-
-    return apply_inbound
-
-
 def inbox_store(received: Received) -> Stored:
     """Store the message once and queue it for applying; a duplicate is counted, not stored.
 
@@ -195,12 +188,8 @@ def inbox_store(received: Received) -> Stored:
     if row is not None:
         inbound_id, of_fault = row
         if not history:
-            # Published by this process's publisher thread: the partner's acknowledgement does
-            # not wait for the broker (the row is committed; a lost publish is the sweep's).
-            # With its fault, queued only if the fault has no task waiting (`ApplyInboundTask`).
-            transaction.on_commit(
-                lambda: publish_in_background(_apply_task(), inbound_id, of_fault)
-            )
+            # With its fault: queued only if the fault has no task waiting (`ApplyInboundTask`).
+            transaction.on_commit(lambda: enqueue_apply(inbound_id, of_fault))
         return Stored(inbound_id, True)
     duplicate = InboundMessage.objects.filter(
         partner=received.partner, message_id=message_id, body_sha256=digest
