@@ -81,31 +81,22 @@ class MessageCollector:
         slugs = _partner_slugs()
         now = timezone.now()
 
-        inbound = GaugeMetricFamily(
+        yield _by_partner_and_status(
             "noc_inbound_messages",
             "Inbound messages stored, by partner and status (received: not applied yet; "
             "applied; failed: could not be applied). Rows are kept, so the sum only grows.",
-            labels=["partner", "status"],
+            slugs,
+            InboundStatus.values,
+            self.inbound_totals.get(),
         )
-        counts = {(slug, status): 0 for slug in slugs.values() for status in InboundStatus.values}
-        for partner_id, status, n in self.inbound_totals.get():
-            counts[(slugs.get(partner_id, str(partner_id)), status)] = n
-        for (slug, status), n in sorted(counts.items()):
-            inbound.add_metric([slug, status], n)
-        yield inbound
-
-        outbound = GaugeMetricFamily(
+        yield _by_partner_and_status(
             "noc_outbound_messages",
             "Outbound messages, by partner and status (pending: queued or waiting for a retry; "
             "sending; delivered; refused: a final 4xx; dead: attempts spent).",
-            labels=["partner", "status"],
+            slugs,
+            OutboundStatus.values,
+            self.outbound_totals.get(),
         )
-        counts = {(slug, status): 0 for slug in slugs.values() for status in OutboundStatus.values}
-        for partner_id, status, n in self.outbound_totals.get():
-            counts[(slugs.get(partner_id, str(partner_id)), status)] = n
-        for (slug, status), n in sorted(counts.items()):
-            outbound.add_metric([slug, status], n)
-        yield outbound
 
         # The unfinished rows, through the partial indexes: always fresh.
         unapplied = {
@@ -199,3 +190,15 @@ class OpenFaultCollector:
                 n,
             )
         yield family
+
+
+def _by_partner_and_status(name, documentation, slugs, statuses, totals) -> GaugeMetricFamily:
+    """A gauge of message counts with every partner and status present (0 where none), so a
+    series does not vanish when its last row changes status."""
+    family = GaugeMetricFamily(name, documentation, labels=["partner", "status"])
+    counts = {(slug, status): 0 for slug in slugs.values() for status in statuses}
+    for partner_id, status, n in totals:
+        counts[(slugs.get(partner_id, str(partner_id)), status)] = n
+    for (slug, status), n in sorted(counts.items()):
+        family.add_metric([slug, status], n)
+    return family
