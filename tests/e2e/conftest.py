@@ -162,8 +162,9 @@ def api(live_server, agent_user) -> requests.Session:
     return session
 
 
-def raise_fault(api: requests.Session, service_id: str, **extra: object) -> str:
-    payload = {
+def fault_payload(service_id: str, **extra: object) -> dict:
+    """The API body of a fault for the simulator supplier, submitted at once."""
+    return {
         "partner": SLUG,
         "service_id": service_id,
         "fault_type": "Impaired Service",
@@ -178,7 +179,12 @@ def raise_fault(api: requests.Session, service_id: str, **extra: object) -> str:
         "submit": True,
         **extra,
     }
-    response = api.post(f"{api.base_url}/faults/", json=payload, timeout=10)
+
+
+def raise_fault(api: requests.Session, service_id: str, **extra: object) -> str:
+    response = api.post(
+        f"{api.base_url}/faults/", json=fault_payload(service_id, **extra), timeout=10
+    )
     assert response.status_code == 201, response.text
     return response.json()["buyer_fault_reference"]
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from integrations.models import OutboundMessage
-from tests.e2e.conftest import SLUG
+from tests.e2e.conftest import SLUG, fault_payload
 from tests.e2e.fault_life import all_settled, reaches
 from tests.e2e.processes import wait_for
 
@@ -18,20 +18,7 @@ REQUEST_ID = "e2e-raise-0123456789abcdef"
 
 def test_a_workers_lines_name_the_task_message_fault_and_request(simulator, start_worker, api):
     worker = start_worker(LOG_FORMAT="json")
-    payload = {
-        "partner": SLUG,
-        "service_id": "SIM-LOGS-1",
-        "fault_type": "Impaired Service",
-        "priority": 2,
-        "description": "No sync since 09:00",
-        "fault_start_time": "2026-11-23T09:00:00Z",
-        "fault_location": "Cabinet 12, Example Street",
-        "site_access_details": "Reception, 24/7",
-        "site_access_contact_phone": "01632 960000",
-        "triage_complete": True,
-        "triage_findings": "Light level low at the ONT",
-        "submit": True,
-    }
+    payload = fault_payload("SIM-LOGS-1")
 
     response = api.post(
         f"{api.base_url}/faults/", json=payload, headers={"X-Request-ID": REQUEST_ID}, timeout=10
