@@ -179,22 +179,11 @@ def store_backlog(bodies: list[bytes], slug: str) -> list[int]:
         answer = receive_notification(edge, body, caller)
         if answer.http_status != 200:
             raise RuntimeError(f"the webhook refused a bench message: {answer.body[:300]!r}")
-    _flush_publisher()
     return list(
         InboundMessage.objects.filter(pk__gt=after, partner=edge.partner)
         .order_by("id")
         .values_list("id", flat=True)
     )
-
-
-def _flush_publisher() -> None:
-    """The webhook's tasks are published by a thread of the process (integrations.broker):
-    every one is queued before a worker starts."""
-    from integrations import broker
-
-    background = getattr(broker, "_background", None)
-    if background is not None:
-        background.flush(timeout=60)
 
 
 def worker_command(processes: int) -> list[str]:
