@@ -56,27 +56,45 @@ def test_the_scrape_counts_what_a_real_worker_delivered_and_applied(
     assert value(samples, "noc_outbound_messages", partner=SLUG, status="pending") == 0
     assert value(samples, "noc_inbound_messages", partner=SLUG, status="applied") == applied
     assert value(samples, "noc_outbound_oldest_undelivered_age_seconds", partner=SLUG) == 0
-    # From the worker's pool processes, summed over their files.
-    assert (
-        value(samples, "noc_outbound_attempts_total", partner=SLUG, outcome="delivered")
-        == delivered
-    )
-    assert value(samples, "noc_outbound_delivery_latency_seconds_count", partner=SLUG) == delivered
-    assert value(samples, "noc_outbound_delivery_latency_seconds_sum", partner=SLUG) > 0
+
+    # From the worker's pool processes, summed over their files. The outbox counts a call after
+    # its commit, so the count can trail the database by a moment: awaited on later scrapes.
+    def attempts_counted() -> bool:
+        later = scrape(live_server.url)
+        return (
+            value(later, "noc_outbound_attempts_total", partner=SLUG, outcome="delivered")
+            == delivered
+            and value(later, "noc_outbound_delivery_latency_seconds_count", partner=SLUG)
+            == delivered
+            and value(later, "noc_outbound_delivery_latency_seconds_sum", partner=SLUG) > 0
+        )
+
+    wait_for(attempts_counted, timeout=30, what=f"{delivered} delivered calls counted on /metrics")
 
     # The worker's tasks: each message was delivered or applied by its own task, or by the sweep
-    # that picks up a message whose task was not published (both count).
-    def successes(task: str) -> float:
-        return value(samples, "noc_celery_tasks_total", task=task, outcome="success")
+    # that picks up a message whose task was not published (both count). A task is counted in its
+    # task_postrun signal, after its transaction committed: the database can show a message
+    # applied a moment before the count moves (it failed once so in fresh-clone CI), so the
+    # counts are awaited on later scrapes.
+    def succeeded(*tasks: str) -> bool:
+        later = scrape(live_server.url)
+        return (
+            sum(
+                value(later, "noc_celery_tasks_total", task=task, outcome="success")
+                for task in tasks
+            )
+            >= 1
+        )
 
-    assert (
-        successes("integrations.tasks.deliver_outbound")
-        + successes("integrations.tasks.sweep_outbox")
-        >= 1
+    wait_for(
+        lambda: succeeded("integrations.tasks.deliver_outbound", "integrations.tasks.sweep_outbox"),
+        timeout=30,
+        what="a delivery task counted on /metrics",
     )
-    assert (
-        successes("integrations.tasks.apply_inbound") + successes("integrations.tasks.sweep_inbox")
-        >= 1
+    wait_for(
+        lambda: succeeded("integrations.tasks.apply_inbound", "integrations.tasks.sweep_inbox"),
+        timeout=30,
+        what="an apply task counted on /metrics",
     )
     # Beat's outbox sweep runs every second in the worker; its first run may end after the
     # scrape above (it failed once so in CI): its duration shows on a later scrape.
