@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.logs import message_context
 from faults.models import Fault
+from faults.services.held import fault_held, fault_held_forget, fault_held_settle
 from faults.validators import is_valid_reference
 from integrations.adapters import get_adapter
 from integrations.broker import publish
@@ -286,7 +287,7 @@ def inbox_apply(*, inbound_id: int) -> str | None:
         return None
     result, after = None, 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), fault_held(fault_id):
             list(Fault.objects.select_for_update().filter(pk=fault_id).values_list("pk"))
             batch = list(_locked(waiting.filter(pk__gt=after)).order_by("id")[:APPLY_BATCH])
             if not batch:
@@ -365,8 +366,11 @@ def _apply_batch(messages: list[InboundMessage]) -> None:
                 with transaction.atomic():
                     get_adapter(message.partner.protocol).apply_inbound(message)
             except Exception as exc:
+                fault_held_forget()
                 logger.exception("Applying %s failed", message)
                 failures[message.pk] = f"{type(exc).__name__}: {exc}"
+            else:
+                fault_held_settle()
     applied_at = F("received_at") if _recording_history.get() else timezone.now()
     applied = [message.pk for message in messages if message.pk not in failures]
     if applied:

@@ -19,6 +19,7 @@ from faults.field_labels import field_label, field_labels
 from faults.models import Fault
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
+from faults.services.held import fault_save
 from faults.services.merge import (
     CommentEntry,
     UpdateEntry,
@@ -113,7 +114,7 @@ def fault_apply_supplier_report(*, fault_id: int, report: SupplierReport, actor:
             reason=report.status_reason,
             reason_is_complete=report.status_reason_is_complete,
         )
-    fault.save()
+    fault_save(fault)
     return fault
 
 

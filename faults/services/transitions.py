@@ -16,6 +16,7 @@ from faults.errors import FaultNotFound, TransitionNotAllowed
 from faults.models import Fault, FaultEvent, SlaPause
 from faults.services.actors import Actor
 from faults.services.audit import fault_event_record
+from faults.services.held import fault_save, held_fault_lock
 from faults.sla import fault_sla_recompute
 
 S = FaultStatus
@@ -45,7 +46,11 @@ AGENT_TRANSITIONS = ("submit", "accept_resolution", "reject_resolution", "cancel
 
 
 def fault_lock(*, fault_id: int) -> Fault:
-    """Load the fault with its row locked until the surrounding transaction ends."""
+    """Load the fault with its row locked until the surrounding transaction ends (the held
+    instance when the fault is held: `faults.services.held`)."""
+    held = held_fault_lock(fault_id)
+    if held is not None:
+        return held
     try:
         return Fault.objects.select_for_update().get(pk=fault_id)
     except Fault.DoesNotExist:
@@ -94,7 +99,7 @@ def fault_transition(
         data={"transition": name, **(data or {})},
     )
     fault_sla_recompute(fault, now=max(timezone.now(), at))
-    fault.save()
+    fault_save(fault)
     return event
 
 
