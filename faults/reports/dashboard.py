@@ -20,17 +20,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db import connections, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from faults.choices import OPEN_STATUSES, FaultStatus, SlaState
 from faults.contributions import DashboardCounts, contributions
 from faults.figure_links import FigureLink, Params, day_span, figure_link
-from faults.models import Fault, SlaPause
+from faults.models import Fault
+from faults.reports import repair_times
 from faults.reports.aggregates import GroupKey, group_percentiles
 from faults.reports.daily import weekly_counts
 from faults.reports.durations import (
     hold_seconds,
-    raised_at,
     repair_seconds,
     repair_without_hold_seconds,
 )
@@ -164,7 +164,7 @@ def _add_open(rows: _Rows, faults: QuerySet[Fault]) -> None:
 
 
 def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
-    if connections[resolved.db].vendor == "postgresql":
+    if repair_times.stored(resolved.db):
         _add_repair_in_one_pass(rows, total, resolved)
     else:
         _add_repair_per_aggregate(rows, total, resolved)
@@ -174,40 +174,24 @@ def _add_repair(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> 
             row.repair_with_hold.mean = row.repair_seconds / row.resolved
 
 
-# One pass over the resolved faults, per row and for all rows at once (GROUPING SETS): each
-# fault's time to repair and time on hold are computed once for the counts, the sums and the
-# percentiles, where one query per aggregate computed them five times. Over a year at a million
-# faults (make bench) this was most of the dashboard's time, and three things made it so:
-# - the time on hold was a subquery per fault (~100 000 index probes of the pauses); here the
-#   pauses of the period's faults are summed once and joined (a hash join), with the same
-#   expressions as faults.reports.durations.hold_seconds (the figures are the same);
+# One pass over the resolved faults, per row and for all rows at once (GROUPING SETS), over
+# each fault's time to repair and time on hold as PostgreSQL's triggers keep them on its row
+# (faults.reports.repair_times: the expressions of faults.reports.durations, computed when the
+# fault is written, so the figures are the ones computed here per fault before). Over a year at
+# a million faults (make bench) this was most of the dashboard's time:
+# - the durations were computed per fault and the pauses of the period's faults joined, on
+#   every view; now two stored columns are read, which the covering index fault_resolved_repair
+#   holds with everything else the query reads (an index-only scan of the period);
 # - each percentile sorted the faults again: percentile_cont(ARRAY[median, p90]) sorts once
 #   for both;
 # - the sorts spilled to disk at the default work_mem (4 MB): the query gets REPORT_WORK_MEM.
-# A resolved fault's work ended when it was resolved, so its clock time is read from
-# resolved_at (durations.ended_at's first choice), which the covering index fault_resolved_repair
-# holds with everything else the query reads (an index-only scan).
 _REPAIR_IN_ONE_PASS = """
-WITH resolved AS ({faults}),
-held AS (
-  SELECT p.fault_id,
-         sum(greatest(CAST(EXTRACT(EPOCH FROM (
-           least(coalesce(p.ended_at, r.ended), r.ended) - greatest(p.started_at, r.raised)
-         )) AS double precision), 0.0)) AS seconds
-  FROM {pauses} p JOIN resolved r ON r.id = p.fault_id
-  GROUP BY p.fault_id
-), each AS (
-  SELECT r.supplier_id, r.priority,
-         greatest(CAST(EXTRACT(EPOCH FROM (r.ended - r.raised)) AS double precision), 0.0)
-           AS repair,
-         coalesce(held.seconds, 0.0) AS hold
-  FROM resolved r LEFT JOIN held ON held.fault_id = r.id
-)
 SELECT supplier_id, priority, GROUPING(supplier_id, priority) AS every_row, count(*),
-       sum(repair), sum(hold),
-       percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY repair - hold),
-       percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY repair)
-FROM each
+       sum(repair_seconds), sum(repair_hold_seconds),
+       percentile_cont(ARRAY[{fractions}])
+         WITHIN GROUP (ORDER BY repair_seconds - repair_hold_seconds),
+       percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY repair_seconds)
+FROM ({faults}) AS resolved
 GROUP BY GROUPING SETS ((supplier_id, priority), ())
 """
 # Enough for a year's sorts at a million faults in memory (local to the query's transaction).
@@ -215,13 +199,11 @@ REPORT_WORK_MEM = "64MB"
 
 
 def _add_repair_in_one_pass(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
-    each = resolved.values("id", *GROUP, raised=raised_at(), ended=F("resolved_at"))
+    each = resolved.values(*GROUP, "repair_seconds", "repair_hold_seconds")
     sql, params = each.query.sql_with_params()
     # The fractions are constants of this module, rendered as numeric literals (nothing given).
-    query = (
-        _REPAIR_IN_ONE_PASS.replace("{fractions}", f"{MEDIAN!r}, {P90!r}")
-        .replace("{pauses}", SlaPause._meta.db_table)
-        .replace("{faults}", sql)
+    query = _REPAIR_IN_ONE_PASS.replace("{fractions}", f"{MEDIAN!r}, {P90!r}").replace(
+        "{faults}", sql
     )
     with transaction.atomic(using=resolved.db), connections[resolved.db].cursor() as cursor:
         # Put back after the query, in case this is a savepoint of a longer transaction.
@@ -243,7 +225,8 @@ def _add_repair_in_one_pass(rows: _Rows, total: DashboardRow, resolved: QuerySet
 
 
 def _add_repair_per_aggregate(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
-    """As _add_repair_in_one_pass, where there is no GROUPING SETS nor percentile_cont."""
+    """As _add_repair_in_one_pass, where there is no GROUPING SETS nor percentile_cont, nor the
+    triggers that keep the times to repair: computed per fault (faults.reports.durations)."""
     sums = resolved.values(*GROUP).annotate(
         n=Count("id"), repair=Sum(repair_seconds()), hold=Sum(hold_seconds())
     )
