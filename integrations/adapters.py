@@ -54,6 +54,11 @@ class RequestCannotBeSent(Exception):
 class PartnerAdapter:
     # The domain operations (faults.choices.PartnerOperation) `build_outbound` has a message for.
     operations: ClassVar[frozenset[str]] = frozenset()
+    # True when `apply_inbound` only reads the message and writes this database (no call to the
+    # partner, no file stored): the inbox may then apply a burst of such messages together and,
+    # should one fail, undo them all and apply them again one by one (`integrations.inbox`).
+    # False (the default) applies each in a savepoint of its own, tried once per attempt.
+    inbound_apply_is_local: ClassVar[bool] = False
 
     def build_outbound(
         self,

@@ -355,22 +355,12 @@ def _locked(messages: QuerySet) -> QuerySet:
 
 
 def _apply_batch(messages: list[InboundMessage]) -> None:
-    """Apply locked waiting messages in order, each all or nothing (a savepoint each: a failing
-    one is rolled back alone, and left waiting, or failed for good after `MAX_APPLY_ATTEMPTS`),
-    then mark them, the applied ones in one UPDATE. A message is tried once per call: an adapter
-    may call the partner (a TMF621 fetch), so a failure is never retried in the same breath."""
-    failures = {}
-    for message in messages:
-        with message_context(message):
-            try:
-                with transaction.atomic():
-                    get_adapter(message.partner.protocol).apply_inbound(message)
-            except Exception as exc:
-                fault_held_forget()
-                logger.exception("Applying %s failed", message)
-                failures[message.pk] = f"{type(exc).__name__}: {exc}"
-            else:
-                fault_held_settle()
+    """Apply locked waiting messages in order, each all or nothing (a failing one is rolled back
+    alone, and left waiting, or failed for good after `MAX_APPLY_ATTEMPTS`), then mark them,
+    the applied ones in one UPDATE."""
+    failures = _applied_together(messages)
+    if failures is None:
+        failures = _applied_one_by_one(messages)
     applied_at = F("received_at") if _recording_history.get() else timezone.now()
     applied = [message.pk for message in messages if message.pk not in failures]
     if applied:
@@ -390,6 +380,49 @@ def _apply_batch(messages: list[InboundMessage]) -> None:
         else:
             message.status = InboundStatus.APPLIED
             message.last_error = ""
+
+
+def _applied_together(messages: list[InboundMessage]) -> dict[int, str] | None:
+    """Apply a burst in one savepoint when every message's adapter applies locally
+    (`PartnerAdapter.inbound_apply_is_local`): two round trips fewer per message than a
+    savepoint each (SAVEPOINT, RELEASE: two of a CityFibre notification's five queries, issue
+    17). Returns no failures, or None when a message failed: then all of them were undone (with
+    the on-commit work they registered) and are for `_applied_one_by_one` to apply again, which
+    finds and records the failing one."""
+    if len(messages) < 2 or not all(
+        get_adapter(message.partner.protocol).inbound_apply_is_local for message in messages
+    ):
+        return None
+    try:
+        with transaction.atomic():
+            for message in messages:
+                with message_context(message):
+                    get_adapter(message.partner.protocol).apply_inbound(message)
+                fault_held_settle()
+    except Exception:
+        fault_held_forget()
+        logger.info("A burst of %d messages is applied again one by one", len(messages))
+        return None
+    return {}
+
+
+def _applied_one_by_one(messages: list[InboundMessage]) -> dict[int, str]:
+    """Apply each message in a savepoint of its own; the failures, by message id. A message is
+    tried once per call: an adapter may call the partner (a TMF621 fetch), so a failure is
+    never retried in the same breath."""
+    failures = {}
+    for message in messages:
+        with message_context(message):
+            try:
+                with transaction.atomic():
+                    get_adapter(message.partner.protocol).apply_inbound(message)
+            except Exception as exc:
+                fault_held_forget()
+                logger.exception("Applying %s failed", message)
+                failures[message.pk] = f"{type(exc).__name__}: {exc}"
+            else:
+                fault_held_settle()
+    return failures
 
 
 def inbox_sweep(

@@ -62,6 +62,7 @@ def _outbound_appointment(data: dict[str, Any] | None) -> OutboundAppointment | 
 
 class CityFibreAdapter(PartnerAdapter):
     operations = frozenset(PartnerOperation.values)
+    inbound_apply_is_local = True  # a notification is parsed and applied, nothing fetched
 
     def build_outbound(
         self,
