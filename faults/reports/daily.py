@@ -61,6 +61,35 @@ def _append(parts: str) -> str:
     GROUP BY kind, day, supplier_id, priority HAVING sum(n) <> 0"""
 
 
+# The fault columns `parts_of` reads: an UPDATE that changes none of them (most do: a supplier's
+# note, the SLA clock's figures, an owner) changes no count, and the UPDATE branch returns before
+# counting (0.3-0.4 ms of PostgreSQL's time on each one-row UPDATE otherwise, `make bench`'s
+# apply part writing a fault once per notification).
+COUNTED_COLUMNS = (
+    "submitted_at",
+    "resolved_at",
+    "status",
+    "sla_due_at",
+    "sla_state",
+    "supplier_id",
+    "priority",
+)
+
+
+def _row(alias: str) -> str:
+    """The counted columns of a row, for a row comparison (on two lines: SQL kept readable)."""
+    names = [f"{alias}.{column}" for column in COUNTED_COLUMNS]
+    return ", ".join(names[:4]) + ",\n  " + ", ".join(names[4:])
+
+
+def _moved(old: str, new: str) -> str:
+    """True when a row of `new` differs from its `old` row in a counted column."""
+    return (
+        f"EXISTS (SELECT 1 FROM {old} o JOIN {new} n ON n.id = o.id\n"
+        f"WHERE ({_row('o')})\nIS DISTINCT FROM ({_row('n')}))"
+    )
+
+
 def install_sql() -> list[str]:
     """The trigger function and the fault table's triggers (the zone is the trigger's
     argument: settings.TIME_ZONE when installed)."""
@@ -73,7 +102,9 @@ def install_sql() -> list[str]:
       IF TG_OP = 'INSERT' THEN
         {_append(parts_of("new_rows", 1))};
       ELSIF TG_OP = 'UPDATE' THEN
+        IF {_moved("old_rows", "new_rows")} THEN
         {_append(parts_of("new_rows", 1) + " UNION ALL " + parts_of("old_rows", -1))};
+        END IF;
       ELSIF TG_OP = 'DELETE' THEN
         {_append(parts_of("old_rows", -1))};
       ELSIF TG_OP = 'TRUNCATE' THEN

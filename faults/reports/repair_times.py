@@ -5,8 +5,10 @@ view (over a year at 1 000 000 faults, most of the annual review's time in `make
 
 The triggers (migration faults/0023, whose SQL is frozen there) compute the figures with the
 expressions of `faults.reports.durations` as the dashboard used them, so the figures did not
-change: on every write of a resolved or closed fault with a resolved time, and when one of its
-SLA pauses is added, changed or removed; a write that takes the fault out of those statuses (a
+change: on every write of a resolved or closed fault with a resolved time that lists one of the
+figures' inputs (status, the resolved, submitted or accepted time, or the figures themselves:
+migration 0024; a Django save() lists every column), and when one of its SLA pauses is added,
+changed or removed; a write that takes the fault out of those statuses (a
 reopen) clears them, and the next resolution computes them again. Triggers rather than the
 services, because the figures must hold whoever writes the row: the state machine, the SLA
 sweep, a data fix or the benchmark's generated history. An instance saved by Django may keep a

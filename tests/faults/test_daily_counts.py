@@ -182,3 +182,24 @@ def test_in_another_time_zone_the_dashboard_counts_the_faults_with_the_same_figu
         again = sla_dashboard(filters).trends
 
     assert [(w.week_start, w.raised, w.resolved, w.breached) for w in again] == expected
+
+
+def test_the_migrated_trigger_function_is_the_one_the_module_installs(db):
+    """The migrations freeze the function's SQL; faults.reports.daily makes it again after a
+    change of TIME_ZONE. A change to one without the other would count differently on a fresh
+    database than after `install()`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [daily.FUNCTION])
+        [(installed,)] = cursor.fetchall()
+    module_body = daily.install_sql()[0].split("$body$")[1]
+    assert installed.split() == module_body.split()
+
+
+def test_an_update_that_moves_no_counted_column_counts_nothing(history):
+    counts_before = sorted(DailyFaultCount.objects.values_list("kind", "day", "supplier_id", "n"))
+    Fault.objects.filter(status=FaultStatus.RESOLVED).update(
+        status_reason="Noted by the supplier", updated_at=NOW
+    )
+    counts_after = sorted(DailyFaultCount.objects.values_list("kind", "day", "supplier_id", "n"))
+    assert counts_after == counts_before
+    assert_counts_are_the_live_figures(history)

@@ -161,6 +161,21 @@ def test_the_row_is_the_truth_whoever_writes_it(partner, sla_policy):
     assert stored(open_fault) == (None, None)
 
 
+def test_supplier_notes_on_a_resolved_fault_keep_its_figures(partner, sla_policy):
+    """A resolved fault's later notifications write only what they change (the inbox's held
+    fault, faults.services.held), which lists none of the figures' inputs: the trigger does not
+    run (migration 0024) and the figures stay, as they do when an input is written again."""
+    fault = resolved_after_two_holds(partner)
+    expected = stored(fault)
+    raised = fault.submitted_at
+
+    play(fault, [(8, "resolved"), (9, "resolved")], raised=raised)
+    Fault.objects.filter(pk=fault.pk).update(status_reason="Noted", updated_at=timezone.now())
+    assert stored(fault) == expected
+    Fault.objects.filter(pk=fault.pk).update(resolved_at=fault.resolved_at)
+    assert stored(fault) == expected == computed(fault)
+
+
 def test_the_dashboard_reads_the_figures_it_computed_per_fault(partner, other_partner, sla_policy):  # noqa: F811
     """The one-pass query over the stored figures against the per-fault computation (SQLite's
     path), over faults moved through holds, a reopen, a close and two suppliers."""
