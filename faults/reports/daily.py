@@ -76,18 +76,14 @@ COUNTED_COLUMNS = (
 )
 
 
-def _row(alias: str) -> str:
-    """The counted columns of a row, for a row comparison (on two lines: SQL kept readable)."""
-    names = [f"{alias}.{column}" for column in COUNTED_COLUMNS]
-    return ", ".join(names[:4]) + ",\n  " + ", ".join(names[4:])
-
-
 def _moved(old: str, new: str) -> str:
-    """True when a row of `new` differs from its `old` row in a counted column."""
-    return (
-        f"EXISTS (SELECT 1 FROM {old} o JOIN {new} n ON n.id = o.id\n"
-        f"WHERE ({_row('o')})\nIS DISTINCT FROM ({_row('n')}))"
-    )
+    """True when the rows of `new` differ from those of `old` in a counted column, as a
+    multiset: the counts depend on nothing else, so rows that only swapped values change no
+    count either. EXCEPT ALL hashes or sorts (linear: ~11 ms at 5 000 rows, 0.04 ms at one);
+    a join of the transition tables on id, which have no index, was quadratic (4.3 s at 5 000
+    rows, an SLA sweep's batch)."""
+    columns = ", ".join(COUNTED_COLUMNS[:4]) + ",\n  " + ", ".join(COUNTED_COLUMNS[4:])
+    return f"EXISTS (SELECT {columns} FROM {new}\nEXCEPT ALL SELECT {columns} FROM {old})"
 
 
 def install_sql() -> list[str]:
