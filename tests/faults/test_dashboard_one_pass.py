@@ -48,3 +48,17 @@ def test_the_dashboard_queries_run_without_jit_and_the_connection_keeps_it():
 
     assert inside == "off"
     assert jit_setting() == before
+
+
+def test_a_fault_outside_every_supplier_and_priority_row_still_counts(figures):  # noqa: F811
+    # A priority the validators refuse (written past them): no row of the index ranges the
+    # dashboard reads per supplier and priority holds it; the rows are then grouped as usual.
+    filters = last_28_days()
+    fault = report.resolved_in_period(filters).first()
+    Fault.objects.filter(pk=fault.pk).update(priority=9)
+
+    one_pass = repair_figures(report._add_repair_in_one_pass, filters)
+    per_aggregate = repair_figures(report._add_repair_per_aggregate, filters)
+
+    assert one_pass == per_aggregate
+    assert one_pass[(fault.supplier_id, 9)][0] == 1
