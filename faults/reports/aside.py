@@ -17,6 +17,7 @@ Only where it is safe:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -27,7 +28,17 @@ from django.utils import timezone
 from faults.reports.planner import without_jit
 
 T = TypeVar("T")
-_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-aside")
+_helpers: dict[int, ThreadPoolExecutor] = {}
+
+
+def _helper() -> ThreadPoolExecutor:
+    """This process's helper thread (a forked worker does not inherit its parent's thread, so
+    an executor copied by fork would wait for it for ever)."""
+    pid = os.getpid()
+    if pid not in _helpers:
+        _helpers.clear()
+        _helpers[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-aside")
+    return _helpers[pid]
 
 
 def can_run_aside(using: str) -> bool:
@@ -48,7 +59,7 @@ class Aside(Generic[T]):
         self._future: Future[T] | None = None
         if concurrent:
             zone = timezone.get_current_timezone()
-            self._future = _HELPER.submit(_on_helper_connection, using, zone, task)
+            self._future = _helper().submit(_on_helper_connection, using, zone, task)
 
     def wait(self) -> T:
         """The task's result (its exception, if it failed); the task runs once."""
@@ -75,4 +86,4 @@ def _on_helper_connection(using: str, zone, task: Callable[[], T]) -> T:
 
 def close_connections() -> None:
     """Close the helper thread's connections now (e.g. before its database is dropped)."""
-    _HELPER.submit(connections.close_all).result()
+    _helper().submit(connections.close_all).result()

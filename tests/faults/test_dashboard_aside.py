@@ -20,7 +20,7 @@ def helper_connection_state() -> tuple[bool, bool]:
         helper = connections["default"]
         return helper.connection is not None, helper.in_atomic_block
 
-    return aside._HELPER.submit(state).result()
+    return aside._helper().submit(state).result()
 
 
 @pytest.fixture
