@@ -85,5 +85,8 @@ def _on_helper_connection(using: str, zone, task: Callable[[], T]) -> T:
 
 
 def close_connections() -> None:
-    """Close the helper thread's connections now (e.g. before its database is dropped)."""
-    _helper().submit(connections.close_all).result()
+    """Close the helper thread's connections now, if this process has one (e.g. before its
+    database is dropped: tests/conftest.py does it after every test)."""
+    helper = _helpers.get(os.getpid())
+    if helper is not None:
+        helper.submit(connections.close_all).result()
