@@ -23,6 +23,7 @@ from integrations.adapters import get_adapter
 from integrations.broker import publish
 from integrations.choices import InboundStatus
 from integrations.models import BuyerIdentifier, InboundMessage, Partner
+from integrations.packages import adapter_for
 
 logger = logging.getLogger(__name__)
 MAX_APPLY_ATTEMPTS = 5
@@ -389,10 +390,9 @@ def _applied_together(messages: list[InboundMessage]) -> dict[int, str] | None:
     17). Returns no failures, or None when a message failed: then all of them were undone (with
     the on-commit work they registered) and are for `_applied_one_by_one` to apply again, which
     finds and records the failing one."""
-    if len(messages) < 2 or not all(
-        get_adapter(message.partner.protocol).inbound_apply_is_local for message in messages
-    ):
-        return None
+    adapters = [adapter_for(message.partner.protocol) for message in messages]
+    if len(messages) < 2 or not all(a is not None and a.inbound_apply_is_local for a in adapters):
+        return None  # (a protocol without an enabled package fails its message one by one)
     try:
         with transaction.atomic():
             for message in messages:
