@@ -395,9 +395,9 @@ def _applied_together(messages: list[InboundMessage]) -> dict[int, str] | None:
         return None  # (a protocol without an enabled package fails its message one by one)
     try:
         with transaction.atomic():
-            for message in messages:
+            for message, adapter in zip(messages, adapters, strict=True):
                 with message_context(message):
-                    get_adapter(message.partner.protocol).apply_inbound(message)
+                    adapter.apply_inbound(message)
                 fault_held_settle()
     except Exception:
         fault_held_forget()

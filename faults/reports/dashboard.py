@@ -172,14 +172,7 @@ def _add_repair(
 ) -> None:
     """`of_all`: the figures of all rows (repair_found), where the caller started them aside."""
     if repair_times.stored(resolved.db):
-        if of_all is None:
-            _add_repair_in_one_pass(rows, total, resolved)
-        else:
-            per_row = repair_found_per_row(resolved)  # meanwhile, the figures of all rows
-            every = of_all()
-            if every is None:
-                every = repair_found(resolved, per_row=False)
-            _add_repair_found(rows, total, checked_per_row(resolved, per_row, every), every)
+        _add_repair_in_one_pass(rows, total, resolved, of_all)
     else:
         _add_repair_per_aggregate(rows, total, resolved)
     for row in [*rows.values(), total]:
@@ -306,11 +299,19 @@ def _add_repair_found(
             row.repair_with_hold.median, row.repair_with_hold.p90 = with_hold
 
 
-def _add_repair_in_one_pass(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:
-    """The stored times' figures, of all rows and per row, one query after the other."""
+def _add_repair_in_one_pass(
+    rows: _Rows,
+    total: DashboardRow,
+    resolved: QuerySet[Fault],
+    of_all: Callable[[], RepairFound | None] | None = None,
+) -> None:
+    """The stored times' figures: per row, each row from its own index range, then of all rows
+    (started aside by the caller, `of_all`, while the rows are read; else read here)."""
     per_row = repair_found_per_row(resolved)
-    of_all = repair_found(resolved, per_row=False)
-    _add_repair_found(rows, total, checked_per_row(resolved, per_row, of_all), of_all)
+    every = of_all() if of_all is not None else None
+    if every is None:
+        every = repair_found(resolved, per_row=False)
+    _add_repair_found(rows, total, checked_per_row(resolved, per_row, every), every)
 
 
 def _add_repair_per_aggregate(rows: _Rows, total: DashboardRow, resolved: QuerySet[Fault]) -> None:

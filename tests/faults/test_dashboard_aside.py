@@ -23,14 +23,7 @@ def helper_connection_state() -> tuple[bool, bool]:
     return aside._helper().submit(state).result()
 
 
-@pytest.fixture
-def helper_closed_after():
-    yield
-    aside.close_connections()  # else the test database cannot be dropped
-
-
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("helper_closed_after")
 def test_the_dashboard_aside_gives_the_figures_of_one_query_after_the_other(
     figures,  # noqa: F811
     partner,
